@@ -1,0 +1,1 @@
+"""medcode api layer."""

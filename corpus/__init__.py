@@ -1,0 +1,1 @@
+"""Sources -> immutable code records -> chunks with provenance."""
