@@ -8,9 +8,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from api.settings import Settings
+from assistant.errors import AssistantError
 from corpus.errors import CorpusError
 from corpus.loader import DEFAULT_SYSTEMS, CorpusConfig, load_corpus, parse_systems
+from index.errors import IndexStoreError
 
 
 def _corpus_config(args: argparse.Namespace) -> CorpusConfig:
@@ -53,6 +57,153 @@ def cmd_corpus_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "index_dir", None):
+        overrides["index_dir"] = Path(args.index_dir)
+    if getattr(args, "model", None):
+        overrides["model"] = args.model
+    if getattr(args, "backend", None):
+        overrides["backend"] = args.backend
+    return Settings(**overrides)
+
+
+def cmd_index_build(args: argparse.Namespace) -> int:
+    from index.build import build_index
+    from index.embedding.factory import load_embedder
+
+    settings = _settings(args)
+    config = _corpus_config(args)
+    corpus = load_corpus(config)
+    for w in corpus.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    embedder = load_embedder(settings.model, settings.backend, settings.cache_dir)
+    report = build_index(
+        corpus, settings.index_dir, embedder, settings.cache_dir, progress=not args.quiet
+    )
+    print(
+        f"index built in {report.seconds:.1f}s at {report.version_dir}: {report.records} records, "
+        f"{report.chunks} chunks, {report.dense_vectors} vectors ({report.dense_kind}; "
+        f"{report.embedded} embedded, {report.cached} from cache)"
+    )
+    if args.verbose:
+        print("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items()))
+    return 0
+
+
+def cmd_index_status(args: argparse.Namespace) -> int:
+    from index.layout import current_dir
+    from index.manifest import read_manifest, verify_files
+
+    settings = _settings(args)
+    folder = current_dir(settings.index_dir)
+    manifest = read_manifest(folder)
+    verify_files(folder, manifest, checksums=True)
+    size = sum(f["bytes"] for f in manifest["files"].values())
+    if args.json:
+        print(json.dumps({"folder": str(folder), "bytes": size, **manifest}, indent=2))
+        return 0
+    model = manifest["model"]
+    print(f"index:   {folder} ({size / 1e6:.1f} MB, built {manifest['built_at']})")
+    print(
+        f"model:   {model['name']} [{model['backend']}, dim {model['dimension']}, "
+        f"sha256 {model['sha256'][:12]}]"
+    )
+    print(
+        f"vectors: {manifest['dense']['vectors']} ({manifest['dense']['kind']}); "
+        f"chunks {manifest['chunks']}; records {manifest['records']}"
+    )
+    for system, v in manifest["code_sets"].items():
+        print(
+            f"  {system:<11} {v['codes']:>7} codes {v['billable']:>7} billable  "
+            f"{'; '.join(v['versions'])}"
+        )
+    print("files verified: ok")
+    return 0
+
+
+def _open_assistant(args: argparse.Namespace) -> Any:
+    from assistant import Assistant
+
+    settings = _settings(args)
+    return Assistant.open(
+        settings.index_dir,
+        model=settings.model,
+        backend=args.backend,  # None: the backend the index was built with
+        cache_dir=settings.cache_dir,
+        verify=settings.verify_checksums,
+    )
+
+
+def _snippet(text: str, width: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from assistant.serialize import response_to_json
+
+    assistant = _open_assistant(args)
+    response = assistant.search(
+        args.query, system=args.system, k=args.k, billable_only=args.billable_only
+    )
+    if args.json:
+        print(json.dumps(response_to_json(response), indent=2, ensure_ascii=False))
+        return 0
+    if response.expansions:
+        print("understood: " + "; ".join(response.expansions))
+    groups = {"": list(response.results)} if args.system else response.by_system()
+    for system, results in groups.items():
+        if system:
+            print(f"\n== {system}")
+        for r in results:
+            flag = "" if r.billable else "  [not billable]"
+            print(f"{r.code:<9} {r.score:5.3f}  {r.title}{flag}")
+            for note in r.notes:
+                print(f"          note: {note}")
+            for c in r.citations[:1]:
+                print(
+                    f"          “{_snippet(c.text)}” ({Path(c.source).name}, {c.section}, "
+                    f"{c.start}-{c.end})"
+                )
+    if not response.results:
+        print("no matching codes")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.evaluate import evaluate, load_cases
+
+    assistant = _open_assistant(args)
+    cases = load_cases(Path(args.file))
+
+    def run(query: str, system: str, k: int) -> list[str]:
+        return [r.code for r in assistant.search(query, system=system, k=k).results]
+
+    table, details = evaluate(cases, run, k=args.k)
+    if args.json:
+        payload = {s: vars(m) for s, m in table.items()}
+        print(json.dumps({"k": args.k, "metrics": payload}, indent=2))
+        return 0
+    print(f"{'system':<12} {'n':>4} {'hit@1':>7} {f'hit@{args.k}':>7} {f'MRR@{args.k}':>7}")
+    for system, m in table.items():
+        print(f"{system:<12} {m.n:>4} {m.hit1:>7.3f} {m.hitk:>7.3f} {m.mrr:>7.3f}")
+    if args.misses:
+        for case, rank, codes in details:
+            if rank != 1:
+                print(
+                    f"MISS rank={rank} [{case.system}] {case.query!r} gold={list(case.gold)} "
+                    f"got={codes[:5]}"
+                )
+    return 0
+
+
+def _add_index_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index-dir", metavar="DIR", help="index folder (env MEDCODE_INDEX_DIR)")
+    p.add_argument("--model", help="embedding model: 'bundled' or a directory (env MEDCODE_MODEL)")
+    p.add_argument("--backend", choices=["onnx-int8", "onnx", "torch"], help="embedding backend")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="medcode", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO")
@@ -65,6 +216,36 @@ def build_parser() -> argparse.ArgumentParser:
     _add_corpus_args(stats)
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(func=cmd_corpus_stats)
+
+    index = sub.add_parser("index", help="build or inspect the index").add_subparsers(
+        dest="action", required=True
+    )
+    build = index.add_parser("build", help="build the index (default: ICD-10-CM + ICD-10-PCS)")
+    _add_corpus_args(build)
+    _add_index_args(build)
+    build.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    build.set_defaults(func=cmd_index_build)
+    status = index.add_parser("status", help="show and verify the live index")
+    _add_index_args(status)
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_index_status)
+
+    search = sub.add_parser("search", help="search codes for a free-text question")
+    search.add_argument("query")
+    search.add_argument("--system", help="CPT, HCPCS, ICD-10-CM or ICD-10-PCS")
+    search.add_argument("--k", type=int, default=10, help="results (1-100, default 10)")
+    search.add_argument("--billable-only", action="store_true")
+    search.add_argument("--json", action="store_true")
+    _add_index_args(search)
+    search.set_defaults(func=cmd_search)
+
+    evaluation = sub.add_parser("eval", help="hit@1, hit@k and MRR@k on a JSONL dev set")
+    evaluation.add_argument("file")
+    evaluation.add_argument("--k", type=int, default=10)
+    evaluation.add_argument("--json", action="store_true")
+    evaluation.add_argument("--misses", action="store_true", help="list queries not ranked first")
+    _add_index_args(evaluation)
+    evaluation.set_defaults(func=cmd_eval)
     return parser
 
 
@@ -77,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return int(args.func(args))
-    except (CorpusError, ValueError, OSError) as exc:
+    except (CorpusError, IndexStoreError, AssistantError, ValueError, OSError) as exc:
         print(f"medcode: error: {exc}", file=sys.stderr)
         return 2
 

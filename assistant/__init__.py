@@ -1,1 +1,5 @@
-"""medcode assistant layer."""
+"""Retrieval, fusion, code aggregation and citations over a built index."""
+
+from assistant.assistant import Assistant
+
+__all__ = ["Assistant"]

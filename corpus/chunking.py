@@ -24,6 +24,13 @@ POSITIVE_SECTIONS = ("title", "inclusion_terms")
 SKIPPED_SECTIONS = frozenset({"procedure_name"})
 
 
+def chunk_source(record: CodeRecord) -> str:
+    """What a chunk's citation names: the document's path, or ``package-file#code``."""
+    if record.source.kind == "document":
+        return record.source.location
+    return f"{record.source.location}#{record.code}"
+
+
 def estimate_tokens(text: str) -> int:
     """A cheap stand-in for word-piece counting: words and punctuation marks."""
     return len(_TOKEN.findall(text))
@@ -92,7 +99,7 @@ def _document_chunks(record: CodeRecord, max_tokens: int) -> Iterator[Chunk]:
                 code=record.code,
                 section=section.name,
                 text=text,
-                source=record.source.location,
+                source=chunk_source(record),
                 start=a,
                 end=b,
                 embed_text=context + " ".join(text.split()),
@@ -118,7 +125,7 @@ def _entry_chunk(record: CodeRecord) -> Chunk:
         code=record.code,
         section="title" if len(positive) == 1 else "title_and_inclusion_terms",
         text=record.source_text[0:end],
-        source=f"{record.source.location}#{record.code}",
+        source=chunk_source(record),
         start=0,
         end=end,
         embed_text=embed,

@@ -17,6 +17,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from corpus.errors import SourceFormatError, SourceNotFoundError
@@ -106,8 +107,12 @@ def _read_titles(path: Path) -> Iterator[tuple[str, str, bool]]:
                 yield parts[0], parts[1].strip(), True
 
 
+@lru_cache(maxsize=2)
 def load_axes(db_path: Path | None) -> tuple[dict[str, Axes], dict[tuple[str, str, str], str]]:
-    """Per-code axes from ``pcs_tree`` and lookup tables for (axis, section, value)."""
+    """Per-code axes from ``pcs_tree`` and lookup tables for (axis, section, value).
+
+    Cached per path: the tables are read once per process (treat the result as read-only).
+    """
     per_code: dict[str, Axes] = {}
     lookup: dict[tuple[str, str, str], str] = {}
     if db_path is None:

@@ -1,0 +1,42 @@
+"""What a search returns: codes with scores and the passages that justify them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A passage of a code's source; ``source_text[start:end] == text``."""
+
+    text: str
+    source: str
+    section: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class CodeResult:
+    code: str
+    system: str
+    title: str
+    score: float  # in [0, 1]
+    billable: bool
+    citations: tuple[Citation, ...] = ()
+    notes: tuple[str, ...] = ()
+    match: str = "retrieval"  # "exact" for a code number found in the query
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    query: str
+    results: tuple[CodeResult, ...]
+    expansions: tuple[str, ...] = ()  # abbreviations and synonyms added to the query
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def by_system(self) -> dict[str, list[CodeResult]]:
+        grouped: dict[str, list[CodeResult]] = {}
+        for r in self.results:
+            grouped.setdefault(r.system, []).append(r)
+        return grouped

@@ -1,0 +1,279 @@
+"""Hybrid retrieval: exact code lookup + dense (FAISS) + lexical (BM25), fused per code."""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.citations import best_span
+from assistant.errors import QueryError, UnknownCodeError, UnknownSystemError
+from assistant.fusion import grouped_ranks, rrf
+from assistant.query import (
+    MAX_QUERY_CHARS,
+    QueryAnalysis,
+    analyze,
+    coverage_adjustment,
+    qualifier_adjustment,
+)
+from assistant.results import Citation, CodeResult, SearchResponse
+from corpus.records import SYSTEMS, CodeRecord
+from index.embedding.base import Embedder
+from index.lexical import tokenize
+from index.search_index import SearchIndex
+
+logger = logging.getLogger(__name__)
+
+MAX_K = 100
+DENSE_CANDIDATES = 64
+LEXICAL_CANDIDATES = 100
+WEIGHTS = {"dense": 1.0, "lexical": 1.0}
+CITATIONS_PER_RESULT = 2
+
+
+def _unknown_system(system: str) -> str:
+    return f"unknown code system {system!r}; use one of {', '.join(SYSTEMS)}"
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    dense_candidates: int = DENSE_CANDIDATES
+    lexical_candidates: int = LEXICAL_CANDIDATES
+    use_dense: bool = True
+    use_lexical: bool = True
+    use_expansion: bool = True
+    use_qualifiers: bool = True
+    resolve_billable: bool = True
+
+
+class Retriever:
+    """Searches one loaded index with one query embedder."""
+
+    def __init__(
+        self, index: SearchIndex, embedder: Embedder, options: SearchOptions | None = None
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.options = options or SearchOptions()
+        records = index.records
+        self.systems = np.array([SYSTEMS.index(s) for s in records.systems], np.int8)
+        self.chunk_system = self.systems[index.chunks.record_row]
+        self.sorted_codes: dict[str, tuple[list[str], list[int]]] = {}
+        for system in SYSTEMS:
+            rows = [i for i, s in enumerate(records.systems) if s == system]
+            rows.sort(key=lambda i: records.codes[i])
+            self.sorted_codes[system] = ([records.codes[i] for i in rows], rows)
+        self.vocabulary = frozenset(
+            w for title in records.titles for w in re.findall(r"[a-z]+", title.lower())
+        )
+
+    # -- lookups ---------------------------------------------------------------------
+    def record_row(self, system: str, code: str) -> int | None:
+        return self.index.by_key.get((system, code))
+
+    def descendants(self, system: str, code: str) -> list[int]:
+        """Rows of codes that start with ``code`` (itself excluded)."""
+        codes, rows = self.sorted_codes.get(system, ([], []))
+        lo = bisect.bisect_right(codes, code)
+        hi = bisect.bisect_left(codes, code + "\uffff")
+        return rows[lo:hi]
+
+    # -- search ----------------------------------------------------------------------
+    def search(
+        self, query: str, system: str | None = None, k: int = 10, billable_only: bool = False
+    ) -> SearchResponse:
+        if not isinstance(query, str) or not query.strip():
+            raise QueryError("the query is empty")
+        if len(query) > MAX_QUERY_CHARS:
+            raise QueryError(
+                f"the query has {len(query)} characters; the limit is {MAX_QUERY_CHARS}"
+            )
+        if system is not None and system not in SYSTEMS:
+            raise UnknownSystemError(
+                f"unknown code system {system!r}; use one of {', '.join(SYSTEMS)}"
+            )
+        if not 1 <= k <= MAX_K:
+            raise QueryError(f"k must be between 1 and {MAX_K}, not {k}")
+        analysis = analyze(query, self.vocabulary, system)
+        text = analysis.expanded if self.options.use_expansion else analysis.text
+        exact = self._exact(analysis, system)
+        if analysis.only_codes and exact:
+            return SearchResponse(query, tuple(exact[:k]), analysis.expansions)
+
+        sys_id = SYSTEMS.index(system) if system else -1
+        lexical_scores = self.index.lexical.scores(text) if self.options.use_lexical else None
+        rankings: dict[str, list[tuple[int, int]]] = {}
+        if self.options.use_dense:
+            rankings["dense"] = self._dense(text, sys_id)
+        if lexical_scores is not None:
+            rankings["lexical"] = self._lexical(lexical_scores, sys_id)
+        chunk_scores = rrf(rankings, WEIGHTS)
+
+        per_record: dict[int, list[tuple[float, int]]] = defaultdict(list)
+        for chunk, score in chunk_scores.items():
+            per_record[int(self.index.chunks.record_row[chunk])].append((score, chunk))
+        scored: dict[int, float] = {}
+        for row, hits in per_record.items():
+            hits.sort(reverse=True)
+            scored[row] = hits[0][0]  # a code scores its best passage
+        if self.options.use_qualifiers:
+            terms = frozenset(tokenize(text))
+            for row in scored:
+                title = self.index.records.titles[row]
+                shift = qualifier_adjustment(analysis, title, {})
+                if self.index.records.systems[row] != "CPT":  # code-set titles, not pages
+                    shift += coverage_adjustment(terms, title)
+                scored[row] += shift  # ranking keeps the full range; output is clipped
+
+        notes: dict[int, list[str]] = defaultdict(list)
+        if self.options.resolve_billable:
+            scored = self._resolve_billable(scored, analysis, lexical_scores, notes, per_record)
+        rows = sorted(scored, key=lambda r: (-scored[r], self.index.records.codes[r]))
+        if billable_only:
+            rows = [r for r in rows if self.index.records.billable[r]]
+        results = list(exact)
+        seen = {(r.system, r.code) for r in exact}
+        for row in rows:
+            if len(results) >= k:
+                break
+            key = (self.index.records.systems[row], self.index.records.codes[row])
+            if key in seen:
+                continue
+            seen.add(key)
+            chunks = [c for _, c in per_record.get(row, [])]
+            results.append(self._result(row, scored[row], chunks, analysis, notes.get(row, [])))
+        return SearchResponse(query, tuple(results[:k]), analysis.expansions)
+
+    def _exact(self, analysis: QueryAnalysis, system: str | None) -> list[CodeResult]:
+        out = []
+        for sys_name, code in analysis.codes:
+            if system and sys_name != system:
+                continue
+            row = self.record_row(sys_name, code)
+            if row is not None:
+                out.append(self._result(row, 1.0, [], analysis, [], match="exact"))
+        return out
+
+    def _dense(self, text: str, sys_id: int) -> list[tuple[int, int]]:
+        vector = self.embedder.encode([text])
+        n = self.options.dense_candidates * (4 if sys_id >= 0 else 1)
+        _, ids = self.index.dense.search(vector, n)
+        groups = []
+        for row in ids[0]:
+            if row < 0:
+                continue
+            members = self.index.dense_chunks[row]
+            if sys_id >= 0:
+                members = members[self.chunk_system[members] == sys_id]
+            if len(members):
+                groups.append([int(m) for m in members])
+        return grouped_ranks(groups)
+
+    def _lexical(self, scores: np.ndarray, sys_id: int) -> list[tuple[int, int]]:
+        if sys_id >= 0:
+            scores = np.where(self.chunk_system == sys_id, scores, 0)
+        n = min(self.options.lexical_candidates, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        top = top[scores[top] > 0]
+        # equal BM25 scores share a rank, so that ties are broken by the other retriever
+        out, rank, last = [], -1, None
+        for i, chunk in enumerate(top):
+            if scores[chunk] != last:
+                rank, last = i, scores[chunk]
+            out.append((int(chunk), rank))
+        return out
+
+    def _resolve_billable(
+        self,
+        scored: dict[int, float],
+        analysis: QueryAnalysis,
+        lexical_scores: np.ndarray | None,
+        notes: dict[int, list[str]],
+        per_record: dict[int, list[tuple[float, int]]],
+    ) -> dict[int, float]:
+        """Replace a non-billable code by its best billable descendant, saying so."""
+        records = self.index.records
+        terms = frozenset(tokenize(analysis.expanded))
+        out = dict(scored)
+        top = sorted(scored, key=lambda r: -scored[r])[:50]
+        for row in top:
+            if records.billable[row]:
+                continue
+            system, code = records.systems[row], records.codes[row]
+            children = [c for c in self.descendants(system, code) if records.billable[c]]
+            if not children:
+                continue
+
+            def child_score(c: int) -> tuple[float, int, str]:
+                lex = 0.0
+                if lexical_scores is not None:
+                    chunk_ids = self.index.record_chunks[c]
+                    lex = float(lexical_scores[chunk_ids].max()) if len(chunk_ids) else 0.0
+                title = records.titles[c]
+                fit = qualifier_adjustment(analysis, title, {}) + coverage_adjustment(terms, title)
+                return (fit + 0.001 * lex, -len(records.codes[c]), records.codes[c])
+
+            best = max(children, key=child_score)
+            score = scored[row] - 0.01
+            if out.get(best, -1.0) < score:
+                out[best] = score
+                per_record.setdefault(best, [])
+                per_record[best] = per_record[best] + per_record.get(row, [])
+                notes[best].append(
+                    f"{system} {code} ({records.titles[row]}) is not billable; resolved to "
+                    f"its child {records.codes[best]}"
+                )
+            out[row] = scored[row] - 0.05  # keep the category, just below its child
+        return out
+
+    def _result(
+        self,
+        row: int,
+        score: float,
+        chunk_ids: list[int],
+        analysis: QueryAnalysis,
+        notes: list[str],
+        match: str = "retrieval",
+    ) -> CodeResult:
+        record = self.index.records[row]
+        own = [c for c in chunk_ids if int(self.index.chunks.record_row[c]) == row]
+        if not own:
+            own = [int(c) for c in self.index.record_chunks[row][:CITATIONS_PER_RESULT]]
+        citations = []
+        terms = set(tokenize(analysis.expanded))
+        for chunk_id in own[:CITATIONS_PER_RESULT]:
+            chunk = self.index.chunks.get(chunk_id)
+            a, b = best_span(record.source_text, chunk.start, chunk.end, terms)
+            citations.append(Citation(record.source_text[a:b], chunk.source, chunk.section, a, b))
+        return CodeResult(
+            code=record.code,
+            system=record.system,
+            title=record.title,
+            score=round(min(1.0, max(0.0, float(score))), 4),
+            billable=record.billable,
+            citations=tuple(citations),
+            notes=tuple(notes),
+            match=match,
+        )
+
+    def record(self, system: str, code: str) -> CodeRecord:
+        if system not in SYSTEMS:
+            raise UnknownSystemError(
+                f"unknown code system {system!r}; use one of {', '.join(SYSTEMS)}"
+            )
+        row = self.record_row(system, code)
+        if row is None:
+            from corpus.codes import normalize_code
+
+            try:
+                row = self.record_row(system, normalize_code(system, code))
+            except ValueError:
+                row = None
+        if row is None:
+            raise UnknownCodeError(f"{system} {code} is not in the index")
+        return self.index.records[row]

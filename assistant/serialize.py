@@ -1,0 +1,57 @@
+"""Plain-dict views of results, shared by the CLI's --json and the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.results import CodeResult, SearchResponse
+from corpus.records import CodeRecord
+
+
+def result_to_json(r: CodeResult) -> dict[str, Any]:
+    return {
+        "code": r.code,
+        "system": r.system,
+        "title": r.title,
+        "score": r.score,
+        "billable": r.billable,
+        "match": r.match,
+        "notes": list(r.notes),
+        "citations": [
+            {
+                "text": c.text,
+                "source": c.source,
+                "section": c.section,
+                "start": c.start,
+                "end": c.end,
+            }
+            for c in r.citations
+        ],
+    }
+
+
+def response_to_json(response: SearchResponse) -> dict[str, Any]:
+    return {
+        "query": response.query,
+        "expansions": list(response.expansions),
+        "results": [result_to_json(r) for r in response.results],
+    }
+
+
+def record_to_json(r: CodeRecord) -> dict[str, Any]:
+    return {
+        "code": r.code,
+        "system": r.system,
+        "title": r.title,
+        "billable": r.billable,
+        "parents": [{"code": p.code, "title": p.title, "level": p.level} for p in r.parents],
+        "sections": [
+            {"name": s.name, "text": s.text, "start": s.start, "end": s.end} for s in r.sections
+        ],
+        "attributes": dict(r.attributes),
+        "source": {
+            "kind": r.source.kind,
+            "location": r.source.location,
+            "version": r.source.version,
+        },
+    }

@@ -1,0 +1,1 @@
+"""Text embedders: one small interface, one short file per backend."""

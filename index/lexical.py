@@ -1,0 +1,89 @@
+"""BM25 (bm25s, Snowball-stemmed) over chunk texts, saved as bm25s's plain files."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stop words removed, Snowball-stemmed word tokens."""
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in _stopwords()]
+    return list(_stemmer().stemWords(words))
+
+
+@dataclass
+class LexicalIndex:
+    """BM25 over *units* (a title, one inclusion term, a page passage); each unit belongs to
+    a chunk, and a chunk scores the best of its units, so a short synonym line is not
+    drowned by the length of the entry it belongs to."""
+
+    model: bm25s.BM25
+    starts: np.ndarray  # first unit of each chunk (units are stored in chunk order)
+
+    @classmethod
+    def build(cls, units: list[str], unit_chunk: np.ndarray) -> LexicalIndex:
+        if len(unit_chunk) and (np.any(np.diff(unit_chunk) < 0) or unit_chunk[0] != 0):
+            raise ValueError("lexical units must be given in chunk order")
+        model = bm25s.BM25(k1=1.2, b=0.75)
+        model.index([tokenize(t) for t in units], show_progress=False)
+        counts = np.bincount(unit_chunk)
+        if np.any(counts == 0):
+            raise ValueError("every chunk needs at least one lexical unit")
+        return cls(model, np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64))
+
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        return dict(self.model.vocab_dict)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for ``query`` (the best of its units; unknown words
+        are ignored)."""
+        vocab = self.model.vocab_dict
+        tokens = [t for t in tokenize(query) if t in vocab]
+        if not tokens:
+            return np.zeros(len(self.starts), np.float32)
+        units = np.asarray(self.model.get_scores(tokens), dtype=np.float32)
+        return np.maximum.reduceat(units, self.starts)
+
+    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, ids), best first; only documents with a positive score."""
+        scores = self.scores(query)
+        k = min(k, len(scores))
+        if k <= 0:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        keep = scores[top] > 0
+        return scores[top][keep], top[keep].astype(np.int64)
+
+    def save(self, folder: Path) -> None:
+        self.model.save(str(folder), show_progress=False)
+        np.save(folder / "chunk_starts.npy", self.starts)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        model = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
+        return cls(model, np.load(folder / "chunk_starts.npy"))

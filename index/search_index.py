@@ -1,0 +1,100 @@
+"""A loaded, verified index: records, chunks, FAISS, BM25 and the exact-code table."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpus.records import CodeRecord
+from index.build import CHUNKS_FILE, DENSE_FILE, DENSE_MAP_FILE, LEXICAL_DIR, RECORDS_FILE
+from index.dense import DenseIndex
+from index.embedding.base import ModelInfo
+from index.errors import IndexCorruptError, ModelMismatchError
+from index.layout import current_dir
+from index.lexical import LexicalIndex
+from index.manifest import read_manifest, verify_files
+from index.store import ChunkTable, RecordStore
+
+logger = logging.getLogger(__name__)
+
+
+def check_model(manifest: dict[str, Any], model: ModelInfo) -> None:
+    built = manifest.get("model", {})
+    if built.get("sha256") != model.sha256 or built.get("dimension") != model.dimension:
+        raise ModelMismatchError(
+            f"the index was built with model {built.get('name')!r} "
+            f"(sha256 {str(built.get('sha256'))[:12]}, dimension {built.get('dimension')}), but "
+            f"the configured model is {model.name!r} (sha256 {model.sha256[:12]}, dimension "
+            f"{model.dimension}); rebuild the index or configure the same model"
+        )
+    if built.get("backend") != model.backend:
+        logger.warning(
+            "index embedded with backend %s, queries use %s", built.get("backend"), model.backend
+        )
+
+
+@dataclass
+class SearchIndex:
+    folder: Path
+    manifest: dict[str, Any]
+    records: RecordStore
+    by_key: dict[tuple[str, str], int]
+    chunks: ChunkTable
+    chunk_dense: np.ndarray  # chunk -> dense row
+    dense_chunks: list[np.ndarray]  # dense row -> chunk ids
+    record_chunks: list[np.ndarray]  # record row -> chunk ids
+    dense: DenseIndex
+    lexical: LexicalIndex
+
+    @classmethod
+    def open(
+        cls, index_dir: Path, *, model: ModelInfo | None = None, verify: bool = True
+    ) -> SearchIndex:
+        """Load the live version under ``index_dir``, verifying files and the model."""
+        t = time.perf_counter()
+        folder = current_dir(index_dir)
+        manifest = read_manifest(folder)
+        if model is not None:
+            check_model(manifest, model)
+        verify_files(folder, manifest, checksums=verify)
+        try:
+            records = RecordStore(folder / RECORDS_FILE)
+            chunks = ChunkTable.load(folder / CHUNKS_FILE, records)
+            chunk_dense = np.load(folder / DENSE_MAP_FILE)
+            dense = DenseIndex.load(folder / DENSE_FILE)
+            lexical = LexicalIndex.load(folder / LEXICAL_DIR)
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise IndexCorruptError(f"cannot read the index in {folder}: {exc}") from exc
+        if len(records) != manifest["records"] or len(chunks) != manifest["chunks"]:
+            raise IndexCorruptError(f"{folder}: record or chunk count differs from the manifest")
+        if dense.size != manifest["dense"]["vectors"] or len(chunk_dense) != len(chunks):
+            raise IndexCorruptError(f"{folder}: vector count differs from the manifest")
+        order = np.argsort(chunk_dense, kind="stable")
+        bounds = np.searchsorted(chunk_dense[order], np.arange(dense.size + 1))
+        dense_chunks = [order[bounds[i] : bounds[i + 1]] for i in range(dense.size)]
+        rorder = np.argsort(chunks.record_row, kind="stable")  # record -> its chunks
+        rbounds = np.searchsorted(chunks.record_row[rorder], np.arange(len(records) + 1))
+        record_chunks = [rorder[rbounds[i] : rbounds[i + 1]] for i in range(len(records))]
+        by_key = {k: i for i, k in enumerate(zip(records.systems, records.codes, strict=True))}
+        logger.info("index %s loaded in %.1fs", folder.name, time.perf_counter() - t)
+        return cls(
+            folder,
+            manifest,
+            records,
+            by_key,
+            chunks,
+            chunk_dense,
+            dense_chunks,
+            record_chunks,
+            dense,
+            lexical,
+        )
+
+    def record(self, system: str, code: str) -> CodeRecord | None:
+        row = self.by_key.get((system, code))
+        return None if row is None else self.records[row]

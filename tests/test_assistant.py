@@ -1,0 +1,196 @@
+"""Search: exact codes, understanding, fusion, billable resolution, citations, bad input."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from assistant.assistant import Assistant
+from assistant.errors import QueryError, UnknownCodeError, UnknownSystemError
+from assistant.evaluate import EvalCase, evaluate, metrics
+from assistant.fusion import grouped_ranks, ranked, rrf
+from assistant.query import analyze, coverage_adjustment, decompose, qualifier_adjustment
+from assistant.search import Retriever
+from corpus.loader import load_corpus
+from index.build import build_index
+from index.lexical import tokenize
+from index.search_index import SearchIndex
+from tests.helpers import HashEmbedder
+from tests.test_index import small_config
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory, fixtures: Path, seeds: Path) -> Assistant:
+    tmp = tmp_path_factory.mktemp("assistant")
+    embedder = HashEmbedder()
+    corpus = load_corpus(small_config(fixtures, seeds))
+    build_index(corpus, tmp / "idx", embedder, tmp / "cache")
+    index = SearchIndex.open(tmp / "idx", model=embedder.info)
+    return Assistant(Retriever(index, embedder))
+
+
+@pytest.mark.parametrize(
+    ("query", "system", "code"),
+    [
+        ("N3941", "ICD-10-CM", "N39.41"),
+        ("n39.41", "ICD-10-CM", "N39.41"),
+        ("N39.41", "ICD-10-CM", "N39.41"),
+        ("64561", "CPT", "64561"),
+        ("01hy3mz", "ICD-10-PCS", "01HY3MZ"),
+        ("e0745", "HCPCS", "E0745"),
+        ("s72001a", "ICD-10-CM", "S72.001A"),
+    ],
+)
+def test_exact_code_lookup_in_any_form(assistant: Assistant, query, system, code) -> None:
+    top = assistant.search(query).results[0]
+    assert (top.system, top.code, top.match, top.score) == (system, code, "exact", 1.0)
+
+
+def test_code_inside_a_sentence_is_found_first(assistant: Assistant) -> None:
+    results = assistant.search("what is n39.41 used for").results
+    assert results[0].code == "N39.41" and results[0].match == "exact"
+    assert len(results) > 1  # the words are searched too
+
+
+def test_abbreviation_expansion(assistant: Assistant) -> None:
+    analysis = analyze("OAB with urgency")
+    assert "OAB: overactive bladder" in analysis.expansions
+    assert "overactive bladder" in analysis.expanded
+    result = assistant.search("OAB", system="ICD-10-CM").results[0]
+    assert result.code == "N32.81"
+    # a lower-case word of the corpus is not taken for an abbreviation
+    assert not [
+        e
+        for e in analyze("fracture of neck", {"neck", "fracture"}).expansions
+        if e.startswith("neck")
+    ]
+
+
+def test_procedure_words_and_approach() -> None:
+    a = analyze("laparoscopic cholecystectomy")
+    assert a.approach == "Percutaneous Endoscopic"
+    assert "Resection" in a.expanded and "Gallbladder" in a.expanded
+    partial = analyze("partial nephrectomy, open")
+    assert "Excision" in partial.expanded and "Resection" not in partial.expanded
+    assert partial.approach == "Open"
+    assert decompose("appendectomy") is not None
+    assert analyze("cataract right eye", system="ICD-10-CM").expansions == ()
+
+
+def test_laterality_picks_the_right_sided_code(assistant: Assistant) -> None:
+    left = assistant.search("fracture of neck of left femur", system="ICD-10-CM").results
+    right = assistant.search("fracture of neck of right femur", system="ICD-10-CM").results
+    assert left[0].code.startswith("S72.002")
+    assert right[0].code.startswith("S72.001")
+
+
+def test_encounter_picks_the_seventh_character(assistant: Assistant) -> None:
+    later = assistant.search(
+        "fracture of neck of right femur subsequent encounter", system="ICD-10-CM"
+    ).results
+    assert later[0].code == "S72.001D"
+    first = assistant.search("fracture of neck of right femur", system="ICD-10-CM").results
+    assert first[0].code == "S72.001A"  # no encounter said: initial
+
+
+def test_qualifier_adjustment_signs() -> None:
+    a = analyze("left knee, subsequent encounter")
+    assert qualifier_adjustment(a, "Pain in left knee, subsequent encounter", {}) > 0
+    assert qualifier_adjustment(a, "Pain in right knee, subsequent encounter", {}) < 0
+    terms = frozenset(tokenize("headache"))
+    assert coverage_adjustment(terms, "Headache, unspecified") > coverage_adjustment(
+        terms, "Headache with orthostatic component"
+    )
+
+
+def test_billable_preference_resolves_category_to_child(assistant: Assistant) -> None:
+    retriever = assistant.retriever
+    records = retriever.index.records
+    category = retriever.record_row("ICD-10-CM", "N39.4")
+    assert category is not None and not records.billable[category]
+    notes: defaultdict[int, list[str]] = defaultdict(list)
+    analysis = analyze("urge incontinence")
+    out = retriever._resolve_billable({category: 0.9}, analysis, None, notes, {})
+    (child,) = [row for row in out if row != category]
+    assert records.codes[child] == "N39.41"  # the child that says what the query says
+    assert records.billable[child] and out[child] > out[category]
+    assert "N39.4 (Other specified urinary incontinence) is not billable" in notes[child][0]
+    # a 7th-character stem resolves to the initial encounter unless told otherwise
+    stem = retriever.record_row("ICD-10-CM", "S72.002")
+    out = retriever._resolve_billable({stem: 0.8}, analyze("left femur neck"), None, notes, {})
+    assert {records.codes[r] for r in out} == {"S72.002", "S72.002A"}
+    results = assistant.search("other specified urinary incontinence", system="ICD-10-CM").results
+    assert results[0].billable
+    only = assistant.search("urinary incontinence", system="ICD-10-CM", billable_only=True)
+    assert all(r.billable for r in only.results)
+
+
+def test_system_filter_and_grouping(assistant: Assistant) -> None:
+    pcs = assistant.search("neurostimulator lead", system="ICD-10-PCS", k=5).results
+    assert pcs and all(r.system == "ICD-10-PCS" for r in pcs)
+    assert len(pcs) <= 5
+    grouped = assistant.search("neurostimulator electrode", k=20).by_system()
+    assert {"CPT", "ICD-10-PCS"} <= set(grouped)
+
+
+def test_citations_point_at_real_text(assistant: Assistant) -> None:
+    for query in (
+        "percutaneous sacral lead for urge incontinence",
+        "urge incontinence",
+        "gallbladder resection",
+        "neurostimulator pulse generator",
+    ):
+        for result in assistant.search(query, k=10).results:
+            record = assistant.code(result.system, result.code)
+            assert result.citations, result.code
+            for c in result.citations:
+                assert record.source_text[c.start : c.end] == c.text
+                assert 0 <= result.score <= 1
+
+
+def test_cpt_page_cites_the_matching_sentence(assistant: Assistant) -> None:
+    results = assistant.search("voiding dysfunction: urge incontinence and frequency", system="CPT")
+    top = results.results[0]
+    assert top.code == "64561"
+    assert "urge incontinence, urgency, frequency" in top.citations[0].text
+    assert len(top.citations[0].text) < 400  # a sentence, not the whole page
+
+
+@pytest.mark.parametrize("query", ["", "   ", "x" * 10_000])
+def test_bad_queries_are_clear_errors(assistant: Assistant, query: str) -> None:
+    with pytest.raises(QueryError):
+        assistant.search(query)
+
+
+def test_bad_arguments(assistant: Assistant) -> None:
+    with pytest.raises(UnknownSystemError):
+        assistant.search("knee", system="ICD-9")
+    with pytest.raises(QueryError):
+        assistant.search("knee", k=0)
+    with pytest.raises(UnknownCodeError):
+        assistant.code("ICD-10-CM", "Z99.999")
+    assert assistant.code("ICD-10-CM", "n3941").code == "N39.41"
+
+
+def test_rrf_is_normalized_and_tie_aware() -> None:
+    scores = rrf({"a": ranked(["x", "y", "z"]), "b": ranked(["x", "z"])})
+    assert scores["x"] == pytest.approx(1.0)
+    assert scores["z"] > scores["y"]  # found by both retrievers
+    tied = rrf({"a": grouped_ranks([["p", "q"], ["r"]])})
+    assert tied["p"] == tied["q"] > tied["r"]
+    weighted = rrf({"a": ranked(["x"]), "b": ranked(["y"])}, {"a": 3.0, "b": 1.0})
+    assert weighted["x"] == pytest.approx(3 * weighted["y"])
+    assert rrf({"a": ranked(["x", "x"])}) == {"x": pytest.approx(1.0)}
+    assert rrf({}) == {}
+
+
+def test_metrics_and_evaluate() -> None:
+    m = metrics([1, 2, None, 11], k=10)
+    assert (m.n, m.hit1, m.hitk) == (4, 0.25, 0.5)
+    assert m.mrr == pytest.approx((1 + 0.5) / 4)
+    cases = [EvalCase("q1", "ICD-10-CM", ("A00.0",)), EvalCase("q2", "CPT", (), ("645",))]
+    table, details = evaluate(cases, lambda q, s, k: ["A00.0"] if q == "q1" else ["99", "64561"])
+    assert table["ICD-10-CM"].hit1 == 1.0 and table["CPT"].mrr == 0.5
+    assert [rank for _, rank, _ in details] == [1, 2]
