@@ -45,3 +45,27 @@ def rrf(
             seen.add(item)
             scores[item] = scores.get(item, 0.0) + w / (k + rank + 1)
     return {item: s / best for item, s in scores.items()}
+
+
+def _minmax(scores: Mapping[T, float]) -> dict[T, float]:
+    if not scores:
+        return {}
+    lo, hi = min(scores.values()), max(scores.values())
+    if hi <= lo:
+        return {item: 1.0 if hi > 0 else 0.0 for item in scores}
+    return {item: (s - lo) / (hi - lo) for item, s in scores.items()}
+
+
+def convex(
+    dense: Mapping[T, float], lexical: Mapping[T, float], dense_weight: float = 0.5
+) -> dict[T, float]:
+    """Convex combination of min-max normalized scores over the union of candidates.
+
+    Both mappings should score every candidate (a candidate one retriever did not rank
+    is scored by it anyway, which is what makes this better than rank fusion when one
+    retriever misses an item); a missing score counts as that retriever's minimum.
+    Results lie in [0, 1].
+    """
+    d, lx = _minmax(dense), _minmax(lexical)
+    items = set(d) | set(lx)
+    return {i: dense_weight * d.get(i, 0.0) + (1 - dense_weight) * lx.get(i, 0.0) for i in items}

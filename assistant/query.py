@@ -10,7 +10,7 @@ import gzip
 import json
 import re
 import sqlite3
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Container, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -217,7 +217,7 @@ def decompose(word: str) -> str | None:
 
 
 def analyze(
-    query: str, vocabulary: Collection[str] = (), system: str | None = None
+    query: str, vocabulary: Container[str] = (), system: str | None = None
 ) -> QueryAnalysis:
     """Parse ``query``. ``vocabulary`` (lower-case corpus words) decides whether a
     lower-case token that is also an abbreviation is a word of the corpus (kept as is).
@@ -241,6 +241,14 @@ def analyze(
         if key in abbrevs and (word.isupper() or key not in vocabulary):
             for expansion in abbrevs[key][:2]:
                 expansions.append(f"{word}: {expansion}")
+    correct = getattr(vocabulary, "correct", None)
+    if correct is not None:
+        for word in words:
+            if word.lower() in abbrevs or word.lower() in procedures or word.isupper():
+                continue
+            fixed = correct(word)
+            if fixed:
+                expansions.append(f"{word}: {fixed}")
     for phrase, clinical in phrase_matches(lower, lay_terms(), prefix=False):
         if clinical.lower() not in lower:
             expansions.append(f"{phrase}: {clinical}")

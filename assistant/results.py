@@ -17,6 +17,16 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class RelatedCode:
+    """A code named by an instructional note ("code first", "use additional code", ...)."""
+
+    relation: str  # the note's section: code_first, use_additional_code, code_also
+    code: str
+    title: str
+    note: str
+
+
+@dataclass(frozen=True)
 class CodeResult:
     code: str
     system: str
@@ -26,6 +36,7 @@ class CodeResult:
     citations: tuple[Citation, ...] = ()
     notes: tuple[str, ...] = ()
     match: str = "retrieval"  # "exact" for a code number found in the query
+    related: tuple[RelatedCode, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant.citations import best_span
 from assistant.errors import QueryError, UnknownCodeError, UnknownSystemError
-from assistant.fusion import grouped_ranks, rrf
+from assistant.fusion import convex, grouped_ranks, rrf
 from assistant.query import (
     MAX_QUERY_CHARS,
     QueryAnalysis,
@@ -20,7 +20,8 @@ from assistant.query import (
     coverage_adjustment,
     qualifier_adjustment,
 )
-from assistant.results import Citation, CodeResult, SearchResponse
+from assistant.results import Citation, CodeResult, RelatedCode, SearchResponse
+from assistant.spelling import Vocabulary
 from corpus.records import SYSTEMS, CodeRecord
 from index.embedding.base import Embedder
 from index.lexical import tokenize
@@ -33,6 +34,11 @@ DENSE_CANDIDATES = 64
 LEXICAL_CANDIDATES = 100
 WEIGHTS = {"dense": 1.0, "lexical": 1.0}
 CITATIONS_PER_RESULT = 2
+
+
+RELATIONS = ("code_first", "use_additional_code", "code_also")
+# "(N32.81)", "(Z16.-)", "(B95-B97)": the first code of a reference in a note
+CODE_REF = re.compile(r"\(([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?(?:\.-)?)(?:-[A-Z0-9.\-]+)?[,)]")
 
 
 def _unknown_system(system: str) -> str:
@@ -48,6 +54,8 @@ class SearchOptions:
     use_expansion: bool = True
     use_qualifiers: bool = True
     resolve_billable: bool = True
+    fusion: str = "convex"  # or "rrf"
+    dense_weight: float = 0.5
 
 
 class Retriever:
@@ -67,9 +75,7 @@ class Retriever:
             rows = [i for i, s in enumerate(records.systems) if s == system]
             rows.sort(key=lambda i: records.codes[i])
             self.sorted_codes[system] = ([records.codes[i] for i in rows], rows)
-        self.vocabulary = frozenset(
-            w for title in records.titles for w in re.findall(r"[a-z]+", title.lower())
-        )
+        self.vocabulary = Vocabulary(records.titles)
 
     # -- lookups ---------------------------------------------------------------------
     def record_row(self, system: str, code: str) -> int | None:
@@ -105,14 +111,7 @@ class Retriever:
             return SearchResponse(query, tuple(exact[:k]), analysis.expansions)
 
         sys_id = SYSTEMS.index(system) if system else -1
-        lexical_scores = self.index.lexical.scores(text) if self.options.use_lexical else None
-        rankings: dict[str, list[tuple[int, int]]] = {}
-        if self.options.use_dense:
-            rankings["dense"] = self._dense(text, sys_id)
-        if lexical_scores is not None:
-            rankings["lexical"] = self._lexical(lexical_scores, sys_id)
-        chunk_scores = rrf(rankings, WEIGHTS)
-
+        chunk_scores, lexical_scores = self._fuse(text, sys_id)
         per_record: dict[int, list[tuple[float, int]]] = defaultdict(list)
         for chunk, score in chunk_scores.items():
             per_record[int(self.index.chunks.record_row[chunk])].append((score, chunk))
@@ -158,8 +157,31 @@ class Retriever:
                 out.append(self._result(row, 1.0, [], analysis, [], match="exact"))
         return out
 
-    def _dense(self, text: str, sys_id: int) -> list[tuple[int, int]]:
-        vector = self.embedder.encode([text])
+    def _fuse(self, text: str, sys_id: int) -> tuple[dict[int, float], np.ndarray | None]:
+        """Chunk scores in [0, 1] from the dense and lexical retrievers, and BM25 per chunk."""
+        opts = self.options
+        lexical = self.index.lexical.scores(text) if opts.use_lexical else None
+        vector = self.embedder.encode([text]) if opts.use_dense else None
+        dense = self._dense(vector, sys_id) if vector is not None else []
+        lex = self._lexical(lexical, sys_id) if lexical is not None else []
+        if opts.fusion == "rrf" or vector is None or lexical is None:
+            rankings = {name: p for name, p in (("dense", dense), ("lexical", lex)) if p}
+            return rrf(rankings, WEIGHTS), lexical
+        candidates = np.array(sorted({c for c, _ in dense} | {c for c, _ in lex}), np.int64)
+        if len(candidates) == 0:
+            return {}, lexical
+        rows = self.index.chunk_dense[candidates]
+        unique_rows, inverse = np.unique(rows, return_inverse=True)
+        cosines = self.index.dense.similarities(vector[0], unique_rows)[inverse]
+        ids = candidates.tolist()
+        fused = convex(
+            dict(zip(ids, cosines.tolist(), strict=True)),
+            dict(zip(ids, lexical[candidates].tolist(), strict=True)),
+            opts.dense_weight,
+        )
+        return fused, lexical
+
+    def _dense(self, vector: np.ndarray, sys_id: int) -> list[tuple[int, int]]:
         n = self.options.dense_candidates * (4 if sys_id >= 0 else 1)
         _, ids = self.index.dense.search(vector, n)
         groups = []
@@ -259,7 +281,32 @@ class Retriever:
             citations=tuple(citations),
             notes=tuple(notes),
             match=match,
+            related=self.related(record),
         )
+
+    def related(self, record: CodeRecord) -> tuple[RelatedCode, ...]:
+        """Codes that the record's (or its parents') instructional notes point to."""
+        out: list[RelatedCode] = []
+        seen: set[str] = set()
+        sources = [record]
+        for parent in reversed(record.parents):
+            row = self.record_row(record.system, parent.code)
+            if row is not None:
+                sources.append(self.index.records[row])
+        for source in sources:
+            for section in source.sections:
+                if section.name not in RELATIONS:
+                    continue
+                for note in section.text.split("\n"):
+                    for ref in CODE_REF.finditer(note):
+                        code = ref.group(1).rstrip(".-")
+                        row = self.record_row(record.system, code)
+                        if row is None or code in seen or code == record.code:
+                            continue
+                        seen.add(code)
+                        title = self.index.records.titles[row]
+                        out.append(RelatedCode(section.name, code, title, note))
+        return tuple(out)
 
     def record(self, system: str, code: str) -> CodeRecord:
         if system not in SYSTEMS:

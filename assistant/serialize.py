@@ -17,6 +17,10 @@ def result_to_json(r: CodeResult) -> dict[str, Any]:
         "billable": r.billable,
         "match": r.match,
         "notes": list(r.notes),
+        "related": [
+            {"relation": x.relation, "code": x.code, "title": x.title, "note": x.note}
+            for x in r.related
+        ],
         "citations": [
             {
                 "text": c.text,

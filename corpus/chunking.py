@@ -19,7 +19,7 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 # A boundary after sentence-final punctuation, or at any line break.
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[•\-–A-Z0-9])|\s*\n\s*")
 # Code-set sections embedded with the title; the rest (excludes, notes) is citable only.
-POSITIVE_SECTIONS = ("title", "inclusion_terms")
+POSITIVE_SECTIONS = ("title", "inclusion_terms", "includes")
 # Document sections that are not indexed (they repeat the title).
 SKIPPED_SECTIONS = frozenset({"procedure_name"})
 
@@ -123,7 +123,7 @@ def _entry_chunk(record: CodeRecord) -> Chunk:
         chunk_id=f"{record.system}:{record.code}:0",
         system=record.system,
         code=record.code,
-        section="title" if len(positive) == 1 else "title_and_inclusion_terms",
+        section="title" if len(positive) == 1 else "title_and_synonyms",
         text=record.source_text[0:end],
         source=chunk_source(record),
         start=0,

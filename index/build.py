@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from corpus.chunking import chunk_records, sentence_spans
+from corpus.chunking import POSITIVE_SECTIONS, chunk_records, sentence_spans
 from corpus.loader import Corpus
 from corpus.records import Chunk, CodeRecord
 from index.cache import EmbeddingCache
@@ -93,7 +93,7 @@ def lexical_units(
             terms = [
                 t
                 for s in record.sections
-                if s.name == "inclusion_terms"
+                if s.name in POSITIVE_SECTIONS and s.name != "title"
                 for t in s.text.split("\n")
             ]
             if terms:

@@ -53,6 +53,13 @@ class DenseIndex:
         scores, ids = self.index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
         return scores, ids
 
+    def similarities(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Exact inner products of one query vector with the stored vectors ``rows``."""
+        if len(rows) == 0:
+            return np.zeros(0, np.float32)
+        vectors = self.index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+        return np.asarray(vectors @ np.asarray(query, np.float32).reshape(-1), np.float32)
+
     def save(self, path: Path) -> None:
         faiss.write_index(self.index, str(path))
 

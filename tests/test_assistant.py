@@ -194,3 +194,18 @@ def test_metrics_and_evaluate() -> None:
     table, details = evaluate(cases, lambda q, s, k: ["A00.0"] if q == "q1" else ["99", "64561"])
     assert table["ICD-10-CM"].hit1 == 1.0 and table["CPT"].mrr == 0.5
     assert [rank for _, rank, _ in details] == [1, 2]
+
+
+def test_instructional_notes_point_to_related_codes(assistant: Assistant) -> None:
+    (result,) = [r for r in assistant.search("N39.41").results if r.code == "N39.41"]
+    related = {(x.relation, x.code) for x in result.related}
+    # N39.41 inherits its parent N39.4's "code also any associated overactive bladder (N32.81)"
+    assert ("code_also", "N32.81") in related
+    assert all(x.code != "N39.41" for x in result.related)
+
+
+def test_misspellings_are_tolerated(assistant: Assistant) -> None:
+    analysis = analyze("urge incontinance", assistant.retriever.vocabulary)
+    assert "incontinance: incontinence" in analysis.expansions
+    top = assistant.search("urge incontinance", system="ICD-10-CM").results[0]
+    assert top.code == "N39.41"

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,11 @@ def _export(model_dir: Path, target: Path) -> None:
     axes = {n: {0: "batch", 1: "seq"} for n in names}
     axes["hidden"] = {0: "batch", 1: "seq"}
     try:
-        with torch.no_grad():
+        # The tracer warns about data-dependent branches (mask handling); the sample batch
+        # is padded, so the traced graph keeps the attention mask (checked against
+        # sentence-transformers in tests and docs/benchmarks.md).
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             torch.onnx.export(
                 Wrapper(),
                 tuple(sample[n] for n in names),
