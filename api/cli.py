@@ -198,6 +198,36 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from assistant.serialize import suggestions_to_json
+
+    raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    assistant = _open_assistant(args)
+    response = assistant.suggest(raw)
+    if args.json:
+        print(json.dumps(suggestions_to_json(response), indent=2, ensure_ascii=False))
+        return 0
+    print(f"{response.statements} statements read")
+    for system, suggestions in response.by_system().items():
+        print(f"\n== {system}")
+        for s in suggestions:
+            print(f"{s.code:<9} {s.score:5.3f}  {s.title}")
+            for e in s.evidence:
+                span = f"{e.section} {e.start}-{e.end}"
+                print(f"          evidence [{span}]: “{_snippet(e.text, 120)}”")
+            for c in s.citations[:1]:
+                print(f"          source: “{_snippet(c.text, 120)}” ({Path(c.source).name})")
+            for n in s.notes:
+                print(f"          note: {n}")
+    if response.excluded:
+        print("\n== excluded (not suggested)")
+        for e in response.excluded:
+            print(f"  {e.reason:<24} [{e.section} {e.start}-{e.end}] “{_snippet(e.text, 90)}”")
+    if not response.suggestions:
+        print("no codes suggested")
+    return 0
+
+
 def _add_index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index-dir", metavar="DIR", help="index folder (env MEDCODE_INDEX_DIR)")
     p.add_argument("--model", help="embedding model: 'bundled' or a directory (env MEDCODE_MODEL)")
@@ -238,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true")
     _add_index_args(search)
     search.set_defaults(func=cmd_search)
+
+    suggestion = sub.add_parser("suggest", help="codes an operative note supports, with evidence")
+    suggestion.add_argument("file", help="note file, or - for standard input")
+    suggestion.add_argument("--json", action="store_true")
+    _add_index_args(suggestion)
+    suggestion.set_defaults(func=cmd_suggest)
 
     evaluation = sub.add_parser("eval", help="hit@1, hit@k and MRR@k on a JSONL dev set")
     evaluation.add_argument("file")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from assistant.results import SearchResponse
 from assistant.search import Retriever, SearchOptions
+from assistant.suggest import SuggestResponse, suggest
 from corpus.records import CodeRecord
 from index.embedding.factory import load_embedder
 from index.layout import current_dir
@@ -50,3 +51,7 @@ class Assistant:
 
     def code(self, system: str, code: str) -> CodeRecord:
         return self.retriever.record(system, code)
+
+    def suggest(self, note: str | bytes) -> SuggestResponse:
+        """Codes an operative note supports, each with its evidence in the note."""
+        return suggest(self.retriever, note)

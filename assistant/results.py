@@ -37,6 +37,7 @@ class CodeResult:
     notes: tuple[str, ...] = ()
     match: str = "retrieval"  # "exact" for a code number found in the query
     related: tuple[RelatedCode, ...] = ()
+    similarity: float = 0.0  # raw cosine of query and best passage: an absolute relevance
 
 
 @dataclass(frozen=True)

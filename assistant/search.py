@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import logging
 import re
 from collections import defaultdict
@@ -111,7 +112,7 @@ class Retriever:
             return SearchResponse(query, tuple(exact[:k]), analysis.expansions)
 
         sys_id = SYSTEMS.index(system) if system else -1
-        chunk_scores, lexical_scores = self._fuse(text, sys_id)
+        chunk_scores, lexical_scores, cosines = self._fuse(text, sys_id)
         per_record: dict[int, list[tuple[float, int]]] = defaultdict(list)
         for chunk, score in chunk_scores.items():
             per_record[int(self.index.chunks.record_row[chunk])].append((score, chunk))
@@ -134,18 +135,40 @@ class Retriever:
         rows = sorted(scored, key=lambda r: (-scored[r], self.index.records.codes[r]))
         if billable_only:
             rows = [r for r in rows if self.index.records.billable[r]]
+        exact_keys = {(r.system, r.code) for r in exact}
+        rows = [
+            r
+            for r in rows
+            if (self.index.records.systems[r], self.index.records.codes[r]) not in exact_keys
+        ]
+        if system is None:
+            rows = self._with_quota(rows, k - len(exact))
         results = list(exact)
-        seen = {(r.system, r.code) for r in exact}
-        for row in rows:
-            if len(results) >= k:
-                break
-            key = (self.index.records.systems[row], self.index.records.codes[row])
-            if key in seen:
-                continue
-            seen.add(key)
+        for row in rows[: max(0, k - len(exact))]:
             chunks = [c for _, c in per_record.get(row, [])]
-            results.append(self._result(row, scored[row], chunks, analysis, notes.get(row, [])))
+            similarity = max((cosines.get(c, 0.0) for c in chunks), default=0.0)
+            result = self._result(row, scored[row], chunks, analysis, notes.get(row, []))
+            results.append(dataclasses.replace(result, similarity=round(similarity, 4)))
         return SearchResponse(query, tuple(results[:k]), analysis.expansions)
+
+    def _with_quota(self, rows: list[int], k: int) -> list[int]:
+        """Unfiltered search: each system found gets a fair share of the k places (its
+        best codes), the rest go by score; the order stays by score."""
+        systems = self.index.records.systems
+        present = list(dict.fromkeys(systems[r] for r in rows))
+        if len(present) < 2 or k <= 0:
+            return rows
+        share = max(1, k // len(present))
+        chosen: list[int] = []
+        for name in present:
+            chosen.extend([r for r in rows if systems[r] == name][:share])
+        for r in rows:
+            if len(chosen) >= k:
+                break
+            if r not in chosen:
+                chosen.append(r)
+        keep = set(chosen[:k])
+        return [r for r in rows if r in keep]
 
     def _exact(self, analysis: QueryAnalysis, system: str | None) -> list[CodeResult]:
         out = []
@@ -157,8 +180,11 @@ class Retriever:
                 out.append(self._result(row, 1.0, [], analysis, [], match="exact"))
         return out
 
-    def _fuse(self, text: str, sys_id: int) -> tuple[dict[int, float], np.ndarray | None]:
-        """Chunk scores in [0, 1] from the dense and lexical retrievers, and BM25 per chunk."""
+    def _fuse(
+        self, text: str, sys_id: int
+    ) -> tuple[dict[int, float], np.ndarray | None, dict[int, float]]:
+        """Chunk scores in [0, 1] from the dense and lexical retrievers, BM25 per chunk, and
+        the query's cosine similarity with each candidate chunk (when dense is on)."""
         opts = self.options
         lexical = self.index.lexical.scores(text) if opts.use_lexical else None
         vector = self.embedder.encode([text]) if opts.use_dense else None
@@ -166,20 +192,21 @@ class Retriever:
         lex = self._lexical(lexical, sys_id) if lexical is not None else []
         if opts.fusion == "rrf" or vector is None or lexical is None:
             rankings = {name: p for name, p in (("dense", dense), ("lexical", lex)) if p}
-            return rrf(rankings, WEIGHTS), lexical
+            return rrf(rankings, WEIGHTS), lexical, {}
         candidates = np.array(sorted({c for c, _ in dense} | {c for c, _ in lex}), np.int64)
         if len(candidates) == 0:
-            return {}, lexical
+            return {}, lexical, {}
         rows = self.index.chunk_dense[candidates]
         unique_rows, inverse = np.unique(rows, return_inverse=True)
         cosines = self.index.dense.similarities(vector[0], unique_rows)[inverse]
         ids = candidates.tolist()
+        cos_by_chunk = dict(zip(ids, cosines.tolist(), strict=True))
         fused = convex(
-            dict(zip(ids, cosines.tolist(), strict=True)),
+            cos_by_chunk,
             dict(zip(ids, lexical[candidates].tolist(), strict=True)),
             opts.dense_weight,
         )
-        return fused, lexical
+        return fused, lexical, cos_by_chunk
 
     def _dense(self, vector: np.ndarray, sys_id: int) -> list[tuple[int, int]]:
         n = self.options.dense_candidates * (4 if sys_id >= 0 else 1)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.results import CodeResult, SearchResponse
+from assistant.results import Citation, CodeResult, SearchResponse
+from assistant.suggest import SuggestResponse
 from corpus.records import CodeRecord
 
 
@@ -21,16 +22,8 @@ def result_to_json(r: CodeResult) -> dict[str, Any]:
             {"relation": x.relation, "code": x.code, "title": x.title, "note": x.note}
             for x in r.related
         ],
-        "citations": [
-            {
-                "text": c.text,
-                "source": c.source,
-                "section": c.section,
-                "start": c.start,
-                "end": c.end,
-            }
-            for c in r.citations
-        ],
+        "citations": [_citation(c) for c in r.citations],
+        "similarity": r.similarity,
     }
 
 
@@ -39,6 +32,50 @@ def response_to_json(response: SearchResponse) -> dict[str, Any]:
         "query": response.query,
         "expansions": list(response.expansions),
         "results": [result_to_json(r) for r in response.results],
+    }
+
+
+def suggestions_to_json(response: SuggestResponse) -> dict[str, Any]:
+    return {
+        "statements": response.statements,
+        "suggestions": [
+            {
+                "code": s.code,
+                "system": s.system,
+                "title": s.title,
+                "score": s.score,
+                "notes": list(s.notes),
+                "evidence": [
+                    {"start": e.start, "end": e.end, "text": e.text, "section": e.section}
+                    for e in s.evidence
+                ],
+                "citations": [_citation(c) for c in s.citations],
+                "related": [
+                    {"relation": x.relation, "code": x.code, "title": x.title} for x in s.related
+                ],
+            }
+            for s in response.suggestions
+        ],
+        "excluded": [
+            {
+                "start": e.start,
+                "end": e.end,
+                "text": e.text,
+                "section": e.section,
+                "reason": e.reason,
+            }
+            for e in response.excluded
+        ],
+    }
+
+
+def _citation(c: Citation) -> dict[str, Any]:
+    return {
+        "text": c.text,
+        "source": c.source,
+        "section": c.section,
+        "start": c.start,
+        "end": c.end,
     }
 
 

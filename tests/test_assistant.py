@@ -133,6 +133,12 @@ def test_system_filter_and_grouping(assistant: Assistant) -> None:
     assert len(pcs) <= 5
     grouped = assistant.search("neurostimulator electrode", k=20).by_system()
     assert {"CPT", "ICD-10-PCS"} <= set(grouped)
+    # unfiltered: every system with a match gets a share of k, best first
+    mixed = assistant.search("neurostimulator lead for urge incontinence", k=6)
+    assert len(mixed.results) == 6
+    assert {"CPT", "ICD-10-CM", "ICD-10-PCS"} <= set(mixed.by_system())
+    scores = [r.score for r in mixed.results]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_citations_point_at_real_text(assistant: Assistant) -> None:
@@ -209,3 +215,51 @@ def test_misspellings_are_tolerated(assistant: Assistant) -> None:
     assert "incontinance: incontinence" in analysis.expansions
     top = assistant.search("urge incontinance", system="ICD-10-CM").results[0]
     assert top.code == "N39.41"
+
+
+NOTES = Path(__file__).parent / "fixtures" / "notes"
+
+
+def _suggest(assistant: Assistant, name: str):
+    note = (NOTES / name).read_text(encoding="utf-8")
+    response = assistant.suggest(note)
+    for s in response.suggestions:
+        for e in s.evidence:
+            assert note[e.start : e.end] == e.text
+    return note, response
+
+
+def test_suggest_sacral_lead_note(assistant: Assistant) -> None:
+    _, response = _suggest(assistant, "sacral_lead.txt")
+    codes = {(s.system, s.code) for s in response.suggestions}
+    assert ("CPT", "64561") in codes
+    excluded = [e.text for e in response.excluded]
+    assert "No evidence of infection." in excluded
+    assert not any("infection" in s.title.lower() for s in response.suggestions)
+    cpt = next(s for s in response.suggestions if s.code == "64561")
+    assert any("right S3 foramen" in e.text for e in cpt.evidence)
+    assert any("modifier RT" in n for n in cpt.notes)
+
+
+def test_suggest_generator_replacement_note(assistant: Assistant) -> None:
+    _, response = _suggest(assistant, "generator_replacement.txt")
+    assert "64590" in [s.code for s in response.suggestions if s.system == "CPT"]
+    reasons = {e.text: e.reason for e in response.excluded}
+    assert reasons["Wound infection was ruled out."].startswith("negated")
+
+
+def test_suggest_left_knee_note_picks_left_codes(assistant: Assistant) -> None:
+    _, response = _suggest(assistant, "knee_left.txt")
+    titles = [s.title.lower() for s in response.suggestions]
+    assert not any("right" in t for t in titles)  # the right knee is history only
+    assert {e.text for e in response.excluded} >= {
+        "History of right knee replacement.",
+        "No deep vein thrombosis.",
+    }
+
+
+def test_suggest_rejects_bad_notes(assistant: Assistant) -> None:
+    with pytest.raises(QueryError):
+        assistant.suggest("   ")
+    with pytest.raises(QueryError):
+        assistant.suggest(b"\x00\x00\x00")
