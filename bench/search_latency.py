@@ -23,6 +23,7 @@ def main() -> None:
     parser.add_argument("file")
     parser.add_argument("--index-dir", required=True)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--notes", help="folder of operative notes (*.txt) for /suggest timing")
     args = parser.parse_args()
     t = time.perf_counter()
     assistant = Assistant.open(args.index_dir)
@@ -30,8 +31,11 @@ def main() -> None:
     queries = [c.query for c in load_cases(Path(args.file))]
     for q in queries[:20]:  # warm-up (lazy tables, caches)
         assistant.search(q)
-    samples: dict[str, list[float]] = {"unfiltered": [], "system filter": []}
+    samples: dict[str, list[float]] = {"unfiltered": [], "system filter": [], "suggest": []}
     cases = load_cases(Path(args.file))
+    notes = sorted(Path(args.notes).glob("*.txt")) if args.notes else []
+    for note in notes:
+        assistant.suggest(note.read_text(encoding="utf-8"))  # warm-up
     for _ in range(args.repeat):
         for case in cases:
             t = time.perf_counter()
@@ -40,9 +44,16 @@ def main() -> None:
             t = time.perf_counter()
             assistant.search(case.query, system=case.system, k=10)
             samples["system filter"].append((time.perf_counter() - t) * 1000)
+        for note in notes:
+            text = note.read_text(encoding="utf-8")
+            t = time.perf_counter()
+            assistant.suggest(text)
+            samples["suggest"].append((time.perf_counter() - t) * 1000)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = {"index_load_s": round(load_s, 2), "peak_rss_mb": round(rss_mb), "queries": len(queries)}
     for name, values in samples.items():
+        if not values:
+            continue
         arr = np.array(values)
         out[name] = {
             "n": len(values),

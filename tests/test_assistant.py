@@ -263,3 +263,23 @@ def test_suggest_rejects_bad_notes(assistant: Assistant) -> None:
         assistant.suggest("   ")
     with pytest.raises(QueryError):
         assistant.suggest(b"\x00\x00\x00")
+
+
+def test_cpt_modifier_and_multiple_procedure_notes(assistant: Assistant) -> None:
+    from assistant.results import CodeResult
+    from assistant.suggest import Evidence, _cpt_modifiers, _Draft
+
+    def draft(code: str, score: float, text: str) -> _Draft:
+        result = CodeResult(code, "CPT", "t", score, True)
+        return _Draft(result, score, [Evidence(0, len(text), text, "procedure")])
+
+    primary = draft("64590", 0.9, "generator replacement")
+    secondary = draft("64580", 0.8, "open neuromuscular electrode array, left side")
+    both = draft("64580", 0.8, "bilateral open neuromuscular electrode array")
+    _cpt_modifiers(assistant.retriever, [primary, secondary])
+    # 64580's page: multiple procedures indicator 2, modifiers LT and RT listed
+    assert any("modifier 51" in n for n in secondary.notes)
+    assert not any("modifier 51" in n for n in primary.notes)  # the primary procedure
+    assert any("modifier LT" in n for n in secondary.notes)
+    _cpt_modifiers(assistant.retriever, [both])
+    assert any("modifier 50 does not apply" in n and "indicator 0" in n for n in both.notes)
