@@ -310,27 +310,38 @@ def title_approach(title: str) -> str | None:
     return m.group(1) if m else None
 
 
-def qualifier_adjustment(
-    analysis: QueryAnalysis, title: str, attributes: Mapping[str, str]
-) -> float:
+@dataclass(frozen=True)
+class TitleInfo:
+    """What a code title says about side, encounter and approach, and its stemmed terms."""
+
+    laterality: str | None
+    encounter: str | None
+    approach: str | None
+    terms: frozenset[str]
+
+
+@lru_cache(maxsize=131072)
+def title_info(title: str) -> TitleInfo:
+    """Cached per title: the adjustments below run for hundreds of candidates a query."""
+    approach = title_approach(title)
+    if approach is None:
+        approach = _first(APPROACHES, title.lower())
+    return TitleInfo(
+        title_laterality(title), title_encounter(title), approach, frozenset(tokenize(title))
+    )
+
+
+def qualifier_adjustment(analysis: QueryAnalysis, title: str) -> float:
     """A small score shift for matching (or contradicting) side, encounter and approach."""
+    info = title_info(title)
     shift = 0.0
-    if analysis.laterality:
-        side = title_laterality(title)
-        if side == analysis.laterality:
-            shift += 0.08
-        elif side is not None:
-            shift -= 0.15
-    encounter = title_encounter(title)
-    if encounter:
+    if analysis.laterality and info.laterality:
+        shift += 0.08 if info.laterality == analysis.laterality else -0.15
+    if info.encounter:
         wanted = analysis.encounter or "initial"
-        shift += 0.04 if encounter == wanted else -0.08
-    if analysis.approach:
-        approach = attributes.get("approach") or title_approach(title)
-        if approach is None and not title_approach(title):
-            approach = _first(APPROACHES, title.lower())
-        if approach:
-            shift += 0.1 if approach == analysis.approach else -0.1
+        shift += 0.04 if info.encounter == wanted else -0.08
+    if analysis.approach and info.approach:
+        shift += 0.1 if info.approach == analysis.approach else -0.1
     return shift
 
 
@@ -341,5 +352,5 @@ def coverage_adjustment(query_terms: Collection[str], title: str) -> float:
     """Prefer codes that say what the query says and little more: a small penalty per
     title term the query does not contain (so an unspecific query meets the unspecified
     code, and a qualifier such as 'Diagnostic' must be asked for)."""
-    extra = [t for t in tokenize(title) if t not in query_terms and t not in _NEUTRAL]
+    extra = [t for t in title_info(title).terms if t not in query_terms and t not in _NEUTRAL]
     return -0.012 * min(len(extra), 8)

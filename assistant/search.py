@@ -35,6 +35,8 @@ DENSE_CANDIDATES = 64
 LEXICAL_CANDIDATES = 100
 WEIGHTS = {"dense": 1.0, "lexical": 1.0}
 CITATIONS_PER_RESULT = 2
+RERANK_CANDIDATES = 200
+RESOLVE_CANDIDATES = 25
 
 
 RELATIONS = ("code_first", "use_additional_code", "code_also")
@@ -116,15 +118,19 @@ class Retriever:
         per_record: dict[int, list[tuple[float, int]]] = defaultdict(list)
         for chunk, score in chunk_scores.items():
             per_record[int(self.index.chunks.record_row[chunk])].append((score, chunk))
-        scored: dict[int, float] = {}
+        best: dict[int, float] = {}
         for row, hits in per_record.items():
             hits.sort(reverse=True)
-            scored[row] = hits[0][0]  # a code scores its best passage
+            best[row] = hits[0][0]  # a code scores its best passage
+        # Only the leading candidates can still reach the top k after the adjustments below
+        # (which move a score by at most about 0.4): the rest are dropped to stay fast.
+        leading = sorted(best, key=lambda r: -best[r])[:RERANK_CANDIDATES]
+        scored = {row: best[row] for row in leading}
         if self.options.use_qualifiers:
             terms = frozenset(tokenize(text))
             for row in scored:
                 title = self.index.records.titles[row]
-                shift = qualifier_adjustment(analysis, title, {})
+                shift = qualifier_adjustment(analysis, title)
                 if self.index.records.systems[row] != "CPT":  # code-set titles, not pages
                     shift += coverage_adjustment(terms, title)
                 scored[row] += shift  # ranking keeps the full range; output is clipped
@@ -249,7 +255,7 @@ class Retriever:
         records = self.index.records
         terms = frozenset(tokenize(analysis.expanded))
         out = dict(scored)
-        top = sorted(scored, key=lambda r: -scored[r])[:50]
+        top = sorted(scored, key=lambda r: -scored[r])[:RESOLVE_CANDIDATES]
         for row in top:
             if records.billable[row]:
                 continue
@@ -264,7 +270,7 @@ class Retriever:
                     chunk_ids = self.index.record_chunks[c]
                     lex = float(lexical_scores[chunk_ids].max()) if len(chunk_ids) else 0.0
                 title = records.titles[c]
-                fit = qualifier_adjustment(analysis, title, {}) + coverage_adjustment(terms, title)
+                fit = qualifier_adjustment(analysis, title) + coverage_adjustment(terms, title)
                 return (fit + 0.001 * lex, -len(records.codes[c]), records.codes[c])
 
             best = max(children, key=child_score)

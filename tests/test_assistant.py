@@ -97,8 +97,11 @@ def test_encounter_picks_the_seventh_character(assistant: Assistant) -> None:
 
 def test_qualifier_adjustment_signs() -> None:
     a = analyze("left knee, subsequent encounter")
-    assert qualifier_adjustment(a, "Pain in left knee, subsequent encounter", {}) > 0
-    assert qualifier_adjustment(a, "Pain in right knee, subsequent encounter", {}) < 0
+    assert qualifier_adjustment(a, "Pain in left knee, subsequent encounter") > 0
+    assert qualifier_adjustment(a, "Pain in right knee, subsequent encounter") < 0
+    lap = analyze("laparoscopic appendectomy")
+    assert qualifier_adjustment(lap, "Resection of Appendix, Percutaneous Endoscopic Approach") > 0
+    assert qualifier_adjustment(lap, "Resection of Appendix, Open Approach") < 0
     terms = frozenset(tokenize("headache"))
     assert coverage_adjustment(terms, "Headache, unspecified") > coverage_adjustment(
         terms, "Headache with orthostatic component"

@@ -19,7 +19,11 @@ class TorchEmbedder:
         path = resolve_model_path(model)
         self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.model.max_seq_length = min(MAX_TOKENS, self.model.max_seq_length or MAX_TOKENS)
-        dim = int(self.model.get_sentence_embedding_dimension() or 0)
+        # sentence-transformers renamed the method; accept both spellings
+        getter = getattr(self.model, "get_embedding_dimension", None)
+        if getter is None:
+            getter = self.model.get_sentence_embedding_dimension
+        dim = int(getter() or 0)
         self.info = ModelInfo(str(model), str(path), weights_sha256(path), "torch", dim)
 
     def encode(
