@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from assistant.query import title_laterality
+
 Kind = Literal["diagnosis", "procedure", "finding"]
 
 # Heading patterns (case-insensitive, at the start of a line, colon optional) -> (name, kind)
@@ -155,11 +157,7 @@ def _classify(sec: NoteSection, span: Span) -> Statement:
 
 
 def laterality(text: str) -> str | None:
-    t = text.lower()
-    if re.search(r"\bbilateral(?:ly)?\b|\bboth\b", t):
+    """Side named in a note statement ("both" counts as bilateral)."""
+    if re.search(r"\bboth\b|\bbilaterally\b", text.lower()):
         return "bilateral"
-    if re.search(r"\bright\b", t):
-        return "right"
-    if re.search(r"\bleft\b", t):
-        return "left"
-    return None
+    return title_laterality(text)

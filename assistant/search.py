@@ -102,9 +102,7 @@ class Retriever:
                 f"the query has {len(query)} characters; the limit is {MAX_QUERY_CHARS}"
             )
         if system is not None and system not in SYSTEMS:
-            raise UnknownSystemError(
-                f"unknown code system {system!r}; use one of {', '.join(SYSTEMS)}"
-            )
+            raise UnknownSystemError(_unknown_system(system))
         if not 1 <= k <= MAX_K:
             raise QueryError(f"k must be between 1 and {MAX_K}, not {k}")
         analysis = analyze(query, self.vocabulary, system)
@@ -343,9 +341,7 @@ class Retriever:
 
     def record(self, system: str, code: str) -> CodeRecord:
         if system not in SYSTEMS:
-            raise UnknownSystemError(
-                f"unknown code system {system!r}; use one of {', '.join(SYSTEMS)}"
-            )
+            raise UnknownSystemError(_unknown_system(system))
         row = self.record_row(system, code)
         if row is None:
             from corpus.codes import normalize_code
