@@ -68,17 +68,6 @@ class LexicalIndex:
         units = np.asarray(self.model.get_scores(tokens), dtype=np.float32)
         return np.maximum.reduceat(units, self.starts)
 
-    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (scores, ids), best first; only documents with a positive score."""
-        scores = self.scores(query)
-        k = min(k, len(scores))
-        if k <= 0:
-            return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        keep = scores[top] > 0
-        return scores[top][keep], top[keep].astype(np.int64)
-
     def save(self, folder: Path) -> None:
         self.model.save(str(folder), show_progress=False)
         np.save(folder / "chunk_starts.npy", self.starts)

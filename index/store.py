@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -63,12 +63,6 @@ def write_records(path: Path, records: Sequence[CodeRecord]) -> None:
         "billable": [r.billable for r in records],
     }
     path.with_suffix(".meta.json").write_text(json.dumps(meta, ensure_ascii=False))
-
-
-def read_records(path: Path) -> Iterator[CodeRecord]:
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            yield record_from_json(json.loads(line))
 
 
 class RecordStore(Sequence[CodeRecord]):
