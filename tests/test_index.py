@@ -218,3 +218,15 @@ def test_lexical_chunk_score_is_best_unit() -> None:
     assert scores[0] == pytest.approx(alone[1]) and scores[1] == 0
     with pytest.raises(ValueError):
         LexicalIndex.build(units, np.array([1, 0, 0], np.int32))
+
+
+def test_unknown_model_name_is_a_clear_error_and_never_downloaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index.embedding.base import resolve_model_path
+    from index.errors import EmbedderError
+
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hf-cache"))
+    with pytest.raises(EmbedderError, match="never downloads"):
+        resolve_model_path("someone/not-a-local-model")
+    assert resolve_model_path(str(tmp_path)) == tmp_path  # a local directory is taken as is

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -56,16 +55,31 @@ def resolve_model_path(model: str) -> Path:
     path = Path(model).expanduser()
     if path.is_dir():
         return path
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    try:
-        from huggingface_hub import snapshot_download
-
-        return Path(snapshot_download(model, local_files_only=True))
-    except Exception as exc:  # any failure means: not available offline
+    cached = _local_hf_snapshot(model)
+    if cached is None:
         raise EmbedderError(
             f"embedding model {model!r} is neither a local directory nor in the local "
             "Hugging Face cache (medcode never downloads models)"
-        ) from exc
+        )
+    return cached
+
+
+def _local_hf_snapshot(repo_id: str) -> Path | None:
+    """The newest snapshot of ``repo_id`` already in the local Hugging Face cache.
+
+    Only reads the cache folder (``scan_cache_dir``); there is no download path here.
+    """
+    try:
+        from huggingface_hub import scan_cache_dir
+
+        repos = [r for r in scan_cache_dir().repos if r.repo_id == repo_id]
+    except Exception:  # no cache folder, no library, unreadable cache: not available
+        return None
+    revisions = [rev for r in repos for rev in r.revisions]
+    if not revisions:
+        return None
+    newest = max(revisions, key=lambda rev: rev.last_modified)
+    return Path(newest.snapshot_path)
 
 
 def weights_sha256(path: Path) -> str:
