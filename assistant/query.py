@@ -107,6 +107,7 @@ class QueryAnalysis:
     laterality: str | None
     encounter: str | None
     approach: str | None
+    terms: frozenset[str] = frozenset()  # stemmed words of ``expanded``, computed once
 
 
 @lru_cache(maxsize=1)
@@ -274,12 +275,14 @@ def analyze(
     extra = [e.split(": ", 1)[1] for e in expansions]
     if approach:
         extra.append(approach)
+    expanded = " ".join([text, *extra])
     return QueryAnalysis(
         text=text,
         codes=tuple(dict.fromkeys(codes)),
         only_codes=only_codes,
         expansions=tuple(expansions),
-        expanded=" ".join([text, *extra]),
+        expanded=expanded,
+        terms=frozenset(tokenize(expanded)),
         laterality=_first(LATERALITY, lower),
         encounter=_first(ENCOUNTER, lower),
         approach=approach,

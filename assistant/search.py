@@ -251,7 +251,7 @@ class Retriever:
     ) -> dict[int, float]:
         """Replace a non-billable code by its best billable descendant, saying so."""
         records = self.index.records
-        terms = frozenset(tokenize(analysis.expanded))
+        terms = analysis.terms
         out = dict(scored)
         top = sorted(scored, key=lambda r: -scored[r])[:RESOLVE_CANDIDATES]
         for row in top:
@@ -298,7 +298,7 @@ class Retriever:
         if not own:
             own = [int(c) for c in self.index.record_chunks[row][:CITATIONS_PER_RESULT]]
         citations = []
-        terms = set(tokenize(analysis.expanded))
+        terms = analysis.terms
         for chunk_id in own[:CITATIONS_PER_RESULT]:
             chunk = self.index.chunks.get(chunk_id)
             a, b = best_span(record.source_text, chunk.start, chunk.end, terms)
