@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +75,13 @@ def cmd_index_build(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     config = _corpus_config(args)
-    corpus = load_corpus(config)
-    for w in corpus.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    embedder = load_embedder(settings.model, settings.backend, settings.cache_dir)
+    # The model loads (and on first use exports to ONNX) while the code sets are parsed.
+    with ThreadPoolExecutor(1) as pool:
+        loading = pool.submit(load_embedder, settings.model, settings.backend, settings.cache_dir)
+        corpus = load_corpus(config)
+        for w in corpus.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        embedder = loading.result()
     report = build_index(
         corpus, settings.index_dir, embedder, settings.cache_dir, progress=not args.quiet
     )
@@ -234,6 +238,48 @@ def _add_index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=["onnx-int8", "onnx", "torch"], help="embedding backend")
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn
+
+    from api.app import create_app
+    from api.state import open_assistant
+    from assistant.assistant import Assistant
+
+    for name in ("host", "port", "workers"):
+        value = getattr(args, name)
+        if value is not None:
+            os.environ[f"MEDCODE_{name.upper()}"] = str(value)
+    for name in ("index_dir", "model", "backend"):  # the workers read the environment
+        value = getattr(args, name, None)
+        if value:
+            os.environ[f"MEDCODE_{name.upper()}"] = str(value)
+    settings = Settings()
+    first = open_assistant(settings)  # a missing, corrupt or mismatched index stops here
+    log = {"log_level": "info" if args.verbose else "warning", "access_log": False}
+    if settings.workers > 1:
+        del first
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            **log,  # type: ignore[arg-type]
+        )
+        return 0
+    preloaded = [first]
+
+    def opener(s: Settings) -> Assistant:
+        return preloaded.pop() if preloaded else open_assistant(s)
+
+    app = create_app(settings, opener)
+    print(f"medcode serving {settings.index_dir} on http://{settings.host}:{settings.port}/")
+    uvicorn.run(app, host=settings.host, port=settings.port, **log)  # type: ignore[arg-type]
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="medcode", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO")
@@ -282,6 +328,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--misses", action="store_true", help="list queries not ranked first")
     _add_index_args(evaluation)
     evaluation.set_defaults(func=cmd_eval)
+
+    serve = sub.add_parser("serve", help="start the HTTP API, web page and chat widget")
+    serve.add_argument("--host", help="address (env MEDCODE_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (env MEDCODE_PORT, default 8000)")
+    serve.add_argument("--workers", type=int, help="processes (env MEDCODE_WORKERS, default 1)")
+    _add_index_args(serve)
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 

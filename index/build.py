@@ -34,6 +34,12 @@ CHUNKS_FILE = "chunks.npz"
 LEXICAL_DIR = "lexical"
 
 _PCS_APPROACH = re.compile(r",\s*[^,]*\bApproach$")
+_SIDE = re.compile(r"\b(?:right|left)\b(?!-)\s*", re.IGNORECASE)
+
+
+def _sideless(text: str) -> str:
+    """``text`` without the words right and left (laterality is matched lexically)."""
+    return _SIDE.sub("", text).replace(" ,", ",")
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,9 @@ def dense_texts(records: Sequence[CodeRecord], chunks: Sequence[Chunk]) -> list[
 
     Siblings that differ only in a discrete axis share one vector, and that axis is
     matched lexically and by query understanding instead: ICD-10-PCS codes that
-    differ only in approach, and ICD-10-CM 7th-character codes (which share their
-    stem's vector: the encounter or laterality is picked from the query words).
+    differ only in approach, ICD-10-CM 7th-character codes (which share their
+    stem's vector: the encounter is picked from the query words), and codes of both
+    sets that differ only in side (right/left; the side is read from the query).
     """
     by_key = {r.key: r for r in records}
     embed_of = {c.code: c.embed_text for c in chunks if c.system == "ICD-10-CM"}
@@ -64,10 +71,12 @@ def dense_texts(records: Sequence[CodeRecord], chunks: Sequence[Chunk]) -> list[
     for c in chunks:
         record = by_key[(c.system, c.code)]
         if c.system == "ICD-10-PCS":
-            out.append(_PCS_APPROACH.sub("", c.embed_text))
+            out.append(_sideless(_PCS_APPROACH.sub("", c.embed_text)))
         elif c.system == "ICD-10-CM" and "seventh_character" in record.attributes:
             stem = record.parents[-1].code
-            out.append(embed_of.get(stem, c.embed_text))
+            out.append(_sideless(embed_of.get(stem, c.embed_text)))
+        elif c.system == "ICD-10-CM":
+            out.append(_sideless(c.embed_text))
         else:
             out.append(c.embed_text)
     return out

@@ -14,7 +14,7 @@ import pytest
 
 from corpus.chunking import chunk_records
 from corpus.loader import CorpusConfig, load_corpus
-from index.build import build_index
+from index.build import build_index, dense_texts
 from index.dense import DenseIndex
 from index.embedding.base import ModelInfo
 from index.errors import (
@@ -230,3 +230,14 @@ def test_unknown_model_name_is_a_clear_error_and_never_downloaded(
     with pytest.raises(EmbedderError, match="never downloads"):
         resolve_model_path("someone/not-a-local-model")
     assert resolve_model_path(str(tmp_path)) == tmp_path  # a local directory is taken as is
+
+
+def test_codes_differing_only_in_side_share_one_vector(fixtures: Path) -> None:
+    corpus = load_corpus(small_config(fixtures))
+    records = list(corpus.records)
+    chunks = list(chunk_records(records))
+    text_of = {c.code: t for c, t in zip(chunks, dense_texts(records, chunks), strict=True)}
+    right = next(c for c in text_of if c.startswith("S72.001"))
+    left = right.replace("S72.001", "S72.002")
+    assert left in text_of and text_of[right] == text_of[left]
+    assert "right" not in text_of[right].lower() and "femur" in text_of[right]
