@@ -1,4 +1,7 @@
-"""The one settings class: environment variables ``MEDCODE_*``, validated at start-up."""
+"""The one settings class: environment variables ``MEDCODE_*``, validated at start-up.
+
+A bad value stops the program with pydantic's message naming the variable.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_cache_dir
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CACHE = Path(user_cache_dir("medcode"))
@@ -15,6 +18,7 @@ CACHE = Path(user_cache_dir("medcode"))
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MEDCODE_", frozen=True, extra="ignore")
 
+    # index and model
     index_dir: Path = Field(CACHE / "index", description="where the index lives")
     cache_dir: Path = Field(CACHE, description="exported models and the embedding cache")
     model: str = Field("bundled", description="'bundled' (all-MiniLM-L6-v2) or a model directory")
@@ -22,3 +26,25 @@ class Settings(BaseSettings):
         "onnx-int8", description="embedding backend (see docs/benchmarks.md)"
     )
     verify_checksums: bool = Field(True, description="verify index file checksums on load")
+
+    # HTTP service (medcode serve)
+    host: str = Field("127.0.0.1", description="address to listen on")
+    port: int = Field(8000, ge=0, le=65535, description="port to listen on")
+    workers: int = Field(1, ge=1, le=64, description="server processes (each loads the index)")
+    max_body_bytes: int = Field(1_000_000, gt=0, description="larger request bodies get 413")
+    max_query_chars: int = Field(1000, gt=0, le=2000, description="longer queries get 422")
+    max_note_chars: int = Field(100_000, gt=0, le=100_000, description="longer notes get 422")
+    max_k: int = Field(50, gt=0, le=50, description="largest k a request may ask for")
+    api_key: SecretStr | None = Field(
+        None, description="if set, every API request needs the header X-API-Key"
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description='origins allowed by CORS, e.g. ["https://a.example"]'
+    )
+    request_timeout_s: float = Field(10.0, gt=0, description="a request running longer gets 503")
+    llm_url: str | None = Field(
+        None, description="OpenAI-compatible chat completions URL that rewords chat answers"
+    )
+    llm_model: str = Field("default", description="model name sent to the LLM endpoint")
+    llm_api_key: SecretStr | None = Field(None, description="bearer token for the LLM endpoint")
+    llm_timeout_s: float = Field(20.0, gt=0, description="LLM request timeout")

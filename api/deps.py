@@ -1,0 +1,95 @@
+"""Dependencies as ``Annotated`` aliases: settings, the loaded index, the API key."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import anyio
+from fastapi import Depends, Request
+
+from api.errors import RequestTimeout, Unauthorized
+from api.metrics import Metrics
+from api.settings import Settings
+from api.state import Loaded, ServiceState
+from assistant.errors import QueryError, UnknownSystemError
+from corpus.loader import parse_systems
+
+T = TypeVar("T")
+
+
+def get_state(request: Request) -> ServiceState:
+    state: ServiceState = request.app.state.service
+    return state
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.service.settings
+    return settings
+
+
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+StateDep = Annotated[ServiceState, Depends(get_state)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+
+
+def get_loaded(state: StateDep) -> Loaded:
+    """The index this request uses from start to end (a reload does not change it)."""
+    return state.current()
+
+
+LoadedDep = Annotated[Loaded, Depends(get_loaded)]
+
+
+def require_api_key(request: Request, settings: SettingsDep) -> None:
+    """If an API key is configured: ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``."""
+    if settings.api_key is None:
+        return
+    expected = settings.api_key.get_secret_value()
+    given = request.headers.get("x-api-key")
+    if given is None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        given = token if scheme.lower() == "bearer" else None
+    if given is None or not secrets.compare_digest(given.encode(), expected.encode()):
+        raise Unauthorized("missing or wrong API key (send the header X-API-Key)")
+
+
+def system_name(value: str | None) -> str | None:
+    """A system name in any accepted spelling (cm, icd10pcs, CPT, ...), or None."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return parse_systems([value])[0]
+    except ValueError as exc:
+        raise UnknownSystemError(str(exc)) from exc
+
+
+def check_k(k: int, settings: Settings) -> int:
+    if k > settings.max_k:
+        raise QueryError(f"k: must be at most {settings.max_k}, not {k}")
+    return k
+
+
+def check_query(text: str, limit: int, what: str = "query") -> str:
+    if not text.strip():
+        raise QueryError(f"the {what} is empty")
+    if len(text) > limit:
+        raise QueryError(f"the {what} has {len(text)} characters; the limit is {limit}")
+    return text
+
+
+async def run_limited(settings: Settings, work: Callable[[], T]) -> T:
+    """Run blocking work in a worker thread; past the timeout the request gets 503."""
+    try:
+        with anyio.fail_after(settings.request_timeout_s):
+            return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+    except TimeoutError as exc:
+        raise RequestTimeout(
+            f"the request took longer than {settings.request_timeout_s:g} s"
+        ) from exc

@@ -1,0 +1,22 @@
+"""POST /suggest: codes an operative note supports, with evidence offsets in the note."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from api.deps import LoadedDep, SettingsDep, check_query, require_api_key, run_limited
+from api.routes.common import ERRORS
+from api.schemas import SuggestIn, SuggestOut
+from assistant.serialize import suggestions_to_json
+
+router = APIRouter(tags=["suggest"], dependencies=[Depends(require_api_key)], responses=ERRORS)
+
+
+@router.post("/suggest", response_model=SuggestOut)
+async def suggest(loaded: LoadedDep, settings: SettingsDep, body: SuggestIn) -> Any:
+    note = check_query(body.text, settings.max_note_chars, "note")
+    assistant = loaded.assistant
+    response = await run_limited(settings, lambda: assistant.suggest(note))
+    return suggestions_to_json(response)

@@ -1,0 +1,221 @@
+"""Request and response models of the HTTP API (pydantic lives here, at the edge only)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HARD_MAX_QUERY = 2000  # the retriever's own limit; Settings.max_query_chars may be lower
+
+
+class ErrorBody(BaseModel):
+    type: str = Field(description="error class, e.g. invalid_request, not_found")
+    message: str
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+class CitationOut(BaseModel):
+    text: str = Field(description="the cited passage; source_text[start:end] == text")
+    source: str
+    section: str
+    start: int
+    end: int
+
+
+class RelatedOut(BaseModel):
+    relation: str
+    code: str
+    title: str
+    note: str | None = None
+
+
+class CodeResultOut(BaseModel):
+    code: str
+    system: str
+    title: str
+    score: float
+    billable: bool
+    match: str
+    notes: list[str]
+    related: list[RelatedOut]
+    citations: list[CitationOut]
+    similarity: float
+
+
+class SearchOut(BaseModel):
+    query: str
+    expansions: list[str]
+    results: list[CodeResultOut]
+
+
+class ParentOut(BaseModel):
+    code: str
+    title: str
+    level: str
+
+
+class SectionOut(BaseModel):
+    name: str
+    text: str
+    start: int
+    end: int
+
+
+class SourceOut(BaseModel):
+    kind: str
+    location: str
+    version: str
+
+
+class RecordOut(BaseModel):
+    code: str
+    system: str
+    title: str
+    billable: bool
+    parents: list[ParentOut]
+    sections: list[SectionOut]
+    attributes: dict[str, str]
+    source: SourceOut
+
+
+class SuggestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(description="the operative note (plain text)")
+
+
+class EvidenceOut(BaseModel):
+    start: int
+    end: int
+    text: str = Field(description="note[start:end]")
+    section: str
+
+
+class SuggestionOut(BaseModel):
+    code: str
+    system: str
+    title: str
+    score: float
+    notes: list[str]
+    evidence: list[EvidenceOut]
+    citations: list[CitationOut]
+    related: list[RelatedOut]
+
+
+class ExcludedOut(BaseModel):
+    start: int
+    end: int
+    text: str
+    section: str
+    reason: str
+
+
+class SuggestOut(BaseModel):
+    statements: int
+    suggestions: list[SuggestionOut]
+    excluded: list[ExcludedOut]
+
+
+class SystemStats(BaseModel):
+    codes: int
+    billable: int
+    version: str
+
+
+class StatsOut(BaseModel):
+    systems: dict[str, SystemStats]
+    records: int
+    chunks: int
+    model: str
+    backend: str
+    index_version: str
+    loaded_at: str
+
+
+class HealthOut(BaseModel):
+    status: str
+    index_version: str | None = None
+
+
+class ReloadOut(BaseModel):
+    index_version: str
+    previous_version: str | None
+
+
+# -- OpenAI-compatible chat completions ----------------------------------------------------
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "\n".join(p.text for p in self.content if p.type == "text" and p.text)
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")  # temperature, max_tokens, ... are accepted
+    model: str | None = None
+    messages: list[ChatMessage] = Field(min_length=1, max_length=50)
+    stream: bool = False
+    system: str | None = Field(None, description="medcode extension: restrict to one system")
+
+
+class ChatChoiceMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class ChatChoice(BaseModel):
+    index: int
+    message: ChatChoiceMessage
+    finish_reason: Literal["stop"] = "stop"
+
+
+class Usage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatSource(BaseModel):
+    number: int
+    code: str
+    system: str
+    citation: CitationOut
+
+
+class ChatCode(BaseModel):
+    code: str
+    system: str
+    title: str
+    score: float
+
+
+class MedcodeExtras(BaseModel):
+    query: str
+    system: str | None
+    codes: list[ChatCode]
+    sources: list[ChatSource]
+
+
+class ChatResponse(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[ChatChoice]
+    usage: Usage
+    medcode: MedcodeExtras

@@ -1,0 +1,78 @@
+"""The service's one loaded index, swapped atomically on reload.
+
+A request takes ``state.current()`` once and uses that assistant to the end, so a reload
+that publishes a new index never mixes two indexes in one answer and never fails a
+request in flight: the old assistant stays alive until its last request drops it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from api.settings import Settings
+from assistant.assistant import Assistant
+from index.errors import IndexStoreError
+
+logger = logging.getLogger(__name__)
+
+Opener = Callable[[Settings], Assistant]
+
+
+def open_assistant(settings: Settings) -> Assistant:
+    return Assistant.open(
+        settings.index_dir,
+        model=settings.model,
+        cache_dir=settings.cache_dir,
+        verify=settings.verify_checksums,
+    )
+
+
+class IndexUnavailableError(Exception):
+    """No index is loaded (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    assistant: Assistant
+    version: str
+    loaded_at: str
+
+
+class ServiceState:
+    def __init__(self, settings: Settings, opener: Opener = open_assistant) -> None:
+        self.settings = settings
+        self.opener = opener
+        self._loaded: Loaded | None = None
+        self.error: str | None = None
+        self._reload_lock = threading.Lock()
+
+    def current(self) -> Loaded:
+        loaded = self._loaded
+        if loaded is None:
+            raise IndexUnavailableError(f"no index is loaded: {self.error or 'still starting'}")
+        return loaded
+
+    @property
+    def version(self) -> str | None:
+        loaded = self._loaded
+        return loaded.version if loaded else None
+
+    def load(self) -> Loaded:
+        """Open the index now; on failure keep serving the previous one (if any)."""
+        with self._reload_lock:
+            t = time.perf_counter()
+            try:
+                assistant = self.opener(self.settings)
+            except IndexStoreError as exc:
+                self.error = str(exc)
+                raise
+            version = Path(assistant.index.folder).name
+            loaded = Loaded(assistant, version, time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+            self._loaded, self.error = loaded, None  # one reference swap: atomic
+            logger.info("index %s loaded in %.1fs", version, time.perf_counter() - t)
+            return loaded
