@@ -35,7 +35,13 @@ _SYSTEM_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("CPT", re.compile(r"\b(cpt|professional procedure)\b", re.I)),
 )
 _SYSTEM_NAMES = re.compile(
-    r"\b(?:icd-?10-?pcs|icd-?10-?cm|icd-?10|hcpcs|cpt)\b(?:\s+codes?)?", re.IGNORECASE
+    r"\b(?:icd-?10-?pcs|icd-?10-?cm|icd-?10|hcpcs|cpt)\b(?:\s+codes?)?(?:\s+(?:for|of))?",
+    re.IGNORECASE,
+)
+_LEAD_IN = re.compile(
+    r"^\s*(?:what(?:'s| is| are)?|which|give me|find|show me)?\s*(?:the\s+)?(?:codes?\s+)?"
+    r"(?:for|of)?\s+(?=\S)",
+    re.IGNORECASE,
 )
 MAX_TURNS = 50
 
@@ -97,14 +103,14 @@ def resolve(turns: Sequence[Turn]) -> tuple[str, str | None]:
     topic, system = "", None
     for text in users:
         system = _system_of(text) or system
-        question = _SYSTEM_NAMES.sub(" ", text)
+        question = _LEAD_IN.sub("", _SYSTEM_NAMES.sub(" ", text), count=1)
         if topic and is_follow_up(text):
             for pattern in _axes(question):
                 topic = pattern.sub(" ", topic.lower())
             question = _FILLER.sub(" ", question)
             topic = " ".join(f"{topic} {question}".split())
         else:
-            topic = " ".join(question.split()) or text
+            topic = " ".join(question.split()).rstrip("?!. ") or text
     return topic, system
 
 

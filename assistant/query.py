@@ -185,6 +185,8 @@ def phrase_matches(lower: str, table: Mapping[str, str], *, prefix: bool) -> lis
     found: list[tuple[int, int, str]] = []
     tail = r"\w*" if prefix else r"\b"
     for key in table:
+        if key not in lower:  # cheap filter: the pattern below needs the key verbatim
+            continue
         for m in re.finditer(rf"\b{re.escape(key)}{tail}", lower):
             found.append((m.start(), m.end(), key))
     found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
@@ -289,27 +291,26 @@ def analyze(
     )
 
 
+_SIDES = (("right", re.compile(r"\bright\b")), ("left", re.compile(r"\bleft\b")))
+_ENCOUNTERS = tuple(
+    (name, re.compile(rf"\b{name}\b")) for name in ("sequela", "subsequent", "initial")
+)
+_TITLE_APPROACH = re.compile(r",\s*([^,]*?)\s+Approach$")
+
+
 def title_laterality(title: str) -> str | None:
     t = title.lower()
     if "bilateral" in t:
         return "bilateral"
-    if re.search(r"\bright\b", t):
-        return "right"
-    if re.search(r"\bleft\b", t):
-        return "left"
-    return None
+    return _first(_SIDES, t)
 
 
 def title_encounter(title: str) -> str | None:
-    t = title.lower()
-    for name in ("sequela", "subsequent", "initial"):
-        if re.search(rf"\b{name}\b", t):
-            return name
-    return None
+    return _first(_ENCOUNTERS, title.lower())
 
 
 def title_approach(title: str) -> str | None:
-    m = re.search(r",\s*([^,]*?)\s+Approach$", title)
+    m = _TITLE_APPROACH.search(title)
     return m.group(1) if m else None
 
 

@@ -432,3 +432,16 @@ def test_llm_failure_falls_back_to_the_retrieval_answer(small_index) -> None:
     # nothing listens on port 9 (discard): a connection error, not a hang
     config = LLMConfig("http://127.0.0.1:9/v1/chat/completions", "m", None, timeout_s=2)
     assert phrase(retriever, draft, _turns(), config) == draft
+
+
+def test_chat_question_wording_is_not_searched() -> None:
+    from assistant.chat import Turn, resolve
+
+    assert resolve([Turn("user", "What is the ICD-10-CM code for urge incontinence?")]) == (
+        "urge incontinence",
+        "ICD-10-CM",
+    )
+    assert resolve([Turn("user", "CPT code for percutaneous sacral lead")]) == (
+        "percutaneous sacral lead",
+        "CPT",
+    )

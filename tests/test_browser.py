@@ -1,0 +1,118 @@
+"""End to end in headless Chromium (Debian's chromium + chromium-driver, driven by Selenium):
+the page's search box and the embedded chat widget against a live server on 127.0.0.1.
+
+Skipped where Chromium is not installed, except when MEDCODE_REQUIRE_BROWSER=1 (set by
+.ci/run, which installs it): then a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+
+from api.app import create_app
+from api.settings import Settings
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+QUERY = "percutaneous sacral lead for urge incontinence"
+
+if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
+    if os.environ.get("MEDCODE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"Chromium or ChromeDriver missing ({CHROMIUM}, {DRIVER})", pytrace=False)
+    pytest.skip("Chromium and ChromeDriver are not installed", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(small_index) -> Iterator[str]:
+    index_dir, opener = small_index
+    port = _free_port()
+    app = create_app(Settings(index_dir=index_dir), opener)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="medcode-chromium-")
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_search_box_shows_64561_with_a_cited_passage(server: str, browser) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server)  # type: ignore[attr-defined]
+    box = browser.find_element(By.ID, "q")  # type: ignore[attr-defined]
+    box.send_keys(QUERY)
+    browser.find_element(By.ID, "go").click()  # type: ignore[attr-defined]
+    hit = WebDriverWait(browser, 20).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, '.result[data-code="64561"]'))
+    )
+    assert "64561" in hit.text
+    quote = hit.find_element(By.CSS_SELECTOR, "blockquote.citation")
+    assert len(quote.text) > 20 and "characters" in quote.text
+
+
+def test_chat_widget_streams_an_answer_with_sources(server: str, browser) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server)  # type: ignore[attr-defined]
+    browser.find_element(By.CSS_SELECTOR, ".mc-launch").click()  # type: ignore[attr-defined]
+    field = browser.find_element(By.CSS_SELECTOR, ".mc-form input")  # type: ignore[attr-defined]
+    field.send_keys(QUERY)
+    browser.find_element(By.CSS_SELECTOR, ".mc-form button").click()  # type: ignore[attr-defined]
+
+    def answered(driver: object) -> str | bool:
+        answers = driver.find_elements(By.CSS_SELECTOR, ".mc-answer")  # type: ignore[attr-defined]
+        text = answers[-1].text if answers else ""
+        return text if "Sources:" in text else False
+
+    text = WebDriverWait(browser, 20).until(answered)
+    assert "64561" in str(text) and "[1]" in str(text)
