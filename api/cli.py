@@ -246,6 +246,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.app import create_app
     from api.state import open_assistant
     from assistant.assistant import Assistant
+    from index.layout import current_dir
+    from index.manifest import read_manifest, verify_files
 
     for name in ("host", "port", "workers"):
         value = getattr(args, name)
@@ -256,6 +258,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if value:
             os.environ[f"MEDCODE_{name.upper()}"] = str(value)
     settings = Settings()
+    folder = current_dir(settings.index_dir)  # fail fast, before the model loads
+    verify_files(folder, read_manifest(folder), checksums=False)
     first = open_assistant(settings)  # a missing, corrupt or mismatched index stops here
     log = {"log_level": "info" if args.verbose else "warning", "access_log": False}
     if settings.workers > 1:

@@ -7,6 +7,7 @@ Scripts, styles and page chrome (nav, header, footer, forms) are dropped.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 _SKIP = frozenset({"script", "style", "noscript", "nav", "header", "footer", "form", "template"})
@@ -69,6 +70,11 @@ def html_to_text(html: str) -> tuple[str, int]:
     """The rendered text and the number of ``<script>`` elements removed."""
     renderer = _Renderer()
     renderer.feed(html)
+    tail = renderer.rawdata
+    if tail.startswith("<!--") or re.match(r"</?[A-Za-z]", tail):
+        # an unterminated comment or tag at the end of the file: per the HTML spec a comment
+        # runs to the end and a cut tag is dropped (HTMLParser would emit them as text)
+        renderer.rawdata = ""
     renderer.close()
     lines = [" ".join(line.split()) for line in "".join(renderer.parts).split("\n")]
     text = "\n".join(lines)

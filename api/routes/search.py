@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import (
     LoadedDep,
@@ -24,6 +24,7 @@ router = APIRouter(tags=["search"], dependencies=[Depends(require_api_key)], res
 
 @router.get("/search", response_model=SearchOut)
 async def search(
+    response: Response,
     loaded: LoadedDep,
     settings: SettingsDep,
     q: Annotated[str, Query(min_length=1, max_length=HARD_MAX_QUERY, description="question")],
@@ -37,7 +38,8 @@ async def search(
     check_k(k, settings)
     name = system_name(system)
     assistant = loaded.assistant
-    response = await run_limited(
+    found = await run_limited(
         settings, lambda: assistant.search(q, name, k, billable_only=billable_only)
     )
-    return response_to_json(response)
+    response.headers["X-Medcode-Index"] = loaded.version  # which index answered
+    return response_to_json(found)
