@@ -66,6 +66,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["model"] = args.model
     if getattr(args, "backend", None):
         overrides["backend"] = args.backend
+    for name in ("host", "port"):
+        if getattr(args, name, None) is not None:
+            overrides[name] = getattr(args, name)
     return Settings(**overrides)
 
 
@@ -239,8 +242,6 @@ def _add_index_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import os
-
     import uvicorn
 
     from api.app import create_app
@@ -249,38 +250,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from index.layout import current_dir
     from index.manifest import read_manifest, verify_files
 
-    for name in ("host", "port", "workers"):
-        value = getattr(args, name)
-        if value is not None:
-            os.environ[f"MEDCODE_{name.upper()}"] = str(value)
-    for name in ("index_dir", "model", "backend"):  # the workers read the environment
-        value = getattr(args, name, None)
-        if value:
-            os.environ[f"MEDCODE_{name.upper()}"] = str(value)
-    settings = Settings()
+    settings = _settings(args)
     folder = current_dir(settings.index_dir)  # fail fast, before the model loads
     verify_files(folder, read_manifest(folder), checksums=False)
-    first = open_assistant(settings)  # a missing, corrupt or mismatched index stops here
-    log = {"log_level": "info" if args.verbose else "warning", "access_log": False}
-    if settings.workers > 1:
-        del first
-        uvicorn.run(
-            "api.app:create_app",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            **log,  # type: ignore[arg-type]
-        )
-        return 0
-    preloaded = [first]
+    preloaded = [open_assistant(settings)]  # a corrupt or mismatched index stops here
 
-    def opener(s: Settings) -> Assistant:
+    def opener(s: Settings) -> Assistant:  # the lifespan's first load takes this one
         return preloaded.pop() if preloaded else open_assistant(s)
 
     app = create_app(settings, opener)
     print(f"medcode serving {settings.index_dir} on http://{settings.host}:{settings.port}/")
-    uvicorn.run(app, host=settings.host, port=settings.port, **log)  # type: ignore[arg-type]
+    level = "info" if args.verbose else "warning"
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=level, access_log=False)
     return 0
 
 
@@ -336,7 +317,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="start the HTTP API, web page and chat widget")
     serve.add_argument("--host", help="address (env MEDCODE_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (env MEDCODE_PORT, default 8000)")
-    serve.add_argument("--workers", type=int, help="processes (env MEDCODE_WORKERS, default 1)")
     _add_index_args(serve)
     serve.set_defaults(func=cmd_serve)
     return parser

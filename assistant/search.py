@@ -229,10 +229,12 @@ class Retriever:
     def _lexical(self, scores: np.ndarray, sys_id: int) -> list[tuple[int, int]]:
         if sys_id >= 0:
             scores = np.where(self.chunk_system == sys_id, scores, 0)
-        n = min(self.options.lexical_candidates, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n]
+        hit = np.flatnonzero(scores > 0)
+        n = min(self.options.lexical_candidates, len(hit))
+        if n == 0:
+            return []
+        top = hit[np.argpartition(-scores[hit], n - 1)[:n]] if n < len(hit) else hit
         top = top[np.argsort(-scores[top], kind="stable")]
-        top = top[scores[top] > 0]
         # equal BM25 scores share a rank, so that ties are broken by the other retriever
         out, rank, last = [], -1, None
         for i, chunk in enumerate(top):

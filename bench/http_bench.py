@@ -1,7 +1,7 @@
 """HTTP latency and throughput of ``medcode serve`` on loopback, and its memory.
 
     .venv/bin/python bench/http_bench.py --index-dir DIR eval/dev.jsonl \
-        [--workers 1] [--duration 20] [--notes tests/fixtures/notes]
+        [--duration 20] [--notes tests/fixtures/notes]
 
 Starts the server, then: one warm-up pass over the queries; ``GET /search`` latency at
 concurrency 1 (stdlib keep-alive client, two passes); throughput at concurrency 16 with
@@ -36,7 +36,7 @@ def free_port() -> int:
 
 
 def tree_rss_mb(pid: int) -> float:
-    """RSS of ``pid`` and its descendants (uvicorn workers), from /proc."""
+    """RSS of ``pid`` and its descendants, from /proc."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -133,7 +133,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("file")
     parser.add_argument("--index-dir", required=True)
-    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--notes", default="tests/fixtures/notes")
     args = parser.parse_args()
@@ -149,8 +148,6 @@ def main() -> None:
             args.index_dir,
             "--port",
             str(port),
-            "--workers",
-            str(args.workers),
         ],
         stdout=subprocess.DEVNULL,
     )
@@ -165,8 +162,6 @@ def main() -> None:
                 if server.poll() is not None or time.perf_counter() - t > 180:
                     raise SystemExit("server did not start") from None
                 time.sleep(0.2)
-        if args.workers > 1:  # every worker must be up before timing
-            time.sleep(5)
         started_s = round(time.perf_counter() - t, 1)
         rss_start = tree_rss_mb(server.pid)
         first = [timed_get(conn, p) for p in paths]
@@ -186,7 +181,6 @@ def main() -> None:
         load = wrk(port, paths, args.duration, 16)
         rss_after = tree_rss_mb(server.pid)
         result = {
-            "workers": args.workers,
             "start_to_healthy_s": started_s,
             "search_c1_first_pass": summary(first),
             "search_c1_warm": summary(warm),

@@ -89,12 +89,18 @@ def _export(model_dir: Path, target: Path) -> None:
 def _quantize(source: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    def not_preprocessing_advice(record: logging.LogRecord) -> bool:
+        return "pre-processing before quantization" not in record.getMessage()
+
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
     os.close(fd)
+    root = logging.getLogger()  # onnxruntime logs this advice on the root logger
+    root.addFilter(not_preprocessing_advice)
     try:
         quantize_dynamic(str(source), tmp, weight_type=QuantType.QInt8, per_channel=True)
         os.replace(tmp, target)
     finally:
+        root.removeFilter(not_preprocessing_advice)
         if os.path.exists(tmp):
             os.unlink(tmp)
 
