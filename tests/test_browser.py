@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
 from api.app import create_app
 from api.settings import Settings
+from tests.helpers import live_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -31,27 +28,11 @@ if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
     pytest.skip("Chromium and ChromeDriver are not installed", allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(small_index) -> Iterator[str]:
     index_dir, opener = small_index
-    port = _free_port()
-    app = create_app(Settings(index_dir=index_dir), opener)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    srv.should_exit = True
-    thread.join(10)
+    with live_server(create_app(Settings(index_dir=index_dir), opener)) as url:
+        yield url + "/"
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import os
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,7 +22,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from api.app import create_app
 from api.settings import Settings
@@ -34,7 +32,7 @@ from index.build import build_index
 from index.errors import IndexWriteError
 from index.layout import current_dir
 from index.search_index import SearchIndex
-from tests.helpers import HashEmbedder
+from tests.helpers import HashEmbedder, live_server
 from tests.test_index import KILL_SCRIPT, small_config
 
 QUERIES = [
@@ -55,12 +53,6 @@ class Live:
     embedder: HashEmbedder
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture()
 def live(tmp_path: Path, fixtures: Path, seeds: Path) -> Iterator[Live]:
     embedder = HashEmbedder()
@@ -71,18 +63,8 @@ def live(tmp_path: Path, fixtures: Path, seeds: Path) -> Iterator[Live]:
         index = SearchIndex.open(settings.index_dir, model=embedder.info)
         return Assistant(Retriever(index, embedder))
 
-    port = _free_port()
-    app = create_app(Settings(index_dir=index_dir), opener)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield Live(f"http://127.0.0.1:{port}", index_dir, tmp_path / "c", embedder)
-    server.should_exit = True
-    thread.join(10)
+    with live_server(create_app(Settings(index_dir=index_dir), opener)) as url:
+        yield Live(url, index_dir, tmp_path / "c", embedder)
 
 
 def _rss_mb() -> float:
