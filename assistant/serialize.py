@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.chat import ChatAnswer
 from assistant.results import Citation, CodeResult, SearchResponse
 from assistant.suggest import SuggestResponse
 from corpus.records import CodeRecord
@@ -65,6 +66,27 @@ def suggestions_to_json(response: SuggestResponse) -> dict[str, Any]:
                 "reason": e.reason,
             }
             for e in response.excluded
+        ],
+    }
+
+
+def chat_to_json(a: ChatAnswer) -> dict[str, Any]:
+    """What a chat answer searched, its codes and its numbered sources."""
+    return {
+        "query": a.query,
+        "system": a.system,
+        "codes": [
+            {"code": r.code, "system": r.system, "title": r.title, "score": r.score}
+            for r in a.results
+        ],
+        "sources": [
+            {
+                "number": s.number,
+                "code": s.code,
+                "system": s.system,
+                "citation": _citation(s.citation),
+            }
+            for s in a.sources
         ],
     }
 

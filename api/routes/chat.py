@@ -24,6 +24,7 @@ from api.settings import Settings
 from assistant.chat import ChatAnswer, Turn, answer
 from assistant.errors import QueryError
 from assistant.llm import LLMConfig, phrase
+from assistant.serialize import chat_to_json
 
 router = APIRouter(tags=["chat"], dependencies=[Depends(require_api_key)], responses=ERRORS)
 MODEL_NAME = "medcode-retrieval"
@@ -34,32 +35,6 @@ def _llm(settings: Settings) -> LLMConfig | None:
         return None
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
     return LLMConfig(settings.llm_url, settings.llm_model, key, settings.llm_timeout_s)
-
-
-def _extras(a: ChatAnswer) -> dict[str, Any]:
-    return {
-        "query": a.query,
-        "system": a.system,
-        "codes": [
-            {"code": r.code, "system": r.system, "title": r.title, "score": r.score}
-            for r in a.results
-        ],
-        "sources": [
-            {
-                "number": s.number,
-                "code": s.code,
-                "system": s.system,
-                "citation": {
-                    "text": s.citation.text,
-                    "source": s.citation.source,
-                    "section": s.citation.section,
-                    "start": s.citation.start,
-                    "end": s.citation.end,
-                },
-            }
-            for s in a.sources
-        ],
-    }
 
 
 def _tokens(text: str) -> int:
@@ -82,7 +57,7 @@ def _events(a: ChatAnswer, cid: str, created: int, model: str) -> Iterator[str]:
     for piece in re.findall(r"\S*\s*", a.text):
         if piece:
             yield chunk({"content": piece})
-    yield chunk({}, "stop", medcode=_extras(a))
+    yield chunk({}, "stop", medcode=chat_to_json(a))
     yield "data: [DONE]\n\n"
 
 
@@ -128,5 +103,5 @@ async def chat_completions(loaded: LoadedDep, settings: SettingsDep, body: ChatR
             "completion_tokens": completion,
             "total_tokens": prompt + completion,
         },
-        "medcode": _extras(result),
+        "medcode": chat_to_json(result),
     }
