@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,8 @@ import bm25s
 import numpy as np
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
+# Below this many postings a query sums them per unit by sorting; above, by bincount.
+_SORT_MAX = 30_000
 
 
 @lru_cache(maxsize=1)
@@ -42,6 +44,12 @@ class LexicalIndex:
 
     model: bm25s.BM25
     starts: np.ndarray  # first unit of each chunk (units are stored in chunk order)
+    unit_chunk: np.ndarray = field(init=False, repr=False)  # the chunk of each unit
+
+    def __post_init__(self) -> None:
+        n_units = int(self.model.scores["num_docs"])
+        sizes = np.diff(np.append(self.starts, n_units))
+        self.unit_chunk = np.repeat(np.arange(len(self.starts), dtype=np.int64), sizes)
 
     @classmethod
     def build(cls, units: list[str], unit_chunk: np.ndarray) -> LexicalIndex:
@@ -60,13 +68,36 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for ``query`` (the best of its units; unknown words
-        are ignored)."""
+        are ignored). Same figures as bm25s's ``get_scores`` followed by a per-chunk
+        maximum, but only the units a query word occurs in are touched."""
         vocab = self.model.vocab_dict
-        tokens = [t for t in tokenize(query) if t in vocab]
-        if not tokens:
-            return np.zeros(len(self.starts), np.float32)
-        units = np.asarray(self.model.get_scores(tokens), dtype=np.float32)
-        return np.maximum.reduceat(units, self.starts)
+        ids = [vocab[t] for t in tokenize(query) if t in vocab]
+        out = np.zeros(len(self.starts), np.float32)
+        if not ids:
+            return out
+        if self.model.nonoccurrence_array is not None:  # BM25L/BM25+: every unit scores
+            units = np.asarray(self.model.get_scores(ids), dtype=np.float32)
+            return np.maximum.reduceat(units, self.starts)
+        matrix = self.model.scores
+        indptr, indices, data = matrix["indptr"], matrix["indices"], matrix["data"]
+        unit = np.concatenate([indices[indptr[i] : indptr[i + 1]] for i in ids])
+        score = np.concatenate([data[indptr[i] : indptr[i + 1]] for i in ids]).astype(np.float32)
+        if len(ids) > 1:  # sum per unit over the query words (a word twice counts twice)
+            if len(unit) < _SORT_MAX:
+                order = np.argsort(unit, kind="stable")
+                unit, score = unit[order], score[order]
+                first = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])
+                unit, score = unit[first], np.add.reduceat(score, first)
+            else:
+                sums = np.bincount(unit, weights=score, minlength=len(self.unit_chunk))
+                unit = np.flatnonzero(sums)
+                score = sums[unit].astype(np.float32)
+        if len(unit) == 0:
+            return out
+        chunk = self.unit_chunk[unit]  # ascending, since units are in chunk order
+        first = np.flatnonzero(np.r_[True, chunk[1:] != chunk[:-1]])
+        out[chunk[first]] = np.maximum.reduceat(score, first)
+        return out
 
     def save(self, folder: Path) -> None:
         self.model.save(str(folder), show_progress=False)

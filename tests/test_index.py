@@ -24,7 +24,7 @@ from index.errors import (
     ModelMismatchError,
 )
 from index.layout import current_dir
-from index.lexical import LexicalIndex
+from index.lexical import LexicalIndex, tokenize
 from index.search_index import SearchIndex
 from tests.helpers import HashEmbedder
 
@@ -241,3 +241,42 @@ def test_codes_differing_only_in_side_share_one_vector(fixtures: Path) -> None:
     left = right.replace("S72.001", "S72.002")
     assert left in text_of and text_of[right] == text_of[left]
     assert "right" not in text_of[right].lower() and "femur" in text_of[right]
+
+
+@pytest.mark.parametrize("sort_max", [0, 10**9])  # the bincount path and the sorting path
+def test_lexical_scores_match_bm25s_reference(
+    sort_max: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per-chunk scores equal bm25s's own scores of every unit, maximized per chunk."""
+    import index.lexical as lexical_module
+
+    monkeypatch.setattr(lexical_module, "_SORT_MAX", sort_max)
+    rng = np.random.default_rng(7)
+    words = [
+        "fracture",
+        "femur",
+        "left",
+        "right",
+        "closed",
+        "open",
+        "displaced",
+        "shaft",
+        "neck",
+        "tibia",
+        "knee",
+    ]
+    units = [" ".join(rng.choice(words, rng.integers(1, 7))) for _ in range(300)]
+    unit_chunk = np.sort(rng.integers(0, 120, len(units)))
+    unit_chunk = np.unique(unit_chunk, return_inverse=True)[1]  # no empty chunk
+    lexical = LexicalIndex.build(units, unit_chunk)
+    for query in ["left femur fracture", "femur femur shaft", "knee", "unknownword", "the"]:
+        got = lexical.scores(query)
+        tokens = [t for t in tokenize(query) if t in lexical.model.vocab_dict]
+        if tokens:
+            per_unit = np.asarray(lexical.model.get_scores(tokens), np.float32)
+            want = np.maximum.reduceat(per_unit, lexical.starts)
+        else:
+            want = np.zeros(len(lexical.starts), np.float32)
+        assert got.shape == want.shape and got.dtype == np.float32
+        assert np.allclose(got, want, rtol=1e-6, atol=0), query
+        assert np.array_equal(np.flatnonzero(got), np.flatnonzero(want))
