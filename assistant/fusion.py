@@ -1,9 +1,11 @@
-"""Rank fusion: pure functions over ranked lists."""
+"""Fusion of retrievers: rank fusion over ranked lists, convex fusion over score arrays."""
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from typing import TypeVar
+
+import numpy as np
 
 T = TypeVar("T", bound=Hashable)
 RRF_K = 60
@@ -47,25 +49,26 @@ def rrf(
     return {item: s / best for item, s in scores.items()}
 
 
-def _minmax(scores: Mapping[T, float]) -> dict[T, float]:
-    if not scores:
-        return {}
-    lo, hi = min(scores.values()), max(scores.values())
+def minmax(values: np.ndarray) -> np.ndarray:
+    """Scaled to [0, 1] (float64); all equal -> all 1.0 if positive, else all 0.0."""
+    values = np.asarray(values, np.float64)
+    if len(values) == 0:
+        return values
+    lo, hi = values.min(), values.max()
     if hi <= lo:
-        return {item: 1.0 if hi > 0 else 0.0 for item in scores}
-    return {item: (s - lo) / (hi - lo) for item, s in scores.items()}
+        return np.full(len(values), 1.0 if hi > 0 else 0.0)
+    scaled: np.ndarray = (values - lo) / (hi - lo)
+    return scaled
 
 
-def convex(
-    dense: Mapping[T, float], lexical: Mapping[T, float], dense_weight: float = 0.5
-) -> dict[T, float]:
-    """Convex combination of min-max normalized scores over the union of candidates.
+def convex(dense: np.ndarray, lexical: np.ndarray, dense_weight: float = 0.5) -> np.ndarray:
+    """Convex combination of min-max normalized scores of the same candidates.
 
-    Both mappings should score every candidate (a candidate one retriever did not rank
-    is scored by it anyway, which is what makes this better than rank fusion when one
-    retriever misses an item); a missing score counts as that retriever's minimum.
-    Results lie in [0, 1].
+    Both retrievers score every candidate (one a retriever did not rank is scored by it
+    anyway, which is what makes this better than rank fusion when one retriever misses
+    an item). Results lie in [0, 1].
     """
-    d, lx = _minmax(dense), _minmax(lexical)
-    items = set(d) | set(lx)
-    return {i: dense_weight * d.get(i, 0.0) + (1 - dense_weight) * lx.get(i, 0.0) for i in items}
+    if len(dense) != len(lexical):
+        raise ValueError("dense and lexical scores must cover the same candidates")
+    fused: np.ndarray = dense_weight * minmax(dense) + (1 - dense_weight) * minmax(lexical)
+    return fused

@@ -10,7 +10,7 @@ import gzip
 import json
 import re
 import sqlite3
-from collections.abc import Collection, Container, Mapping
+from collections.abc import Container, Mapping, Set
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -314,6 +314,9 @@ def title_approach(title: str) -> str | None:
     return m.group(1) if m else None
 
 
+_NEUTRAL = frozenset({"unspecifi", "approach", "specifi", "encount", "initi", "nos"})
+
+
 @dataclass(frozen=True)
 class TitleInfo:
     """What a code title says about side, encounter and approach, and its stemmed terms."""
@@ -322,6 +325,7 @@ class TitleInfo:
     encounter: str | None
     approach: str | None
     terms: frozenset[str]
+    content: frozenset[str]  # the terms that count for coverage (not _NEUTRAL ones)
 
 
 @lru_cache(maxsize=131072)
@@ -330,14 +334,18 @@ def title_info(title: str) -> TitleInfo:
     approach = title_approach(title)
     if approach is None:
         approach = _first(APPROACHES, title.lower())
+    terms = frozenset(tokenize(title))
     return TitleInfo(
-        title_laterality(title), title_encounter(title), approach, frozenset(tokenize(title))
+        title_laterality(title), title_encounter(title), approach, terms, terms - _NEUTRAL
     )
 
 
 def qualifier_adjustment(analysis: QueryAnalysis, title: str) -> float:
     """A small score shift for matching (or contradicting) side, encounter and approach."""
-    info = title_info(title)
+    return _qualifier_shift(analysis, title_info(title))
+
+
+def _qualifier_shift(analysis: QueryAnalysis, info: TitleInfo) -> float:
     shift = 0.0
     if analysis.laterality and info.laterality:
         shift += 0.08 if info.laterality == analysis.laterality else -0.15
@@ -349,12 +357,25 @@ def qualifier_adjustment(analysis: QueryAnalysis, title: str) -> float:
     return shift
 
 
-_NEUTRAL = frozenset({"unspecifi", "approach", "specifi", "encount", "initi", "nos"})
-
-
-def coverage_adjustment(query_terms: Collection[str], title: str) -> float:
+def coverage_adjustment(query_terms: Set[str], title: str) -> float:
     """Prefer codes that say what the query says and little more: a small penalty per
     title term the query does not contain (so an unspecific query meets the unspecified
     code, and a qualifier such as 'Diagnostic' must be asked for)."""
-    extra = [t for t in title_info(title).terms if t not in query_terms and t not in _NEUTRAL]
-    return -0.012 * min(len(extra), 8)
+    return _coverage_shift(query_terms, title_info(title))
+
+
+def _coverage_shift(query_terms: Set[str], info: TitleInfo) -> float:
+    extra = len(info.content) - len(info.content & query_terms)
+    return -0.012 * min(extra, 8)
+
+
+def title_fit(
+    analysis: QueryAnalysis, query_terms: Set[str], title: str, coverage: bool = True
+) -> float:
+    """``qualifier_adjustment`` plus (with ``coverage``) ``coverage_adjustment``, in one
+    look-up of the title (this runs for hundreds of candidates a query)."""
+    info = title_info(title)
+    shift = _qualifier_shift(analysis, info)
+    if coverage:
+        shift += _coverage_shift(query_terms, info)
+    return shift

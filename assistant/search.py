@@ -8,19 +8,14 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from assistant.citations import best_span
 from assistant.errors import QueryError, UnknownCodeError, UnknownSystemError
 from assistant.fusion import convex, grouped_ranks, rrf
-from assistant.query import (
-    MAX_QUERY_CHARS,
-    QueryAnalysis,
-    analyze,
-    coverage_adjustment,
-    qualifier_adjustment,
-)
+from assistant.query import MAX_QUERY_CHARS, QueryAnalysis, analyze, title_fit
 from assistant.results import Citation, CodeResult, RelatedCode, SearchResponse
 from assistant.spelling import Vocabulary
 from corpus.records import SYSTEMS, CodeRecord
@@ -59,6 +54,61 @@ class SearchOptions:
     resolve_billable: bool = True
     fusion: str = "convex"  # or "rrf"
     dense_weight: float = 0.5
+
+
+class _Fused(NamedTuple):
+    chunks: np.ndarray  # candidate chunk ids, ascending
+    scores: np.ndarray  # fused score of each candidate, in [0, 1]
+    lexical: np.ndarray | None  # BM25 of every chunk (None without lexical retrieval)
+    cosines: np.ndarray | None  # cosine of each candidate (None without convex fusion)
+
+
+class _PerRecord:
+    """Candidate chunks grouped by the record they belong to: each record's best score,
+    its chunks best first, and chunks credited to it from another record."""
+
+    def __init__(self, fused: _Fused, record_row: np.ndarray) -> None:
+        self._fused = fused
+        rows = record_row[fused.chunks]
+        # by record, then score (best first), then chunk id (highest first)
+        order = np.lexsort((-fused.chunks, -fused.scores, rows))
+        rows = rows[order]
+        first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else rows
+        self.rows = rows[first]
+        self.best = fused.scores[order][first]
+        self._chunks = fused.chunks[order]
+        self._cosines = None if fused.cosines is None else fused.cosines[order]
+        ends = np.append(first[1:], len(rows)) if len(rows) else first
+        spans = zip(first.tolist(), ends.tolist(), strict=True)
+        self._span = dict(zip(self.rows.tolist(), spans, strict=True))
+        self._extra: dict[int, list[int]] = {}
+
+    @classmethod
+    def empty(cls) -> _PerRecord:
+        none = np.zeros(0, np.int64)
+        return cls(_Fused(none, np.zeros(0), None, None), none)
+
+    def _own(self, row: int) -> slice:
+        a, b = self._span.get(row, (0, 0))
+        return slice(a, b)
+
+    def chunks(self, row: int) -> list[int]:
+        own: list[int] = self._chunks[self._own(row)].tolist()
+        return own + self._extra.get(row, [])
+
+    def similarity(self, row: int) -> float:
+        """The best cosine among the record's chunks (credited ones included)."""
+        if self._cosines is None or self._fused.cosines is None:
+            return 0.0
+        values: list[float] = self._cosines[self._own(row)].tolist()
+        extra = self._extra.get(row)
+        if extra:  # the candidates are in ascending order
+            values += self._fused.cosines[np.searchsorted(self._fused.chunks, extra)].tolist()
+        return max(values, default=0.0)
+
+    def merge(self, into: int, row: int) -> None:
+        """Credit ``row``'s chunks to ``into`` too (a category resolved to its child)."""
+        self._extra[into] = self._extra.get(into, []) + self.chunks(row)
 
 
 class Retriever:
@@ -112,30 +162,23 @@ class Retriever:
             return SearchResponse(query, tuple(exact[:k]), analysis.expansions)
 
         sys_id = SYSTEMS.index(system) if system else -1
-        chunk_scores, lexical_scores, cosines = self._fuse(text, sys_id)
-        per_record: dict[int, list[tuple[float, int]]] = defaultdict(list)
-        for chunk, score in chunk_scores.items():
-            per_record[int(self.index.chunks.record_row[chunk])].append((score, chunk))
-        best: dict[int, float] = {}
-        for row, hits in per_record.items():
-            hits.sort(reverse=True)
-            best[row] = hits[0][0]  # a code scores its best passage
+        fused = self._fuse(text, sys_id)
+        per_record = _PerRecord(fused, self.index.chunks.record_row)
         # Only the leading candidates can still reach the top k after the adjustments below
         # (which move a score by at most about 0.4): the rest are dropped to stay fast.
-        leading = sorted(best, key=lambda r: -best[r])[:RERANK_CANDIDATES]
-        scored = {row: best[row] for row in leading}
+        top = np.argsort(-per_record.best, kind="stable")[:RERANK_CANDIDATES]
+        scored = dict(
+            zip(per_record.rows[top].tolist(), per_record.best[top].tolist(), strict=True)
+        )
         if self.options.use_qualifiers:
             terms = frozenset(tokenize(text))
-            for row in scored:
-                title = self.index.records.titles[row]
-                shift = qualifier_adjustment(analysis, title)
-                if self.index.records.systems[row] != "CPT":  # code-set titles, not pages
-                    shift += coverage_adjustment(terms, title)
-                scored[row] += shift  # ranking keeps the full range; output is clipped
+            titles, systems = self.index.records.titles, self.index.records.systems
+            for row in scored:  # code-set titles get the coverage term, CPT pages do not
+                scored[row] += title_fit(analysis, terms, titles[row], systems[row] != "CPT")
 
         notes: dict[int, list[str]] = defaultdict(list)
         if self.options.resolve_billable:
-            scored = self._resolve_billable(scored, analysis, lexical_scores, notes, per_record)
+            scored = self._resolve_billable(scored, analysis, fused.lexical, notes, per_record)
         rows = sorted(scored, key=lambda r: (-scored[r], self.index.records.codes[r]))
         if billable_only:
             rows = [r for r in rows if self.index.records.billable[r]]
@@ -149,8 +192,8 @@ class Retriever:
             rows = self._with_quota(rows, k - len(exact))
         results = list(exact)
         for row in rows[: max(0, k - len(exact))]:
-            chunks = [c for _, c in per_record.get(row, [])]
-            similarity = max((cosines.get(c, 0.0) for c in chunks), default=0.0)
+            chunks = per_record.chunks(row)
+            similarity = per_record.similarity(row)
             result = self._result(row, scored[row], chunks, analysis, notes.get(row, []))
             results.append(dataclasses.replace(result, similarity=round(similarity, 4)))
         return SearchResponse(query, tuple(results[:k]), analysis.expansions)
@@ -184,64 +227,56 @@ class Retriever:
                 out.append(self._result(row, 1.0, [], analysis, [], match="exact"))
         return out
 
-    def _fuse(
-        self, text: str, sys_id: int
-    ) -> tuple[dict[int, float], np.ndarray | None, dict[int, float]]:
-        """Chunk scores in [0, 1] from the dense and lexical retrievers, BM25 per chunk, and
-        the query's cosine similarity with each candidate chunk (when dense is on)."""
+    def _fuse(self, text: str, sys_id: int) -> _Fused:
+        """Candidate chunks with scores in [0, 1] from the dense and lexical retrievers,
+        BM25 of every chunk, and each candidate's cosine similarity (when dense is on)."""
         opts = self.options
         lexical = self.index.lexical.scores(text) if opts.use_lexical else None
         vector = self.embedder.encode([text]) if opts.use_dense else None
-        dense = self._dense(vector, sys_id) if vector is not None else []
-        lex = self._lexical(lexical, sys_id) if lexical is not None else []
         if opts.fusion == "rrf" or vector is None or lexical is None:
-            rankings = {name: p for name, p in (("dense", dense), ("lexical", lex)) if p}
-            return rrf(rankings, WEIGHTS), lexical, {}
-        candidates = np.array(sorted({c for c, _ in dense} | {c for c, _ in lex}), np.int64)
+            rankings: dict[str, list[tuple[int, int]]] = {}
+            if vector is not None:
+                groups = [g.tolist() for g in self._dense_groups(vector, sys_id)]
+                rankings["dense"] = grouped_ranks(groups)
+            if lexical is not None:
+                top = self._lexical_top(lexical, sys_id)
+                rankings["lexical"] = _tied_ranks(top, lexical[top])
+            scores = rrf({name: p for name, p in rankings.items() if p}, WEIGHTS)
+            chunks = np.array(sorted(scores), np.int64)
+            values = np.array([scores[c] for c in chunks.tolist()], np.float64)
+            return _Fused(chunks, values, lexical, None)
+        dense = self._dense_groups(vector, sys_id)
+        found = [*dense, self._lexical_top(lexical, sys_id)]
+        candidates = np.unique(np.concatenate(found)).astype(np.int64)
         if len(candidates) == 0:
-            return {}, lexical, {}
+            return _Fused(candidates, np.zeros(0), lexical, None)
         rows = self.index.chunk_dense[candidates]
         unique_rows, inverse = np.unique(rows, return_inverse=True)
         cosines = self.index.dense.similarities(vector[0], unique_rows)[inverse]
-        ids = candidates.tolist()
-        cos_by_chunk = dict(zip(ids, cosines.tolist(), strict=True))
-        fused = convex(
-            cos_by_chunk,
-            dict(zip(ids, lexical[candidates].tolist(), strict=True)),
-            opts.dense_weight,
-        )
-        return fused, lexical, cos_by_chunk
+        cos64 = cosines.astype(np.float64)
+        values = convex(cos64, lexical[candidates], opts.dense_weight)
+        return _Fused(candidates, values, lexical, cos64)
 
-    def _dense(self, vector: np.ndarray, sys_id: int) -> list[tuple[int, int]]:
+    def _dense_groups(self, vector: np.ndarray, sys_id: int) -> list[np.ndarray]:
+        """Chunks of the nearest vectors, one group per vector (in the system, if any)."""
         n = self.options.dense_candidates * (4 if sys_id >= 0 else 1)
         _, ids = self.index.dense.search(vector, n)
-        groups = []
-        for row in ids[0]:
-            if row < 0:
-                continue
-            members = self.index.dense_chunks[row]
-            if sys_id >= 0:
-                members = members[self.chunk_system[members] == sys_id]
-            if len(members):
-                groups.append([int(m) for m in members])
-        return grouped_ranks(groups)
+        groups = [self.index.dense_chunks[row] for row in ids[0].tolist() if row >= 0]
+        if sys_id >= 0:
+            groups = [g[self.chunk_system[g] == sys_id] for g in groups]
+        return [g for g in groups if len(g)]
 
-    def _lexical(self, scores: np.ndarray, sys_id: int) -> list[tuple[int, int]]:
+    def _lexical_top(self, scores: np.ndarray, sys_id: int) -> np.ndarray:
+        """The best-scoring chunks by BM25 (score > 0), best first."""
         if sys_id >= 0:
             scores = np.where(self.chunk_system == sys_id, scores, 0)
         hit = np.flatnonzero(scores > 0)
         n = min(self.options.lexical_candidates, len(hit))
         if n == 0:
-            return []
+            return np.zeros(0, np.int64)
         top = hit[np.argpartition(-scores[hit], n - 1)[:n]] if n < len(hit) else hit
-        top = top[np.argsort(-scores[top], kind="stable")]
-        # equal BM25 scores share a rank, so that ties are broken by the other retriever
-        out, rank, last = [], -1, None
-        for i, chunk in enumerate(top):
-            if scores[chunk] != last:
-                rank, last = i, scores[chunk]
-            out.append((int(chunk), rank))
-        return out
+        ordered: np.ndarray = top[np.argsort(-scores[top], kind="stable")]
+        return ordered
 
     def _resolve_billable(
         self,
@@ -249,7 +284,7 @@ class Retriever:
         analysis: QueryAnalysis,
         lexical_scores: np.ndarray | None,
         notes: dict[int, list[str]],
-        per_record: dict[int, list[tuple[float, int]]],
+        per_record: _PerRecord,
     ) -> dict[int, float]:
         """Replace a non-billable code by its best billable descendant, saying so."""
         records = self.index.records
@@ -270,15 +305,14 @@ class Retriever:
                     chunk_ids = self.index.record_chunks[c]
                     lex = float(lexical_scores[chunk_ids].max()) if len(chunk_ids) else 0.0
                 title = records.titles[c]
-                fit = qualifier_adjustment(analysis, title) + coverage_adjustment(terms, title)
+                fit = title_fit(analysis, terms, title)
                 return (fit + 0.001 * lex, -len(records.codes[c]), records.codes[c])
 
             best = max(children, key=child_score)
             score = scored[row] - 0.01
             if out.get(best, -1.0) < score:
                 out[best] = score
-                per_record.setdefault(best, [])
-                per_record[best] = per_record[best] + per_record.get(row, [])
+                per_record.merge(best, row)
                 notes[best].append(
                     f"{system} {code} ({records.titles[row]}) is not billable; resolved to "
                     f"its child {records.codes[best]}"
@@ -355,3 +389,14 @@ class Retriever:
         if row is None:
             raise UnknownCodeError(f"{system} {code} is not in the index")
         return self.index.records[row]
+
+
+def _tied_ranks(chunks: np.ndarray, scores: np.ndarray) -> list[tuple[int, int]]:
+    """(chunk, rank) for chunks best first; equal scores share a rank, so that ties are
+    broken by the other retriever."""
+    out, rank, last = [], -1, None
+    for i, (chunk, score) in enumerate(zip(chunks.tolist(), scores.tolist(), strict=True)):
+        if score != last:
+            rank, last = i, score
+        out.append((chunk, rank))
+    return out

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.assistant import Assistant
 from assistant.errors import QueryError, UnknownCodeError, UnknownSystemError
 from assistant.evaluate import EvalCase, evaluate, metrics
-from assistant.fusion import grouped_ranks, ranked, rrf
+from assistant.fusion import convex, grouped_ranks, minmax, ranked, rrf
 from assistant.query import analyze, coverage_adjustment, decompose, qualifier_adjustment
-from assistant.search import Retriever
+from assistant.search import Retriever, _PerRecord
 from corpus.loader import load_corpus
 from index.build import build_index
 from index.lexical import tokenize
@@ -115,14 +116,16 @@ def test_billable_preference_resolves_category_to_child(assistant: Assistant) ->
     assert category is not None and not records.billable[category]
     notes: defaultdict[int, list[str]] = defaultdict(list)
     analysis = analyze("urge incontinence")
-    out = retriever._resolve_billable({category: 0.9}, analysis, None, notes, {})
+    out = retriever._resolve_billable({category: 0.9}, analysis, None, notes, _PerRecord.empty())
     (child,) = [row for row in out if row != category]
     assert records.codes[child] == "N39.41"  # the child that says what the query says
     assert records.billable[child] and out[child] > out[category]
     assert "N39.4 (Other specified urinary incontinence) is not billable" in notes[child][0]
     # a 7th-character stem resolves to the initial encounter unless told otherwise
     stem = retriever.record_row("ICD-10-CM", "S72.002")
-    out = retriever._resolve_billable({stem: 0.8}, analyze("left femur neck"), None, notes, {})
+    out = retriever._resolve_billable(
+        {stem: 0.8}, analyze("left femur neck"), None, notes, _PerRecord.empty()
+    )
     assert {records.codes[r] for r in out} == {"S72.002", "S72.002A"}
     results = assistant.search("other specified urinary incontinence", system="ICD-10-CM").results
     assert results[0].billable
@@ -193,6 +196,20 @@ def test_rrf_is_normalized_and_tie_aware() -> None:
     assert weighted["x"] == pytest.approx(3 * weighted["y"])
     assert rrf({"a": ranked(["x", "x"])}) == {"x": pytest.approx(1.0)}
     assert rrf({}) == {}
+
+
+def test_convex_fusion_normalizes_each_retriever() -> None:
+    dense = np.array([0.9, 0.5, 0.7], np.float32)
+    lexical = np.array([0.0, 12.0, 6.0], np.float32)
+    fused = convex(dense, lexical, 0.5)
+    # each retriever's best gets its full weight, its worst none
+    assert fused.tolist() == pytest.approx([0.5, 0.5, 0.5 * 0.5 + 0.5 * 0.5])
+    assert convex(dense, lexical, 1.0).tolist() == pytest.approx([1.0, 0.0, 0.5])
+    assert minmax(np.array([3.0, 3.0])).tolist() == [1.0, 1.0]  # all equal and positive
+    assert minmax(np.array([0.0, 0.0])).tolist() == [0.0, 0.0]  # nothing matched
+    assert len(minmax(np.zeros(0))) == 0
+    with pytest.raises(ValueError):
+        convex(dense, lexical[:2])
 
 
 def test_metrics_and_evaluate() -> None:
