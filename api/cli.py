@@ -66,7 +66,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["model"] = args.model
     if getattr(args, "backend", None):
         overrides["backend"] = args.backend
-    for name in ("host", "port"):
+    for name in ("host", "port", "workers"):
         if getattr(args, name, None) is not None:
             overrides[name] = getattr(args, name)
     return Settings(**overrides)
@@ -246,6 +246,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from api.app import create_app
     from api.state import open_assistant
+    from api.workers import bind_socket, serve
     from assistant.assistant import Assistant
     from index.layout import current_dir
     from index.manifest import read_manifest, verify_files
@@ -253,16 +254,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     folder = current_dir(settings.index_dir)  # fail fast, before the model loads
     verify_files(folder, read_manifest(folder), checksums=False)
+    level = "info" if args.verbose else "warning"
+    sock = bind_socket(settings.host, settings.port)  # a port in use stops here
+    if settings.workers > 1:  # each worker loads (and fully verifies) the index itself
+        _say_serving(settings, sock.getsockname())
+        return serve(settings, sock, level)
     preloaded = [open_assistant(settings)]  # a corrupt or mismatched index stops here
 
     def opener(s: Settings) -> Assistant:  # the lifespan's first load takes this one
         return preloaded.pop() if preloaded else open_assistant(s)
 
     app = create_app(settings, opener)
-    print(f"medcode serving {settings.index_dir} on http://{settings.host}:{settings.port}/")
-    level = "info" if args.verbose else "warning"
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=level, access_log=False)
+    _say_serving(settings, sock.getsockname())
+    uvicorn.Server(uvicorn.Config(app, log_level=level, access_log=False)).run(sockets=[sock])
     return 0
+
+
+def _say_serving(settings: Settings, address: tuple[Any, ...]) -> None:
+    host, port = address[0], address[1]
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    workers = f" with {settings.workers} workers" if settings.workers > 1 else ""
+    print(f"medcode serving {settings.index_dir} on http://{where}/{workers}", flush=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -317,6 +329,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="start the HTTP API, web page and chat widget")
     serve.add_argument("--host", help="address (env MEDCODE_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (env MEDCODE_PORT, default 8000)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="server processes, one per core for the most requests/s; each holds its own "
+        "copy of the index (env MEDCODE_WORKERS, default 1)",
+    )
     _add_index_args(serve)
     serve.set_defaults(func=cmd_serve)
     return parser

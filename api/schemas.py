@@ -138,6 +138,7 @@ class StatsOut(BaseModel):
 class HealthOut(BaseModel):
     status: str
     index_version: str | None = None
+    pid: int = Field(description="the process that answered (one of them with --workers N)")
 
 
 class ReloadOut(BaseModel):

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # HTTP service (medcode serve)
     host: str = Field("127.0.0.1", description="address to listen on")
     port: int = Field(8000, ge=0, le=65535, description="port to listen on")
+    workers: int = Field(
+        1, ge=1, le=64, description="server processes (one per core; each loads the index)"
+    )
     max_body_bytes: int = Field(1_000_000, gt=0, description="larger request bodies get 413")
     max_query_chars: int = Field(1000, gt=0, le=2000, description="longer queries get 422")
     max_note_chars: int = Field(100_000, gt=0, le=100_000, description="longer notes get 422")

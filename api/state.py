@@ -17,6 +17,7 @@ from pathlib import Path
 from api.settings import Settings
 from assistant.assistant import Assistant
 from index.errors import IndexStoreError
+from index.layout import current_dir
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +64,12 @@ class ServiceState:
         return loaded.version if loaded else None
 
     def load(self) -> Loaded:
-        """Open the index now; on failure keep serving the previous one (if any)."""
+        """Open the live index version now; on failure keep serving the previous one (if
+        any). Nothing is done if the live version is the one loaded already."""
         with self._reload_lock:
+            loaded = self._loaded
+            if loaded is not None and self._live_version() == loaded.version:
+                return loaded
             t = time.perf_counter()
             try:
                 assistant = self.opener(self.settings)
@@ -76,3 +81,9 @@ class ServiceState:
             self._loaded, self.error = loaded, None  # one reference swap: atomic
             logger.info("index %s loaded in %.1fs", version, time.perf_counter() - t)
             return loaded
+
+    def _live_version(self) -> str | None:
+        try:
+            return current_dir(self.settings.index_dir).name
+        except IndexStoreError:
+            return None  # the opener reports it

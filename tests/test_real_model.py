@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 
@@ -11,6 +20,7 @@ from assistant import Assistant
 from corpus.loader import load_corpus
 from index.build import build_index
 from index.embedding.factory import load_embedder
+from index.layout import current_dir
 from tests.test_index import small_config
 
 pytestmark = pytest.mark.model
@@ -58,3 +68,110 @@ def test_onnx_export_matches_sentence_transformers(real, tmp_path_factory) -> No
     assert np.min(np.sum(batch * reference, axis=1)) > 0.9999
     assert np.min(np.sum(singles * reference, axis=1)) > 0.9999
     assert np.min(np.sum(int8.encode(texts) * reference, axis=1)) > 0.95
+
+
+def _serve(index_dir: Path, cache: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = {**os.environ, "MEDCODE_CACHE_DIR": str(cache)}
+    argv = [sys.executable, "-m", "api.cli", "serve", "--index-dir", str(index_dir)]
+    proc = subprocess.Popen(
+        [*argv, "--port", str(port), *extra],
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _versions_by_pid(url: str, want: int, deadline_s: float = 60) -> dict[int, str]:
+    """/healthz over fresh connections, several at a time, until ``want`` processes
+    have answered: {pid: index version}."""
+    seen: dict[int, str] = {}
+    deadline = time.monotonic() + deadline_s
+
+    def probe(_: int) -> None:
+        try:
+            r = httpx.get(f"{url}/healthz", timeout=5)
+        except httpx.TransportError:
+            return
+        if r.status_code == 200:
+            seen[r.json()["pid"]] = r.json()["index_version"]
+
+    with ThreadPoolExecutor(8) as pool:
+        while len(seen) < want and time.monotonic() < deadline:
+            list(pool.map(probe, range(16)))
+            time.sleep(0.05)
+    return seen
+
+
+def _children(pid: int) -> set[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return {int(p) for p in out.split()}
+
+
+def test_workers_share_the_port_reload_together_and_stop_together(
+    real, tmp_path: Path, fixtures: Path, seeds: Path
+) -> None:
+    """``medcode serve --workers 2``: both processes answer; SIGHUP to the supervisor and
+    POST /admin/reload switch every worker; a killed worker is replaced; SIGTERM stops
+    all of them."""
+    assistant, embedder = real
+    index_dir = Path(assistant.index.folder).parent
+    cache = Path(embedder.onnx_path).parents[2]
+    proc, url = _serve(index_dir, cache, "--workers", "2")
+    try:
+        first = _versions_by_pid(url, 2)
+        assert len(first) == 2 and set(first.values()) == {current_dir(index_dir).name}
+        config = small_config(fixtures, seeds)
+        build_index(load_corpus(config), index_dir, embedder, cache)  # a new live version
+        new = current_dir(index_dir).name
+        os.kill(proc.pid, signal.SIGHUP)
+        deadline = time.monotonic() + 60
+        while set(_versions_by_pid(url, 2).values()) != {new}:
+            assert time.monotonic() < deadline, "not every worker switched after SIGHUP"
+            time.sleep(0.2)
+        build_index(load_corpus(config), index_dir, embedder, cache)
+        newer = current_dir(index_dir).name
+        r = httpx.post(f"{url}/admin/reload", timeout=60)
+        assert r.status_code == 200 and r.json()["index_version"] == newer
+        while set(_versions_by_pid(url, 2).values()) != {newer}:
+            assert time.monotonic() < deadline, "the reload did not reach the other worker"
+            time.sleep(0.2)
+        workers = _children(proc.pid) & set(_versions_by_pid(url, 2))
+        assert len(workers) == 2
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        for _ in range(5):  # the other worker keeps answering meanwhile
+            assert httpx.get(f"{url}/search", params={"q": "urge incontinence"}).status_code == 200
+        while victim in (after := _versions_by_pid(url, 2)) or len(after) < 2:
+            assert time.monotonic() < deadline + 60, "the killed worker was not replaced"
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+        for pid in after:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_workers_that_cannot_load_the_index_stop_the_service(real, tmp_path: Path) -> None:
+    assistant, embedder = real
+    broken = tmp_path / "idx"
+    shutil.copytree(Path(assistant.index.folder).parent, broken, symlinks=True)
+    vectors = current_dir(broken) / "dense_map.npy"
+    data = bytearray(vectors.read_bytes())
+    data[-1] ^= 0xFF  # same size, other content: only the checksum tells
+    vectors.write_bytes(bytes(data))
+    proc, _ = _serve(broken, Path(embedder.onnx_path).parents[2], "--workers", "2")
+    try:
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 2
+    assert "dense_map.npy" in err and "checksum" in err

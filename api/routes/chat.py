@@ -61,7 +61,30 @@ def _events(a: ChatAnswer, cid: str, created: int, model: str) -> Iterator[str]:
     yield "data: [DONE]\n\n"
 
 
-@router.post("/v1/chat/completions", response_model=ChatResponse)
+STREAM: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the answer; with `stream: true`, server-sent `chat.completion.chunk`"
+        " events ending with `data: [DONE]`",
+        "content": {
+            "text/event-stream": {
+                "schema": {  # one server-sent event
+                    "type": "object",
+                    "properties": {
+                        "data": {
+                            "type": "string",
+                            "description": "a chat.completion.chunk as JSON, or [DONE]",
+                        },
+                        "event": {"type": "string"},
+                    },
+                    "required": ["data"],
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/v1/chat/completions", response_model=ChatResponse, responses=STREAM)
 async def chat_completions(loaded: LoadedDep, settings: SettingsDep, body: ChatRequest) -> Any:
     turns = [Turn(m.role, m.text()) for m in body.messages]
     for t in turns:  # questions are queries; earlier answers may be longer

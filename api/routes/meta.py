@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import anyio
@@ -11,6 +12,7 @@ from api.deps import LoadedDep, MetricsDep, StateDep, require_api_key
 from api.errors import error_json
 from api.routes.common import ERRORS
 from api.schemas import ErrorOut, HealthOut, ReloadOut, StatsOut
+from api.workers import notify_siblings
 from index.errors import IndexStoreError
 
 router = APIRouter(tags=["service"])
@@ -27,7 +29,7 @@ def healthz(state: StateDep) -> Any:
         loaded = state.current()
     except Exception as exc:
         return error_json(503, "index_unavailable", str(exc))
-    return {"status": "ok", "index_version": loaded.version}
+    return {"status": "ok", "index_version": loaded.version, "pid": os.getpid()}
 
 
 @router.get(
@@ -84,4 +86,5 @@ async def reload(state: StateDep, metrics: MetricsDep) -> Any:
         metrics.reloads.labels("failed").inc()
         raise
     metrics.reloads.labels("ok").inc()
+    notify_siblings()  # with --workers N, the other workers load it too
     return {"index_version": loaded.version, "previous_version": previous}

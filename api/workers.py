@@ -1,0 +1,204 @@
+"""``medcode serve --workers N``: N server processes answering on one listening socket.
+
+One process answers about as many requests as one core allows minus what Python's global
+interpreter lock serializes; N processes use N cores, each with its own copy of the index
+(memory grows by one index per worker). The parent binds the socket, starts the workers
+and supervises them:
+
+- ``SIGHUP`` to the parent reloads the live index in every worker; ``POST /admin/reload``
+  reloads the worker that answered and then asks the parent to reload the others (a
+  worker whose index is already the live version does nothing). Each worker switches
+  atomically when its own load finishes, so for a few seconds two workers may answer
+  from different versions.
+- ``SIGTERM`` or ``SIGINT`` stops the workers gracefully, then the parent.
+- A worker that dies after it started is replaced; one that fails while starting (an
+  index it cannot load) stops the service with exit status 2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from types import FrameType
+
+from api.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+STOP_GRACE_S = 30.0
+_POLL_S = 0.2
+
+# In a worker process: the supervisor's pid (None in a single-process server).
+_supervisor: int | None = None
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket that worker processes can inherit (Nagle off)."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto or socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # accepted connections inherit it: a response written in two parts is not held back
+    # by Nagle's algorithm waiting for the client's delayed ACK (about 40 ms a request)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.set_inheritable(True)
+    return sock
+
+
+def notify_siblings() -> None:
+    """After a reload through the API: have the supervisor reload the other workers."""
+    if _supervisor is not None and os.getppid() == _supervisor:
+        os.kill(_supervisor, signal.SIGHUP)
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel stops this worker if the supervisor dies without stopping it."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _worker(
+    settings: Settings, sock: socket.socket, ready: Connection, supervisor: int, log_level: str
+) -> None:
+    """One server process (started with the spawn method: nothing inherited but args)."""
+    global _supervisor
+    _supervisor = supervisor
+    _die_with_parent()
+    import uvicorn
+
+    from api.app import create_app
+    from api.state import open_assistant
+    from assistant.assistant import Assistant
+    from assistant.errors import AssistantError
+    from index.errors import IndexStoreError
+
+    try:
+        preloaded = [open_assistant(settings)]
+    except (IndexStoreError, AssistantError, ValueError, OSError) as exc:
+        print(f"medcode: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+    def opener(s: Settings) -> Assistant:
+        return preloaded.pop() if preloaded else open_assistant(s)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                ready.send(True)
+                ready.close()
+
+    config = uvicorn.Config(create_app(settings, opener), log_level=log_level, access_log=False)
+    Server(config).run(sockets=[sock])
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    ready_pipe: Connection
+    ready: bool = False
+
+    def started(self) -> bool:
+        """Whether it has served (or can serve) requests."""
+        if not self.ready and self.ready_pipe.poll():
+            with contextlib.suppress(EOFError):  # EOF: it exited before it was ready
+                self.ready = bool(self.ready_pipe.recv())
+        return self.ready
+
+
+class Supervisor:
+    """Starts, watches, signals and stops the worker processes."""
+
+    def __init__(self, settings: Settings, sock: socket.socket, log_level: str) -> None:
+        self.settings, self.sock, self.log_level = settings, sock, log_level
+        self.context = multiprocessing.get_context("spawn")
+        self.workers: list[_Worker] = []
+        self._stop = False
+        self._hup = False
+
+    def _start(self) -> _Worker:
+        reader, writer = self.context.Pipe(duplex=False)
+        process = self.context.Process(
+            target=_worker,
+            args=(self.settings, self.sock, writer, os.getpid(), self.log_level),
+            name="medcode-worker",
+        )
+        process.start()
+        writer.close()
+        return _Worker(process, reader)
+
+    def _on_stop(self, signum: int, frame: FrameType | None) -> None:
+        self._stop = True
+
+    def _on_hup(self, signum: int, frame: FrameType | None) -> None:
+        self._hup = True
+
+    def run(self) -> int:
+        """Serve until told to stop; the exit status (0, or 2 if a worker cannot start)."""
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        signal.signal(signal.SIGHUP, self._on_hup)
+        self.workers = [self._start() for _ in range(self.settings.workers)]
+        status = 0
+        while not self._stop:
+            time.sleep(_POLL_S)
+            if self._hup:
+                self._hup = False
+                self._signal_all(signal.SIGHUP)
+            for i, worker in enumerate(self.workers):
+                process = worker.process
+                if process.is_alive() or self._stop:
+                    continue
+                if not worker.started():
+                    logger.error("a worker could not start (exit status %s)", process.exitcode)
+                    self._stop, status = True, 2
+                    break
+                code = process.exitcode
+                logger.warning("worker %s exited (%s); starting another", process.pid, code)
+                worker.ready_pipe.close()
+                self.workers[i] = self._start()
+        self._shutdown()
+        return status
+
+    def _signal_all(self, signum: int) -> None:
+        for worker in self.workers:
+            pid = worker.process.pid
+            if pid is not None and worker.process.is_alive():
+                os.kill(pid, signum)
+
+    def _shutdown(self) -> None:
+        self._signal_all(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_S
+        for worker in self.workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.ready_pipe.close()
+        self.sock.close()
+
+
+def serve(settings: Settings, sock: socket.socket, log_level: str = "warning") -> int:
+    """Run ``settings.workers`` server processes answering on ``sock``."""
+    return Supervisor(settings, sock, log_level).run()
