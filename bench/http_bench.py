@@ -1,7 +1,7 @@
 """HTTP latency and throughput of ``medcode serve`` on loopback, and its memory.
 
     .venv/bin/python bench/http_bench.py --index-dir DIR eval/dev.jsonl \
-        [--duration 20] [--notes tests/fixtures/notes]
+        [--workers 2] [--duration 20] [--notes tests/fixtures/notes]
 
 Starts the server, then: one warm-up pass over the queries; ``GET /search`` latency at
 concurrency 1 (stdlib keep-alive client, two passes); throughput at concurrency 16 with
@@ -83,6 +83,24 @@ def timed_get(conn: http.client.HTTPConnection, path: str) -> float:
     return (time.perf_counter() - t) * 1000
 
 
+def all_ready(port: int, workers: int, t0: float) -> None:
+    """Wait until every worker has answered /healthz (each names its pid)."""
+    seen: set[int] = set()
+    while len(seen) < workers:
+        if time.perf_counter() - t0 > 180:
+            raise SystemExit(f"only {len(seen)} of {workers} workers answered")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.request("GET", "/healthz")
+            response = conn.getresponse()
+            if response.status == 200:
+                seen.add(int(json.loads(response.read())["pid"]))
+        except OSError:
+            time.sleep(0.1)
+        finally:
+            conn.close()
+
+
 def wrk(port: int, paths: list[str], duration: int, connections: int) -> dict[str, object]:
     if shutil.which("wrk") is None:
         return {"error": "wrk is not installed (apt-get install wrk)"}
@@ -134,6 +152,7 @@ def main() -> None:
     parser.add_argument("file")
     parser.add_argument("--index-dir", required=True)
     parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2, help="medcode serve --workers")
     parser.add_argument("--notes", default="tests/fixtures/notes")
     args = parser.parse_args()
     queries = [c.query for c in load_cases(Path(args.file))]
@@ -148,6 +167,8 @@ def main() -> None:
             args.index_dir,
             "--port",
             str(port),
+            "--workers",
+            str(args.workers),
         ],
         stdout=subprocess.DEVNULL,
     )
@@ -162,6 +183,7 @@ def main() -> None:
                 if server.poll() is not None or time.perf_counter() - t > 180:
                     raise SystemExit("server did not start") from None
                 time.sleep(0.2)
+        all_ready(port, args.workers, t)
         started_s = round(time.perf_counter() - t, 1)
         rss_start = tree_rss_mb(server.pid)
         first = [timed_get(conn, p) for p in paths]
@@ -181,6 +203,7 @@ def main() -> None:
         load = wrk(port, paths, args.duration, 16)
         rss_after = tree_rss_mb(server.pid)
         result = {
+            "workers": args.workers,
             "start_to_healthy_s": started_s,
             "search_c1_first_pass": summary(first),
             "search_c1_warm": summary(warm),

@@ -445,3 +445,31 @@ def test_chat_question_wording_is_not_searched() -> None:
         "percutaneous sacral lead",
         "CPT",
     )
+
+
+def test_reload_of_the_version_already_loaded_opens_nothing(small_index, tmp_path: Path) -> None:
+    """With --workers N the asking worker hears its own reload again: it must be a no-op,
+    while a new live version is loaded."""
+    import shutil
+
+    from api.state import ServiceState
+    from index.layout import current_dir
+
+    index_dir = tmp_path / "idx"
+    shutil.copytree(small_index[0], index_dir)
+    opener = small_index[1]
+    opened: list[Assistant] = []
+
+    def counting(settings: Settings) -> Assistant:
+        opened.append(opener(settings))
+        return opened[-1]
+
+    state = ServiceState(Settings(index_dir=index_dir), counting)
+    first = state.load()
+    assert state.load() is first and len(opened) == 1
+    assert first.version == current_dir(index_dir).name
+    shutil.copytree(current_dir(index_dir), index_dir / "v-20990101T000000-000000")
+    (index_dir / "CURRENT").write_text("v-20990101T000000-000000")
+    second = state.load()
+    assert second.version == "v-20990101T000000-000000" and len(opened) == 2
+    assert state.current() is second
