@@ -11,8 +11,9 @@ and supervises them:
   atomically when its own load finishes, so for a few seconds two workers may answer
   from different versions.
 - ``SIGTERM`` or ``SIGINT`` stops the workers gracefully, then the parent.
-- A worker that dies after it started is replaced; one that fails while starting (an
-  index it cannot load) stops the service with exit status 2.
+- A worker that dies is replaced (a replacement that cannot start is tried again every
+  few seconds while the others serve); if the workers fail while the service starts (an
+  index they cannot load), it stops with exit status 2.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from api.settings import Settings
 logger = logging.getLogger(__name__)
 
 STOP_GRACE_S = 30.0
+RETRY_S = 5.0  # a replacement that could not start is tried again after this long
 _POLL_S = 0.2
 
 # In a worker process: the supervisor's pid (None in a single-process server).
@@ -155,11 +157,13 @@ class Supervisor:
         self._hup = True
 
     def run(self) -> int:
-        """Serve until told to stop; the exit status (0, or 2 if a worker cannot start)."""
+        """Serve until told to stop; the exit status (0, or 2 if the workers cannot start)."""
         signal.signal(signal.SIGTERM, self._on_stop)
         signal.signal(signal.SIGINT, self._on_stop)
         signal.signal(signal.SIGHUP, self._on_hup)
         self.workers = [self._start() for _ in range(self.settings.workers)]
+        serving = False  # whether any worker has started yet
+        retry_at: dict[int, float] = {}  # slot -> when to try a replacement again
         status = 0
         while not self._stop:
             time.sleep(_POLL_S)
@@ -169,13 +173,22 @@ class Supervisor:
             for i, worker in enumerate(self.workers):
                 process = worker.process
                 if process.is_alive() or self._stop:
+                    serving = serving or worker.started()
                     continue
-                if not worker.started():
+                started = worker.started()
+                if not started and not serving:
                     logger.error("a worker could not start (exit status %s)", process.exitcode)
                     self._stop, status = True, 2
                     break
-                code = process.exitcode
-                logger.warning("worker %s exited (%s); starting another", process.pid, code)
+                if not started:  # the others keep serving; try again a little later
+                    retry_at.setdefault(i, time.monotonic() + RETRY_S)
+                    if time.monotonic() < retry_at[i]:
+                        continue
+                    logger.error("a replacement worker could not start; trying again")
+                else:
+                    code = process.exitcode
+                    logger.warning("worker %s exited (%s); starting another", process.pid, code)
+                retry_at.pop(i, None)
                 worker.ready_pipe.close()
                 self.workers[i] = self._start()
         self._shutdown()

@@ -16,6 +16,7 @@ import httpx
 import numpy as np
 import pytest
 
+import api.workers as workers_module
 from assistant import Assistant
 from corpus.loader import load_corpus
 from index.build import build_index
@@ -116,8 +117,8 @@ def test_workers_share_the_port_reload_together_and_stop_together(
     real, tmp_path: Path, fixtures: Path, seeds: Path
 ) -> None:
     """``medcode serve --workers 2``: both processes answer; SIGHUP to the supervisor and
-    POST /admin/reload switch every worker; a killed worker is replaced; SIGTERM stops
-    all of them."""
+    POST /admin/reload switch every worker; a killed worker is replaced, and one whose
+    replacement cannot load the index leaves the other serving; SIGTERM stops all."""
     assistant, embedder = real
     index_dir = Path(assistant.index.folder).parent
     cache = Path(embedder.onnx_path).parents[2]
@@ -148,6 +149,19 @@ def test_workers_share_the_port_reload_together_and_stop_together(
             assert httpx.get(f"{url}/search", params={"q": "urge incontinence"}).status_code == 200
         while victim in (after := _versions_by_pid(url, 2)) or len(after) < 2:
             assert time.monotonic() < deadline + 60, "the killed worker was not replaced"
+            time.sleep(0.2)
+        # a replacement that cannot load the live index does not stop the service
+        pointer = index_dir / "CURRENT"
+        live = pointer.read_text()
+        pointer.write_text("v-gone")
+        os.kill(min(after), signal.SIGKILL)
+        time.sleep(2 + workers_module.RETRY_S)  # a failed replacement and its retry
+        assert proc.poll() is None
+        for _ in range(5):
+            assert httpx.get(f"{url}/search", params={"q": "urge incontinence"}).status_code == 200
+        pointer.write_text(live)
+        while len(after := _versions_by_pid(url, 2)) < 2:
+            assert time.monotonic() < deadline + 120, "no replacement once the index was back"
             time.sleep(0.2)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 0
