@@ -8,10 +8,10 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
+from assistant.candidates import Fused, PerRecord, tied_ranks
 from assistant.citations import best_span
 from assistant.errors import QueryError, UnknownCodeError, UnknownSystemError
 from assistant.fusion import convex, grouped_ranks, rrf
@@ -54,61 +54,6 @@ class SearchOptions:
     resolve_billable: bool = True
     fusion: str = "convex"  # or "rrf"
     dense_weight: float = 0.5
-
-
-class _Fused(NamedTuple):
-    chunks: np.ndarray  # candidate chunk ids, ascending
-    scores: np.ndarray  # fused score of each candidate, in [0, 1]
-    lexical: np.ndarray | None  # BM25 of every chunk (None without lexical retrieval)
-    cosines: np.ndarray | None  # cosine of each candidate (None without convex fusion)
-
-
-class _PerRecord:
-    """Candidate chunks grouped by the record they belong to: each record's best score,
-    its chunks best first, and chunks credited to it from another record."""
-
-    def __init__(self, fused: _Fused, record_row: np.ndarray) -> None:
-        self._fused = fused
-        rows = record_row[fused.chunks]
-        # by record, then score (best first), then chunk id (highest first)
-        order = np.lexsort((-fused.chunks, -fused.scores, rows))
-        rows = rows[order]
-        first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else rows
-        self.rows = rows[first]
-        self.best = fused.scores[order][first]
-        self._chunks = fused.chunks[order]
-        self._cosines = None if fused.cosines is None else fused.cosines[order]
-        ends = np.append(first[1:], len(rows)) if len(rows) else first
-        spans = zip(first.tolist(), ends.tolist(), strict=True)
-        self._span = dict(zip(self.rows.tolist(), spans, strict=True))
-        self._extra: dict[int, list[int]] = {}
-
-    @classmethod
-    def empty(cls) -> _PerRecord:
-        none = np.zeros(0, np.int64)
-        return cls(_Fused(none, np.zeros(0), None, None), none)
-
-    def _own(self, row: int) -> slice:
-        a, b = self._span.get(row, (0, 0))
-        return slice(a, b)
-
-    def chunks(self, row: int) -> list[int]:
-        own: list[int] = self._chunks[self._own(row)].tolist()
-        return own + self._extra.get(row, [])
-
-    def similarity(self, row: int) -> float:
-        """The best cosine among the record's chunks (credited ones included)."""
-        if self._cosines is None or self._fused.cosines is None:
-            return 0.0
-        values: list[float] = self._cosines[self._own(row)].tolist()
-        extra = self._extra.get(row)
-        if extra:  # the candidates are in ascending order
-            values += self._fused.cosines[np.searchsorted(self._fused.chunks, extra)].tolist()
-        return max(values, default=0.0)
-
-    def merge(self, into: int, row: int) -> None:
-        """Credit ``row``'s chunks to ``into`` too (a category resolved to its child)."""
-        self._extra[into] = self._extra.get(into, []) + self.chunks(row)
 
 
 class Retriever:
@@ -163,7 +108,7 @@ class Retriever:
 
         sys_id = SYSTEMS.index(system) if system else -1
         fused = self._fuse(text, sys_id)
-        per_record = _PerRecord(fused, self.index.chunks.record_row)
+        per_record = PerRecord(fused, self.index.chunks.record_row)
         # Only the leading candidates can still reach the top k after the adjustments below
         # (which move a score by at most about 0.4): the rest are dropped to stay fast.
         top = np.argsort(-per_record.best, kind="stable")[:RERANK_CANDIDATES]
@@ -227,7 +172,7 @@ class Retriever:
                 out.append(self._result(row, 1.0, [], analysis, [], match="exact"))
         return out
 
-    def _fuse(self, text: str, sys_id: int) -> _Fused:
+    def _fuse(self, text: str, sys_id: int) -> Fused:
         """Candidate chunks with scores in [0, 1] from the dense and lexical retrievers,
         BM25 of every chunk, and each candidate's cosine similarity (when dense is on)."""
         opts = self.options
@@ -240,22 +185,22 @@ class Retriever:
                 rankings["dense"] = grouped_ranks(groups)
             if lexical is not None:
                 top = self._lexical_top(lexical, sys_id)
-                rankings["lexical"] = _tied_ranks(top, lexical[top])
+                rankings["lexical"] = tied_ranks(top, lexical[top])
             scores = rrf({name: p for name, p in rankings.items() if p}, WEIGHTS)
             chunks = np.array(sorted(scores), np.int64)
             values = np.array([scores[c] for c in chunks.tolist()], np.float64)
-            return _Fused(chunks, values, lexical, None)
+            return Fused(chunks, values, lexical, None)
         dense = self._dense_groups(vector, sys_id)
         found = [*dense, self._lexical_top(lexical, sys_id)]
         candidates = np.unique(np.concatenate(found)).astype(np.int64)
         if len(candidates) == 0:
-            return _Fused(candidates, np.zeros(0), lexical, None)
+            return Fused(candidates, np.zeros(0), lexical, None)
         rows = self.index.chunk_dense[candidates]
         unique_rows, inverse = np.unique(rows, return_inverse=True)
         cosines = self.index.dense.similarities(vector[0], unique_rows)[inverse]
         cos64 = cosines.astype(np.float64)
         values = convex(cos64, lexical[candidates], opts.dense_weight)
-        return _Fused(candidates, values, lexical, cos64)
+        return Fused(candidates, values, lexical, cos64)
 
     def _dense_groups(self, vector: np.ndarray, sys_id: int) -> list[np.ndarray]:
         """Chunks of the nearest vectors, one group per vector (in the system, if any)."""
@@ -284,7 +229,7 @@ class Retriever:
         analysis: QueryAnalysis,
         lexical_scores: np.ndarray | None,
         notes: dict[int, list[str]],
-        per_record: _PerRecord,
+        per_record: PerRecord,
     ) -> dict[int, float]:
         """Replace a non-billable code by its best billable descendant, saying so."""
         records = self.index.records
@@ -389,14 +334,3 @@ class Retriever:
         if row is None:
             raise UnknownCodeError(f"{system} {code} is not in the index")
         return self.index.records[row]
-
-
-def _tied_ranks(chunks: np.ndarray, scores: np.ndarray) -> list[tuple[int, int]]:
-    """(chunk, rank) for chunks best first; equal scores share a rank, so that ties are
-    broken by the other retriever."""
-    out, rank, last = [], -1, None
-    for i, (chunk, score) in enumerate(zip(chunks.tolist(), scores.tolist(), strict=True)):
-        if score != last:
-            rank, last = i, score
-        out.append((chunk, rank))
-    return out

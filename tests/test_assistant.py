@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 from assistant.assistant import Assistant
+from assistant.candidates import Fused, PerRecord, tied_ranks
 from assistant.errors import QueryError, UnknownCodeError, UnknownSystemError
 from assistant.evaluate import EvalCase, evaluate, metrics
 from assistant.fusion import convex, grouped_ranks, minmax, ranked, rrf
 from assistant.query import analyze, coverage_adjustment, decompose, qualifier_adjustment
-from assistant.search import Retriever, _PerRecord
+from assistant.search import Retriever
 from corpus.loader import load_corpus
 from index.build import build_index
 from index.lexical import tokenize
@@ -116,7 +117,7 @@ def test_billable_preference_resolves_category_to_child(assistant: Assistant) ->
     assert category is not None and not records.billable[category]
     notes: defaultdict[int, list[str]] = defaultdict(list)
     analysis = analyze("urge incontinence")
-    out = retriever._resolve_billable({category: 0.9}, analysis, None, notes, _PerRecord.empty())
+    out = retriever._resolve_billable({category: 0.9}, analysis, None, notes, PerRecord.empty())
     (child,) = [row for row in out if row != category]
     assert records.codes[child] == "N39.41"  # the child that says what the query says
     assert records.billable[child] and out[child] > out[category]
@@ -124,7 +125,7 @@ def test_billable_preference_resolves_category_to_child(assistant: Assistant) ->
     # a 7th-character stem resolves to the initial encounter unless told otherwise
     stem = retriever.record_row("ICD-10-CM", "S72.002")
     out = retriever._resolve_billable(
-        {stem: 0.8}, analyze("left femur neck"), None, notes, _PerRecord.empty()
+        {stem: 0.8}, analyze("left femur neck"), None, notes, PerRecord.empty()
     )
     assert {records.codes[r] for r in out} == {"S72.002", "S72.002A"}
     results = assistant.search("other specified urinary incontinence", system="ICD-10-CM").results
@@ -303,3 +304,22 @@ def test_cpt_modifier_and_multiple_procedure_notes(assistant: Assistant) -> None
     assert any("modifier LT" in n for n in secondary.notes)
     _cpt_modifiers(assistant.retriever, [both])
     assert any("modifier 50 does not apply" in n and "indicator 0" in n for n in both.notes)
+
+
+def test_candidates_group_per_record_best_first() -> None:
+    # chunks 0-4 belong to records 7, 7, 3, 7, 3
+    record_row = np.array([7, 7, 3, 7, 3])
+    fused = Fused(
+        chunks=np.array([0, 1, 2, 3, 4]),
+        scores=np.array([0.2, 0.9, 0.5, 0.9, 0.1]),
+        lexical=None,
+        cosines=np.array([0.30, 0.80, 0.60, 0.70, 0.95]),
+    )
+    per = PerRecord(fused, record_row)
+    assert dict(zip(per.rows.tolist(), per.best.tolist(), strict=True)) == {3: 0.5, 7: 0.9}
+    assert per.chunks(7) == [3, 1, 0]  # best first; equal scores: higher chunk id first
+    assert per.chunks(3) == [2, 4] and per.chunks(99) == []
+    assert per.similarity(7) == 0.8
+    per.merge(7, 3)  # record 3's chunks credited to record 7
+    assert per.chunks(7) == [3, 1, 0, 2, 4] and per.similarity(7) == 0.95
+    assert tied_ranks(np.array([5, 6, 8]), np.array([2.0, 2.0, 1.0])) == [(5, 0), (6, 0), (8, 2)]
