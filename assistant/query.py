@@ -56,6 +56,17 @@ _STOPWORDS = frozenset(
     ]
 )
 
+# In a coding assistant these name code sets, not clinical terms ("cpt code for ..." is not
+# about Child-Pugh-Turcotte), and a code set's name is no expansion of a clinical word.
+_CODE_SET_WORDS = frozenset({"cpt", "hcpcs"})
+_CODE_SET_NAMES = frozenset(
+    {
+        "current procedural terminology",
+        "international classification of diseases",
+        "healthcare common procedure coding system",
+    }
+)
+
 LATERALITY: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "bilateral",
@@ -239,10 +250,11 @@ def analyze(
     procedures = procedure_terms() if system != "ICD-10-CM" else {}
     for word in words:
         key = word.lower()
-        if key in procedures or len(key) < 2 or key in _STOPWORDS:
+        if key in procedures or len(key) < 2 or key in _STOPWORDS or key in _CODE_SET_WORDS:
             continue
         if key in abbrevs and (word.isupper() or key not in vocabulary):
-            for expansion in abbrevs[key][:2]:
+            meanings = [e for e in abbrevs[key] if e.lower() not in _CODE_SET_NAMES]
+            for expansion in meanings[:2]:
                 expansions.append(f"{word}: {expansion}")
     correct = getattr(vocabulary, "correct", None)
     if correct is not None:

@@ -323,3 +323,12 @@ def test_candidates_group_per_record_best_first() -> None:
     per.merge(7, 3)  # record 3's chunks credited to record 7
     assert per.chunks(7) == [3, 1, 0, 2, 4] and per.similarity(7) == 0.95
     assert tied_ranks(np.array([5, 6, 8]), np.array([2.0, 2.0, 1.0])) == [(5, 0), (6, 0), (8, 2)]
+
+
+def test_code_set_names_are_not_expanded_as_clinical_abbreviations() -> None:
+    cpt = analyze("cpt code for sacral lead")
+    assert not any(e.startswith("cpt:") for e in cpt.expansions)  # not Child-Pugh-Turcotte
+    icd = analyze("ICD placement")
+    assert "ICD: implantable cardioverter defibrillator" in icd.expansions
+    assert not any("Classification of Diseases" in e for e in icd.expansions)
+    assert analyze("HCPCS wheelchair").expansions == ()
