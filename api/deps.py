@@ -1,4 +1,8 @@
-"""Dependencies as ``Annotated`` aliases: settings, the loaded index, the API key."""
+"""Dependencies as ``Annotated`` aliases: settings, the loaded index, the API key.
+
+They are ``async`` although they never wait: FastAPI runs a plain ``def`` dependency in
+its thread pool (one hand-over to a worker thread per dependency and request), and these
+do no I/O."""
 
 from __future__ import annotations
 
@@ -19,17 +23,17 @@ from corpus.loader import parse_systems
 T = TypeVar("T")
 
 
-def get_state(request: Request) -> ServiceState:
+async def get_state(request: Request) -> ServiceState:
     state: ServiceState = request.app.state.service
     return state
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.service.settings
     return settings
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
@@ -39,7 +43,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
-def get_loaded(state: StateDep) -> Loaded:
+async def get_loaded(state: StateDep) -> Loaded:
     """The index this request uses from start to end (a reload does not change it)."""
     return state.current()
 
@@ -47,7 +51,7 @@ def get_loaded(state: StateDep) -> Loaded:
 LoadedDep = Annotated[Loaded, Depends(get_loaded)]
 
 
-def require_api_key(request: Request, settings: SettingsDep) -> None:
+async def require_api_key(request: Request, settings: SettingsDep) -> None:
     """If an API key is configured: ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``."""
     if settings.api_key is None:
         return
