@@ -245,9 +245,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
-    from api.state import open_assistant
+    from api.state import preloaded_opener
     from api.workers import bind_socket, serve
-    from assistant.assistant import Assistant
     from index.layout import current_dir
     from index.manifest import read_manifest, verify_files
 
@@ -259,12 +258,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if settings.workers > 1:  # each worker loads (and fully verifies) the index itself
         _say_serving(settings, sock.getsockname())
         return serve(settings, sock, level)
-    preloaded = [open_assistant(settings)]  # a corrupt or mismatched index stops here
-
-    def opener(s: Settings) -> Assistant:  # the lifespan's first load takes this one
-        return preloaded.pop() if preloaded else open_assistant(s)
-
-    app = create_app(settings, opener)
+    app = create_app(settings, preloaded_opener(settings))
     _say_serving(settings, sock.getsockname())
     uvicorn.Server(uvicorn.Config(app, log_level=level, access_log=False)).run(sockets=[sock])
     return 0

@@ -33,6 +33,17 @@ def open_assistant(settings: Settings) -> Assistant:
     )
 
 
+def preloaded_opener(settings: Settings) -> Opener:
+    """Open the index now (so a corrupt or mismatched one stops the start) and return an
+    opener whose first call, the service's first load, hands over this one."""
+    preloaded = [open_assistant(settings)]
+
+    def opener(s: Settings) -> Assistant:
+        return preloaded.pop() if preloaded else open_assistant(s)
+
+    return opener
+
+
 class IndexUnavailableError(Exception):
     """No index is loaded (the message says why)."""
 

@@ -90,19 +90,15 @@ def _worker(
     import uvicorn
 
     from api.app import create_app
-    from api.state import open_assistant
-    from assistant.assistant import Assistant
+    from api.state import preloaded_opener
     from assistant.errors import AssistantError
     from index.errors import IndexStoreError
 
     try:
-        preloaded = [open_assistant(settings)]
+        opener = preloaded_opener(settings)
     except (IndexStoreError, AssistantError, ValueError, OSError) as exc:
         print(f"medcode: error: {exc}", file=sys.stderr)
         sys.exit(2)
-
-    def opener(s: Settings) -> Assistant:
-        return preloaded.pop() if preloaded else open_assistant(s)
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from corpus.loader import load_corpus
 from index.build import build_index
 from index.embedding.factory import load_embedder
 from index.layout import current_dir
+from tests.helpers import free_port
 from tests.test_index import small_config
 
 pytestmark = pytest.mark.model
@@ -72,9 +72,7 @@ def test_onnx_export_matches_sentence_transformers(real, tmp_path_factory) -> No
 
 
 def _serve(index_dir: Path, cache: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     env = {**os.environ, "MEDCODE_CACHE_DIR": str(cache)}
     argv = [sys.executable, "-m", "api.cli", "serve", "--index-dir", str(index_dir)]
     proc = subprocess.Popen(
