@@ -158,6 +158,28 @@ def _worker_run(batches: list[list[str]]) -> list[np.ndarray]:
 PARALLEL_MIN = 4096
 
 
+class _NoBar:
+    """Stands in for a progress bar when none is wanted. Even a disabled tqdm bar takes
+    tqdm's multiprocessing lock, and in a server worker the semaphores behind it are
+    reported as leaked at shutdown."""
+
+    def update(self, n: int) -> None:
+        pass
+
+    def reset(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int) -> Any:
+    from tqdm import tqdm
+
+    # on a terminal only (disable=None turns it off when not a TTY)
+    return tqdm(total=total, desc="embedding", unit="text", disable=None)
+
+
 class OnnxEmbedder:
     def __init__(
         self, model: str, cache_dir: Path, *, quantized: bool = False, threads: int | None = None
@@ -215,15 +237,10 @@ class OnnxEmbedder:
     def encode(
         self, texts: list[str], *, batch_size: int = 64, progress: bool = False
     ) -> np.ndarray:
-        from tqdm import tqdm
-
         out = np.zeros((len(texts), self.dimension), np.float32)
         order = np.argsort([len(t) for t in texts], kind="stable")
         batches = [order[i : i + batch_size] for i in range(0, len(texts), batch_size)]
-        # a bar on a terminal only (disable=None turns it off when not a TTY)
-        bar = tqdm(
-            total=len(texts), desc="embedding", unit="text", disable=None if progress else True
-        )
+        bar = _progress_bar(len(texts)) if progress else _NoBar()
         done = False
         if len(texts) >= PARALLEL_MIN and self.workers > 1:
             done = self._encode_parallel(texts, batches, out, bar)
