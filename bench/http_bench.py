@@ -8,6 +8,10 @@ concurrency 1 (stdlib keep-alive client, two passes); throughput at concurrency 
 wrk (Debian package ``wrk``; one client thread, queries rotated by a Lua script);
 ``POST /suggest`` latency per note; the server's RSS (all its processes) before and
 after the load. Prints JSON.
+
+The VM's speed drifts by a third or more over hours, so the script also times the
+query embedding alone (one thread, in this process, with the server idle: before it
+starts and after the load), ``embed_ms_per_query``: runs are comparable only next to it.
 """
 
 from __future__ import annotations
@@ -24,9 +28,12 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 
+from api.settings import Settings
 from assistant.evaluate import load_cases
+from index.embedding.factory import load_embedder
 
 
 def free_port() -> int:
@@ -81,6 +88,19 @@ def timed_get(conn: http.client.HTTPConnection, path: str) -> float:
     if response.status != 200:
         raise RuntimeError(f"{path} -> {response.status}")
     return (time.perf_counter() - t) * 1000
+
+
+def embed_speed(embed: Callable[[list[str]], object], queries: list[str]) -> float:
+    """ms per query to embed ``queries`` one at a time, best of 3 passes (machine speed)."""
+    for q in queries[:20]:
+        embed([q])
+    passes = []
+    for _ in range(3):
+        t = time.perf_counter()
+        for q in queries:
+            embed([q])
+        passes.append((time.perf_counter() - t) * 1000 / len(queries))
+    return round(min(passes), 2)
 
 
 def all_ready(port: int, workers: int, t0: float) -> None:
@@ -157,6 +177,9 @@ def main() -> None:
     args = parser.parse_args()
     queries = [c.query for c in load_cases(Path(args.file))]
     paths = [f"/search?{urllib.parse.urlencode({'q': q, 'k': 10})}" for q in queries]
+    settings = Settings(index_dir=Path(args.index_dir))
+    embedder = load_embedder(settings.model, "onnx-int8", settings.cache_dir, threads=1)
+    speed_before = embed_speed(embedder.encode, queries)
     port = free_port()
     medcode = str(Path(sys.executable).with_name("medcode"))
     server = subprocess.Popen(
@@ -202,8 +225,10 @@ def main() -> None:
         rss_before_load = tree_rss_mb(server.pid)
         load = wrk(port, paths, args.duration, 16)
         rss_after = tree_rss_mb(server.pid)
+        speed_after = embed_speed(embedder.encode, queries)
         result = {
             "workers": args.workers,
+            "embed_ms_per_query": {"before": speed_before, "after": speed_after},
             "start_to_healthy_s": started_s,
             "search_c1_first_pass": summary(first),
             "search_c1_warm": summary(warm),
