@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, opener: Opener = open_assistant
         except IndexStoreError as exc:
             metrics.reloads.labels("failed").inc()
             logger.error("reload failed, still serving the previous index: %s", exc)
+        metrics.set_index(state.records())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, opener: Opener = open_assistant
             state.load()
         except IndexStoreError as exc:
             logger.error("index not loaded: %s", exc)
+        metrics.set_index(state.records())
         loop = asyncio.get_running_loop()
         # kill -HUP <pid> reloads the live index (possible in the main thread only)
         with contextlib.suppress(RuntimeError, ValueError, NotImplementedError, AttributeError):

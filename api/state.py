@@ -74,6 +74,11 @@ class ServiceState:
         loaded = self._loaded
         return loaded.version if loaded else None
 
+    def records(self) -> int | None:
+        """Records in the loaded index; None while none is loaded."""
+        loaded = self._loaded
+        return len(loaded.assistant.index.records) if loaded else None
+
     def load(self) -> Loaded:
         """Open the live index version now; on failure keep serving the previous one (if
         any). Nothing is done if the live version is the one loaded already."""

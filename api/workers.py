@@ -11,6 +11,9 @@ and supervises them:
   atomically when its own load finishes, so for a few seconds two workers may answer
   from different versions.
 - ``SIGTERM`` or ``SIGINT`` stops the workers gracefully, then the parent.
+- ``/metrics`` in any worker reports all of them: the parent gives the workers a
+  metrics folder of its own (``PROMETHEUS_MULTIPROC_DIR``; see ``api.metrics``) and
+  removes it when it stops.
 - A worker that dies is replaced (a replacement that cannot start is tried again every
   few seconds while the others serve); if the workers fail while the service starts (an
   index they cannot load), it stops with exit status 2.
@@ -22,15 +25,20 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from types import FrameType
 
+from prometheus_client.multiprocess import mark_process_dead
+
+from api.metrics import MULTIPROC_ENV
 from api.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -157,6 +165,20 @@ class Supervisor:
         signal.signal(signal.SIGTERM, self._on_stop)
         signal.signal(signal.SIGINT, self._on_stop)
         signal.signal(signal.SIGHUP, self._on_hup)
+        # set before any worker starts: each one's metric values go to files there
+        metrics_dir = tempfile.mkdtemp(prefix="medcode-metrics-")
+        before = os.environ.get(MULTIPROC_ENV)
+        os.environ[MULTIPROC_ENV] = metrics_dir
+        try:
+            return self._supervise()
+        finally:
+            if before is None:
+                del os.environ[MULTIPROC_ENV]
+            else:
+                os.environ[MULTIPROC_ENV] = before
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+    def _supervise(self) -> int:
         self.workers = [self._start() for _ in range(self.settings.workers)]
         serving = False  # whether any worker has started yet
         retry_at: dict[int, float] = {}  # slot -> when to try a replacement again
@@ -186,6 +208,8 @@ class Supervisor:
                     logger.warning("worker %s exited (%s); starting another", process.pid, code)
                 retry_at.pop(i, None)
                 worker.ready_pipe.close()
+                if process.pid is not None:  # its gauges leave the sums; counters stay
+                    mark_process_dead(process.pid)  # type: ignore[no-untyped-call]
                 self.workers[i] = self._start()
         self._shutdown()
         return status

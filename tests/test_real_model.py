@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -106,6 +107,18 @@ def _versions_by_pid(url: str, want: int, deadline_s: float = 60) -> dict[int, s
     return seen
 
 
+def _searches_counted(url: str) -> float:
+    """/search requests answered 200, as one scrape of /metrics reports them."""
+    text = httpx.get(f"{url}/metrics", timeout=10).text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("medcode_requests_total{")
+        and 'route="/search"' in line
+        and 'status="200"' in line
+    )
+
+
 def _children(pid: int) -> set[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
     return {int(p) for p in out.split()}
@@ -120,10 +133,19 @@ def test_workers_share_the_port_reload_together_and_stop_together(
     assistant, embedder = real
     index_dir = Path(assistant.index.folder).parent
     cache = Path(embedder.onnx_path).parents[2]
+    metrics_dirs = set(Path(tempfile.gettempdir()).glob("medcode-metrics-*"))
     proc, url = _serve(index_dir, cache, "--workers", "2")
     try:
         first = _versions_by_pid(url, 2)
         assert len(first) == 2 and set(first.values()) == {current_dir(index_dir).name}
+        # /metrics sums the workers: every scrape, whichever worker answers, counts all
+        with ThreadPoolExecutor(4) as pool:  # fresh connections, spread over both
+            codes = pool.map(
+                lambda _: httpx.get(f"{url}/search", params={"q": "urge incontinence"}),
+                range(12),
+            )
+            assert [r.status_code for r in codes] == [200] * 12
+        assert [_searches_counted(url) for _ in range(6)] == [12.0] * 6
         config = small_config(fixtures, seeds)
         build_index(load_corpus(config), index_dir, embedder, cache)  # a new live version
         new = current_dir(index_dir).name
@@ -161,10 +183,12 @@ def test_workers_share_the_port_reload_together_and_stop_together(
         while len(after := _versions_by_pid(url, 2)) < 2:
             assert time.monotonic() < deadline + 120, "no replacement once the index was back"
             time.sleep(0.2)
+        assert _searches_counted(url) == 22.0  # the killed workers' counts are kept
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0
         assert "leaked" not in err  # multiprocessing's resource tracker, at shutdown
+        assert set(Path(tempfile.gettempdir()).glob("medcode-metrics-*")) == metrics_dirs
         for pid in after:
             with pytest.raises(ProcessLookupError):
                 os.kill(pid, 0)

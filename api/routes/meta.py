@@ -57,13 +57,8 @@ def stats(loaded: LoadedDep) -> Any:
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
 def metrics(state: StateDep, metrics: MetricsDep) -> Response:
-    """Prometheus text format."""
-    try:
-        records = len(state.current().assistant.index.records)
-        metrics.index_loaded.set(1)
-        metrics.index_records.set(records)
-    except Exception:
-        metrics.index_loaded.set(0)
+    """Prometheus text format (with ``--workers N``: summed over the workers)."""
+    metrics.set_index(state.records())
     return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
@@ -86,5 +81,6 @@ async def reload(state: StateDep, metrics: MetricsDep) -> Any:
         metrics.reloads.labels("failed").inc()
         raise
     metrics.reloads.labels("ok").inc()
+    metrics.set_index(state.records())
     notify_siblings()  # with --workers N, the other workers load it too
     return {"index_version": loaded.version, "previous_version": previous}
