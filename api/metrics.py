@@ -53,7 +53,7 @@ class Metrics:
         self.reloads = Counter("medcode_index_reloads", "index reloads", ["outcome"], registry=r)
 
     def set_index(self, records: int | None) -> None:
-        """After each load (and at each scrape): the loaded index's size, None if none."""
+        """After each load (or failed load): the loaded index's size, None if none."""
         self.index_loaded.set(0 if records is None else 1)
         if records is not None:
             self.index_records.set(records)

@@ -11,7 +11,8 @@ after the load. Prints JSON.
 
 The VM's speed drifts by a third or more over hours, so the script also times the
 query embedding alone (one thread, in this process, with the server idle: before it
-starts and after the load), ``embed_ms_per_query``: runs are comparable only next to it.
+starts and after the load), ``embed_ms_per_query``: a rough record of the machine's
+one-core speed during the run (it predicts the two-core throughput only loosely).
 """
 
 from __future__ import annotations

@@ -284,6 +284,7 @@ def test_without_an_index_health_is_503_and_requests_say_why(tmp_path: Path) -> 
         assert r.status_code == 503 and "medcode index build" in error_of(r)
         r = c.get("/search", params={"q": QUERY})
         assert r.status_code == 503 and "no index is loaded" in error_of(r)
+        assert "medcode_index_loaded 0.0" in c.get("/metrics").text
 
 
 def test_api_key_is_required_when_configured(small_index) -> None:

@@ -56,9 +56,9 @@ def stats(loaded: LoadedDep) -> Any:
 
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
-def metrics(state: StateDep, metrics: MetricsDep) -> Response:
-    """Prometheus text format (with ``--workers N``: summed over the workers)."""
-    metrics.set_index(state.records())
+def metrics(metrics: MetricsDep) -> Response:
+    """Prometheus text format (with ``--workers N``: summed over the workers); the index
+    gauges are set at each load."""
     return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
