@@ -116,7 +116,8 @@ class Retriever:
             zip(per_record.rows[top].tolist(), per_record.best[top].tolist(), strict=True)
         )
         if self.options.use_qualifiers:
-            terms = frozenset(tokenize(text))
+            # the stems of the searched text (``analysis.terms`` are those of ``expanded``)
+            terms = analysis.terms if text == analysis.expanded else frozenset(tokenize(text))
             titles, systems = self.index.records.titles, self.index.records.systems
             for row in scored:  # code-set titles get the coverage term, CPT pages do not
                 scored[row] += title_fit(analysis, terms, titles[row], systems[row] != "CPT")
