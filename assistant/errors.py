@@ -3,7 +3,8 @@
 AssistantError
 ├── QueryError          an empty, too long or otherwise unusable query or note
 ├── UnknownSystemError  a code system name that medcode does not know
-└── UnknownCodeError    a code that is not in the index
+├── UnknownCodeError    a code that is not in the index
+└── KnowledgeError      a curated knowledge file (lexicon, rules) that cannot be read
 """
 
 
@@ -21,3 +22,7 @@ class UnknownSystemError(AssistantError, ValueError):
 
 class UnknownCodeError(AssistantError, LookupError):
     """The code is not in the index."""
+
+
+class KnowledgeError(AssistantError, ValueError):
+    """A packaged knowledge file is malformed (names the file and entry)."""

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from assistant.query import title_laterality
+from assistant.conventions import title_laterality
 
 Kind = Literal["diagnosis", "procedure", "finding"]
 

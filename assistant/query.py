@@ -10,7 +10,7 @@ import gzip
 import json
 import re
 import sqlite3
-from collections.abc import Container, Mapping, Set
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -213,7 +213,7 @@ def phrase_matches(lower: str, table: Mapping[str, str], *, prefix: bool) -> lis
 _PARTIAL = re.compile(r"\b(partial|biops\w*|wedge|excisional|sub-?total|segmental|sleeve)\b")
 
 
-def _first(patterns: tuple[tuple[str, re.Pattern[str]], ...], text: str) -> str | None:
+def first_match(patterns: tuple[tuple[str, re.Pattern[str]], ...], text: str) -> str | None:
     return next((name for name, pattern in patterns if pattern.search(text)), None)
 
 
@@ -285,7 +285,7 @@ def analyze(
                 )
                 for e in expansions
             ]
-    approach = _first(APPROACHES, " ".join([lower, *(e.lower() for e in expansions)]))
+    approach = first_match(APPROACHES, " ".join([lower, *(e.lower() for e in expansions)]))
     extra = [e.split(": ", 1)[1] for e in expansions]
     if approach:
         extra.append(approach)
@@ -297,97 +297,7 @@ def analyze(
         expansions=tuple(expansions),
         expanded=expanded,
         terms=frozenset(tokenize(expanded)),
-        laterality=_first(LATERALITY, lower),
-        encounter=_first(ENCOUNTER, lower),
+        laterality=first_match(LATERALITY, lower),
+        encounter=first_match(ENCOUNTER, lower),
         approach=approach,
     )
-
-
-_SIDES = (("right", re.compile(r"\bright\b")), ("left", re.compile(r"\bleft\b")))
-_ENCOUNTERS = tuple(
-    (name, re.compile(rf"\b{name}\b")) for name in ("sequela", "subsequent", "initial")
-)
-_TITLE_APPROACH = re.compile(r",\s*([^,]*?)\s+Approach$")
-
-
-def title_laterality(title: str) -> str | None:
-    t = title.lower()
-    if "bilateral" in t:
-        return "bilateral"
-    return _first(_SIDES, t)
-
-
-def title_encounter(title: str) -> str | None:
-    return _first(_ENCOUNTERS, title.lower())
-
-
-def title_approach(title: str) -> str | None:
-    m = _TITLE_APPROACH.search(title)
-    return m.group(1) if m else None
-
-
-_NEUTRAL = frozenset({"unspecifi", "approach", "specifi", "encount", "initi", "nos"})
-
-
-@dataclass(frozen=True)
-class TitleInfo:
-    """What a code title says about side, encounter and approach, and its stemmed terms."""
-
-    laterality: str | None
-    encounter: str | None
-    approach: str | None
-    terms: frozenset[str]
-    content: frozenset[str]  # the terms that count for coverage (not _NEUTRAL ones)
-
-
-@lru_cache(maxsize=131072)
-def title_info(title: str) -> TitleInfo:
-    """Cached per title: the adjustments below run for hundreds of candidates a query."""
-    approach = title_approach(title)
-    if approach is None:
-        approach = _first(APPROACHES, title.lower())
-    terms = frozenset(tokenize(title))
-    return TitleInfo(
-        title_laterality(title), title_encounter(title), approach, terms, terms - _NEUTRAL
-    )
-
-
-def qualifier_adjustment(analysis: QueryAnalysis, title: str) -> float:
-    """A small score shift for matching (or contradicting) side, encounter and approach."""
-    return _qualifier_shift(analysis, title_info(title))
-
-
-def _qualifier_shift(analysis: QueryAnalysis, info: TitleInfo) -> float:
-    shift = 0.0
-    if analysis.laterality and info.laterality:
-        shift += 0.08 if info.laterality == analysis.laterality else -0.15
-    if info.encounter:
-        wanted = analysis.encounter or "initial"
-        shift += 0.04 if info.encounter == wanted else -0.08
-    if analysis.approach and info.approach:
-        shift += 0.1 if info.approach == analysis.approach else -0.1
-    return shift
-
-
-def coverage_adjustment(query_terms: Set[str], title: str) -> float:
-    """Prefer codes that say what the query says and little more: a small penalty per
-    title term the query does not contain (so an unspecific query meets the unspecified
-    code, and a qualifier such as 'Diagnostic' must be asked for)."""
-    return _coverage_shift(query_terms, title_info(title))
-
-
-def _coverage_shift(query_terms: Set[str], info: TitleInfo) -> float:
-    extra = len(info.content) - len(info.content & query_terms)
-    return -0.012 * min(extra, 8)
-
-
-def title_fit(
-    analysis: QueryAnalysis, query_terms: Set[str], title: str, coverage: bool = True
-) -> float:
-    """``qualifier_adjustment`` plus (with ``coverage``) ``coverage_adjustment``, in one
-    look-up of the title (this runs for hundreds of candidates a query)."""
-    info = title_info(title)
-    shift = _qualifier_shift(analysis, info)
-    if coverage:
-        shift += _coverage_shift(query_terms, info)
-    return shift

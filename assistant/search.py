@@ -11,13 +11,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.candidates import Fused, PerRecord, tied_ranks
+from assistant.candidates import Fused, PerRecord
 from assistant.citations import best_span
+from assistant.conventions import resolve_billable, title_fit
 from assistant.errors import QueryError, UnknownCodeError, UnknownSystemError
-from assistant.fusion import convex, grouped_ranks, rrf
-from assistant.query import MAX_QUERY_CHARS, QueryAnalysis, analyze, title_fit
+from assistant.query import MAX_QUERY_CHARS, QueryAnalysis, analyze
 from assistant.results import Citation, CodeResult, RelatedCode, SearchResponse
+from assistant.retrieve import Retrieval
 from assistant.spelling import Vocabulary
+from assistant.weights import WEIGHTS, Weights
 from corpus.records import SYSTEMS, CodeRecord
 from index.embedding.base import Embedder
 from index.lexical import tokenize
@@ -26,13 +28,6 @@ from index.search_index import SearchIndex
 logger = logging.getLogger(__name__)
 
 MAX_K = 100
-DENSE_CANDIDATES = 64
-LEXICAL_CANDIDATES = 100
-WEIGHTS = {"dense": 1.0, "lexical": 1.0}
-CITATIONS_PER_RESULT = 2
-RERANK_CANDIDATES = 200
-RESOLVE_CANDIDATES = 25
-
 
 RELATIONS = ("code_first", "use_additional_code", "code_also")
 # "(N32.81)", "(Z16.-)", "(B95-B97)": the first code of a reference in a note
@@ -45,19 +40,30 @@ def _unknown_system(system: str) -> str:
 
 @dataclass(frozen=True)
 class SearchOptions:
-    dense_candidates: int = DENSE_CANDIDATES
-    lexical_candidates: int = LEXICAL_CANDIDATES
+    """Which techniques run (for ablations) and the weights every stage reads."""
+
     use_dense: bool = True
     use_lexical: bool = True
     use_expansion: bool = True
     use_qualifiers: bool = True
     resolve_billable: bool = True
     fusion: str = "convex"  # or "rrf"
-    dense_weight: float = 0.5
+    weights: Weights = WEIGHTS
+
+
+@dataclass
+class Ranked:
+    """Stage "conventions" output: candidate codes with adjusted scores, best first."""
+
+    rows: list[int]
+    scores: dict[int, float]
+    per_record: PerRecord
+    notes: dict[int, list[str]]
 
 
 class Retriever:
-    """Searches one loaded index with one query embedder."""
+    """Searches one loaded index with one query embedder, in named stages:
+    analyze -> retrieve and fuse -> conventions -> cite."""
 
     def __init__(
         self, index: SearchIndex, embedder: Embedder, options: SearchOptions | None = None
@@ -74,6 +80,11 @@ class Retriever:
             rows.sort(key=lambda i: records.codes[i])
             self.sorted_codes[system] = ([records.codes[i] for i in rows], rows)
         self.vocabulary = Vocabulary(records.titles)
+        self.retrieval = Retrieval(index, embedder, self.chunk_system)
+
+    @property
+    def weights(self) -> Weights:
+        return self.options.weights
 
     # -- lookups ---------------------------------------------------------------------
     def record_row(self, system: str, code: str) -> int | None:
@@ -90,59 +101,82 @@ class Retriever:
     def search(
         self, query: str, system: str | None = None, k: int = 10, billable_only: bool = False
     ) -> SearchResponse:
-        if not isinstance(query, str) or not query.strip():
-            raise QueryError("the query is empty")
-        if len(query) > MAX_QUERY_CHARS:
-            raise QueryError(
-                f"the query has {len(query)} characters; the limit is {MAX_QUERY_CHARS}"
-            )
-        if system is not None and system not in SYSTEMS:
-            raise UnknownSystemError(_unknown_system(system))
-        if not 1 <= k <= MAX_K:
-            raise QueryError(f"k must be between 1 and {MAX_K}, not {k}")
-        analysis = analyze(query, self.vocabulary, system)
-        text = analysis.expanded if self.options.use_expansion else analysis.text
+        _validate(query, system, k)
+        analysis = analyze(query, self.vocabulary, system)  # stage: analyze
         exact = self._exact(analysis, system)
         if analysis.only_codes and exact:
             return SearchResponse(query, tuple(exact[:k]), analysis.expansions)
+        text = analysis.expanded if self.options.use_expansion else analysis.text
+        fused = self.retrieve(text, system)  # stage: retrieve and fuse
+        ranked = self.conventions(fused, analysis, text)  # stage: conventions
+        rows = self._select(ranked.rows, exact, system, k, billable_only)
+        results = list(exact)  # stage: cite
+        for row in rows:
+            result = self._result(
+                row,
+                ranked.scores[row],
+                ranked.per_record.chunks(row),
+                analysis,
+                ranked.notes.get(row, []),
+            )
+            similarity = round(ranked.per_record.similarity(row), 4)
+            results.append(dataclasses.replace(result, similarity=similarity))
+        return SearchResponse(query, tuple(results[:k]), analysis.expansions)
 
-        sys_id = SYSTEMS.index(system) if system else -1
-        fused = self._fuse(text, sys_id)
+    def retrieve(self, text: str, system: str | None) -> Fused:
+        """Candidate chunks of ``text`` (in ``system``, if given) with fused scores."""
+        opts = self.options
+        return self.retrieval.fused(
+            text,
+            SYSTEMS.index(system) if system else -1,
+            opts.weights,
+            use_dense=opts.use_dense,
+            use_lexical=opts.use_lexical,
+            fusion=opts.fusion,
+        )
+
+    def conventions(self, fused: Fused, analysis: QueryAnalysis, text: str) -> Ranked:
+        """Per code: its best chunk's score, adjusted by the coding conventions
+        (qualifiers, coverage, billable resolution); best first."""
+        w = self.weights
         per_record = PerRecord(fused, self.index.chunks.record_row)
-        # Only the leading candidates can still reach the top k after the adjustments below
+        # Only the leading candidates can still reach the top k after the adjustments
         # (which move a score by at most about 0.4): the rest are dropped to stay fast.
-        top = np.argsort(-per_record.best, kind="stable")[:RERANK_CANDIDATES]
+        top = np.argsort(-per_record.best, kind="stable")[: w.rerank_candidates]
         scored = dict(
             zip(per_record.rows[top].tolist(), per_record.best[top].tolist(), strict=True)
         )
+        records = self.index.records
         if self.options.use_qualifiers:
             # the stems of the searched text (``analysis.terms`` are those of ``expanded``)
             terms = analysis.terms if text == analysis.expanded else frozenset(tokenize(text))
-            titles, systems = self.index.records.titles, self.index.records.systems
+            titles, systems = records.titles, records.systems
             for row in scored:  # code-set titles get the coverage term, CPT pages do not
-                scored[row] += title_fit(analysis, terms, titles[row], systems[row] != "CPT")
-
+                scored[row] += title_fit(analysis, terms, titles[row], systems[row] != "CPT", w)
         notes: dict[int, list[str]] = defaultdict(list)
         if self.options.resolve_billable:
-            scored = self._resolve_billable(scored, analysis, fused.lexical, notes, per_record)
-        rows = sorted(scored, key=lambda r: (-scored[r], self.index.records.codes[r]))
+            scored = self._resolve(scored, analysis, fused.lexical, notes, per_record)
+        rows = sorted(scored, key=lambda r: (-scored[r], records.codes[r]))
+        return Ranked(rows, scored, per_record, notes)
+
+    def _select(
+        self,
+        rows: list[int],
+        exact: list[CodeResult],
+        system: str | None,
+        k: int,
+        billable_only: bool,
+    ) -> list[int]:
+        """The rows to show after the exact matches: billable only on request, each
+        system its share when unfiltered."""
+        records = self.index.records
         if billable_only:
-            rows = [r for r in rows if self.index.records.billable[r]]
+            rows = [r for r in rows if records.billable[r]]
         exact_keys = {(r.system, r.code) for r in exact}
-        rows = [
-            r
-            for r in rows
-            if (self.index.records.systems[r], self.index.records.codes[r]) not in exact_keys
-        ]
+        rows = [r for r in rows if (records.systems[r], records.codes[r]) not in exact_keys]
         if system is None:
             rows = self._with_quota(rows, k - len(exact))
-        results = list(exact)
-        for row in rows[: max(0, k - len(exact))]:
-            chunks = per_record.chunks(row)
-            similarity = per_record.similarity(row)
-            result = self._result(row, scored[row], chunks, analysis, notes.get(row, []))
-            results.append(dataclasses.replace(result, similarity=round(similarity, 4)))
-        return SearchResponse(query, tuple(results[:k]), analysis.expansions)
+        return rows[: max(0, k - len(exact))]
 
     def _with_quota(self, rows: list[int], k: int) -> list[int]:
         """Unfiltered search: each system found gets a fair share of the k places (its
@@ -173,58 +207,7 @@ class Retriever:
                 out.append(self._result(row, 1.0, [], analysis, [], match="exact"))
         return out
 
-    def _fuse(self, text: str, sys_id: int) -> Fused:
-        """Candidate chunks with scores in [0, 1] from the dense and lexical retrievers,
-        BM25 of every chunk, and each candidate's cosine similarity (when dense is on)."""
-        opts = self.options
-        lexical = self.index.lexical.scores(text) if opts.use_lexical else None
-        vector = self.embedder.encode([text]) if opts.use_dense else None
-        if opts.fusion == "rrf" or vector is None or lexical is None:
-            rankings: dict[str, list[tuple[int, int]]] = {}
-            if vector is not None:
-                groups = [g.tolist() for g in self._dense_groups(vector, sys_id)]
-                rankings["dense"] = grouped_ranks(groups)
-            if lexical is not None:
-                top = self._lexical_top(lexical, sys_id)
-                rankings["lexical"] = tied_ranks(top, lexical[top])
-            scores = rrf({name: p for name, p in rankings.items() if p}, WEIGHTS)
-            chunks = np.array(sorted(scores), np.int64)
-            values = np.array([scores[c] for c in chunks.tolist()], np.float64)
-            return Fused(chunks, values, lexical, None)
-        dense = self._dense_groups(vector, sys_id)
-        found = [*dense, self._lexical_top(lexical, sys_id)]
-        candidates = np.unique(np.concatenate(found)).astype(np.int64)
-        if len(candidates) == 0:
-            return Fused(candidates, np.zeros(0), lexical, None)
-        rows = self.index.chunk_dense[candidates]
-        unique_rows, inverse = np.unique(rows, return_inverse=True)
-        cosines = self.index.dense.similarities(vector[0], unique_rows)[inverse]
-        cos64 = cosines.astype(np.float64)
-        values = convex(cos64, lexical[candidates], opts.dense_weight)
-        return Fused(candidates, values, lexical, cos64)
-
-    def _dense_groups(self, vector: np.ndarray, sys_id: int) -> list[np.ndarray]:
-        """Chunks of the nearest vectors, one group per vector (in the system, if any)."""
-        n = self.options.dense_candidates * (4 if sys_id >= 0 else 1)
-        _, ids = self.index.dense.search(vector, n)
-        groups = [self.index.dense_chunks[row] for row in ids[0].tolist() if row >= 0]
-        if sys_id >= 0:
-            groups = [g[self.chunk_system[g] == sys_id] for g in groups]
-        return [g for g in groups if len(g)]
-
-    def _lexical_top(self, scores: np.ndarray, sys_id: int) -> np.ndarray:
-        """The best-scoring chunks by BM25 (score > 0), best first."""
-        if sys_id >= 0:
-            scores = np.where(self.chunk_system == sys_id, scores, 0)
-        hit = np.flatnonzero(scores > 0)
-        n = min(self.options.lexical_candidates, len(hit))
-        if n == 0:
-            return np.zeros(0, np.int64)
-        top = hit[np.argpartition(-scores[hit], n - 1)[:n]] if n < len(hit) else hit
-        ordered: np.ndarray = top[np.argsort(-scores[top], kind="stable")]
-        return ordered
-
-    def _resolve_billable(
+    def _resolve(
         self,
         scored: dict[int, float],
         analysis: QueryAnalysis,
@@ -235,35 +218,27 @@ class Retriever:
         """Replace a non-billable code by its best billable descendant, saying so."""
         records = self.index.records
         terms = analysis.terms
-        out = dict(scored)
-        top = sorted(scored, key=lambda r: -scored[r])[:RESOLVE_CANDIDATES]
-        for row in top:
-            if records.billable[row]:
-                continue
-            system, code = records.systems[row], records.codes[row]
-            children = [c for c in self.descendants(system, code) if records.billable[c]]
-            if not children:
-                continue
+        w = self.weights
 
-            def child_score(c: int) -> tuple[float, int, str]:
-                lex = 0.0
-                if lexical_scores is not None:
-                    chunk_ids = self.index.record_chunks[c]
-                    lex = float(lexical_scores[chunk_ids].max()) if len(chunk_ids) else 0.0
-                title = records.titles[c]
-                fit = title_fit(analysis, terms, title)
-                return (fit + 0.001 * lex, -len(records.codes[c]), records.codes[c])
+        def child_fit(c: int) -> tuple[float, int, str]:
+            lex = 0.0
+            if lexical_scores is not None:
+                chunk_ids = self.index.record_chunks[c]
+                lex = float(lexical_scores[chunk_ids].max()) if len(chunk_ids) else 0.0
+            fit = title_fit(analysis, terms, records.titles[c], w=w)
+            return (fit + 0.001 * lex, -len(records.codes[c]), records.codes[c])
 
-            best = max(children, key=child_score)
-            score = scored[row] - 0.01
-            if out.get(best, -1.0) < score:
-                out[best] = score
-                per_record.merge(best, row)
-                notes[best].append(
-                    f"{system} {code} ({records.titles[row]}) is not billable; resolved to "
-                    f"its child {records.codes[best]}"
-                )
-            out[row] = scored[row] - 0.05  # keep the category, just below its child
+        out, resolutions = resolve_billable(
+            scored,
+            lambda r: bool(records.billable[r]),
+            lambda r: self.descendants(records.systems[r], records.codes[r]),
+            child_fit,
+            lambda r: (records.systems[r], records.codes[r], records.titles[r]),
+            w,
+        )
+        for res in resolutions:
+            per_record.merge(res.child, res.parent)
+            notes[res.child].append(res.note)
         return out
 
     def _result(
@@ -276,12 +251,13 @@ class Retriever:
         match: str = "retrieval",
     ) -> CodeResult:
         record = self.index.records[row]
+        n = self.weights.citations_per_result
         own = [c for c in chunk_ids if int(self.index.chunks.record_row[c]) == row]
         if not own:
-            own = [int(c) for c in self.index.record_chunks[row][:CITATIONS_PER_RESULT]]
+            own = [int(c) for c in self.index.record_chunks[row][:n]]
         citations = []
         terms = analysis.terms
-        for chunk_id in own[:CITATIONS_PER_RESULT]:
+        for chunk_id in own[:n]:
             chunk = self.index.chunks.get(chunk_id)
             a, b = best_span(record.source_text, chunk.start, chunk.end, terms)
             citations.append(Citation(record.source_text[a:b], chunk.source, chunk.section, a, b))
@@ -335,3 +311,14 @@ class Retriever:
         if row is None:
             raise UnknownCodeError(f"{system} {code} is not in the index")
         return self.index.records[row]
+
+
+def _validate(query: str, system: str | None, k: int) -> None:
+    if not isinstance(query, str) or not query.strip():
+        raise QueryError("the query is empty")
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query has {len(query)} characters; the limit is {MAX_QUERY_CHARS}")
+    if system is not None and system not in SYSTEMS:
+        raise UnknownSystemError(_unknown_system(system))
+    if not 1 <= k <= MAX_K:
+        raise QueryError(f"k must be between 1 and {MAX_K}, not {k}")

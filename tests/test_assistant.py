@@ -10,10 +10,11 @@ import pytest
 
 from assistant.assistant import Assistant
 from assistant.candidates import Fused, PerRecord, tied_ranks
+from assistant.conventions import coverage_adjustment, qualifier_adjustment
 from assistant.errors import QueryError, UnknownCodeError, UnknownSystemError
 from assistant.evaluate import EvalCase, evaluate, metrics
 from assistant.fusion import convex, grouped_ranks, minmax, ranked, rrf
-from assistant.query import analyze, coverage_adjustment, decompose, qualifier_adjustment
+from assistant.query import analyze, decompose
 from assistant.search import Retriever
 from corpus.loader import load_corpus
 from index.build import build_index
@@ -117,14 +118,14 @@ def test_billable_preference_resolves_category_to_child(assistant: Assistant) ->
     assert category is not None and not records.billable[category]
     notes: defaultdict[int, list[str]] = defaultdict(list)
     analysis = analyze("urge incontinence")
-    out = retriever._resolve_billable({category: 0.9}, analysis, None, notes, PerRecord.empty())
+    out = retriever._resolve({category: 0.9}, analysis, None, notes, PerRecord.empty())
     (child,) = [row for row in out if row != category]
     assert records.codes[child] == "N39.41"  # the child that says what the query says
     assert records.billable[child] and out[child] > out[category]
     assert "N39.4 (Other specified urinary incontinence) is not billable" in notes[child][0]
     # a 7th-character stem resolves to the initial encounter unless told otherwise
     stem = retriever.record_row("ICD-10-CM", "S72.002")
-    out = retriever._resolve_billable(
+    out = retriever._resolve(
         {stem: 0.8}, analyze("left femur neck"), None, notes, PerRecord.empty()
     )
     assert {records.codes[r] for r in out} == {"S72.002", "S72.002A"}

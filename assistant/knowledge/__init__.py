@@ -1,0 +1,1 @@
+"""Coding knowledge as curated, versioned data with small typed loaders."""

@@ -1,0 +1,40 @@
+"""Every tuning number of search in one place: one frozen object the stages read and the
+evaluation can sweep (``dataclasses.replace(WEIGHTS, side_match=0.1)``).
+
+Score adjustments are in units of the fused retrieval score, which lies in [0, 1].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Weights:
+    # -- retrieve: candidate pools -----------------------------------------------------
+    dense_candidates: int = 64  # nearest vectors (x4 when one code set is searched)
+    lexical_candidates: int = 100  # best BM25 chunks
+    # -- fuse --------------------------------------------------------------------------
+    dense_weight: float = 0.5  # convex fusion: share of the (min-max scaled) cosine
+    rrf_k: int = 60  # rank fusion constant (the "rrf" mode only)
+    rerank_candidates: int = 200  # codes that go on to the convention stage
+    # -- conventions: qualifiers read from the query and the code title -----------------
+    side_match: float = 0.08
+    side_conflict: float = -0.15
+    encounter_match: float = 0.04
+    encounter_conflict: float = -0.08  # also: a 7th character other than the default
+    approach_match: float = 0.1
+    approach_conflict: float = -0.1
+    # a title term the query did not ask for (so an unspecific query meets the
+    # unspecified code), counted up to ``coverage_max_terms``
+    coverage_per_term: float = -0.012
+    coverage_max_terms: int = 8
+    # -- conventions: a non-billable code resolved to its best billable child ------------
+    resolve_candidates: int = 25
+    resolved_child_gap: float = 0.01  # the child scores its parent's score minus this
+    resolved_parent_gap: float = 0.05  # the parent stays, this far below
+    # -- cite --------------------------------------------------------------------------
+    citations_per_result: int = 2
+
+
+WEIGHTS = Weights()
