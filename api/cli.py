@@ -129,7 +129,7 @@ def cmd_index_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_assistant(args: argparse.Namespace) -> Any:
+def _open_assistant(args: argparse.Namespace, calibrator: Any = None) -> Any:
     from assistant import Assistant
 
     settings = _settings(args)
@@ -139,6 +139,7 @@ def _open_assistant(args: argparse.Namespace) -> Any:
         backend=args.backend,  # None: the backend the index was built with
         cache_dir=settings.cache_dir,
         verify=settings.verify_checksums,
+        calibrator=calibrator,
     )
 
 
@@ -158,7 +159,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(json.dumps(response_to_json(response), indent=2, ensure_ascii=False))
         return 0
     if response.expansions:
-        print("understood: " + "; ".join(response.expansions))
+        print("understood: " + "; ".join(str(e) for e in response.expansions))
     groups = {"": list(response.results)} if args.system else response.by_system()
     for system, results in groups.items():
         if system:
@@ -184,24 +185,86 @@ def cmd_eval(args: argparse.Namespace) -> int:
     assistant = _open_assistant(args)
     cases = load_cases(Path(args.file))
 
-    def run(query: str, system: str, k: int) -> list[str]:
-        return [r.code for r in assistant.search(query, system=system, k=k).results]
+    def run(query: str, system: str | None, k: int) -> list[tuple[str, float]]:
+        results = assistant.search(query, system=system, k=k).results
+        return [(r.code, r.confidence) for r in results]
 
-    table, details = evaluate(cases, run, k=args.k)
+    report, outcomes = evaluate(cases, run, k=args.k)
     if args.json:
-        payload = {s: vars(m) for s, m in table.items()}
-        print(json.dumps({"k": args.k, "metrics": payload}, indent=2))
+        print(json.dumps(_report_json(report), indent=2))
         return 0
-    print(f"{'system':<12} {'n':>4} {'hit@1':>7} {f'hit@{args.k}':>7} {f'MRR@{args.k}':>7}")
-    for system, m in table.items():
-        print(f"{system:<12} {m.n:>4} {m.hit1:>7.3f} {m.hitk:>7.3f} {m.mrr:>7.3f}")
+    k = args.k
+    head = f"{'':<28} {'n':>4} {'hit@1':>7} {f'hit@{k}':>7} {f'MRR@{k}':>7}"
+    print(head.replace(" " * 28, f"{'system':<28}", 1))
+    for name, m in report.by_system.items():
+        print(f"{name:<28} {m.n:>4} {m.hit1:>7.3f} {m.hitk:>7.3f} {m.mrr:>7.3f}")
+    if len(report.by_kind) > 1 or "-" not in report.by_kind:
+        print(head.replace(" " * 28, f"{'kind':<28}", 1))
+        for name, m in report.by_kind.items():
+            print(f"{name:<28} {m.n:>4} {m.hit1:>7.3f} {m.hitk:>7.3f} {m.mrr:>7.3f}")
+        print(head.replace(" " * 28, f"{'system / kind':<28}", 1))
+        for (system, kind), m in report.by_system_kind.items():
+            label = f"{system} / {kind}"
+            print(f"{label:<28} {m.n:>4} {m.hit1:>7.3f} {m.hitk:>7.3f} {m.mrr:>7.3f}")
+    if report.off_topic:
+        share = f"{report.abstained:.3f}"
+        print(f"off-topic: {report.off_topic} queries, {share} with no confident result")
+    print(
+        f"confidence: ECE {report.ece:.3f}; top answer confident for "
+        f"{report.confident_share:.3f} of on-topic queries, "
+        f"right in {report.confident_precision:.3f}"
+    )
     if args.misses:
-        for case, rank, codes in details:
-            if rank != 1:
+        for o in outcomes:
+            if not o.top_correct:
                 print(
-                    f"MISS rank={rank} [{case.system}] {case.query!r} gold={list(case.gold)} "
-                    f"got={codes[:5]}"
+                    f"MISS rank={o.rank} [{o.case.system or '-'} {o.case.kind or '-'}] "
+                    f"{o.case.query!r} gold={list(o.case.gold)} got={list(o.codes[:5])} "
+                    f"conf={o.top_confidence:.2f}"
                 )
+    return 0
+
+
+def _report_json(report: Any) -> dict[str, Any]:
+    return {
+        "k": report.k,
+        "systems": {s: vars(m) for s, m in report.by_system.items()},
+        "kinds": {s: vars(m) for s, m in report.by_kind.items()},
+        "system_kinds": {f"{s} / {k}": vars(m) for (s, k), m in report.by_system_kind.items()},
+        "off_topic": {"n": report.off_topic, "abstained": report.abstained},
+        "confidence": {
+            "ece": report.ece,
+            "confident_share": report.confident_share,
+            "confident_precision": report.confident_precision,
+        },
+    }
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit the confidence model on a dev set's searches and write it as JSON."""
+    from assistant.confidence import Calibrator, fit, save
+    from assistant.evaluate import OFF_TOPIC, load_cases
+
+    assistant = _open_assistant(args, Calibrator.uninformed())
+    rows, labels = [], []
+    for case in load_cases(Path(args.file)):
+        response, found = assistant.retriever.search_with_signals(
+            case.query, system=case.system or None, k=args.k
+        )
+        for r in response.results:
+            signals = found.get((r.system, r.code))
+            if signals is None:  # a code typed in the query: confidence 1 by rule
+                continue
+            rows.append(signals)
+            labels.append(case.kind != OFF_TOPIC and case.is_hit(r.code))
+    manifest = assistant.index.manifest
+    stamp = (
+        f"{Path(args.file).name}; model {manifest['model']['name']} "
+        f"{manifest['model']['sha256'][:12]}; index built {manifest['built_at']}"
+    )
+    calibrator = fit(rows, labels, stamp)
+    save(calibrator, Path(args.out))
+    print(f"fitted on {len(rows)} results ({sum(labels)} right) -> {args.out}")
     return 0
 
 
@@ -319,6 +382,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--misses", action="store_true", help="list queries not ranked first")
     _add_index_args(evaluation)
     evaluation.set_defaults(func=cmd_eval)
+
+    calibration = sub.add_parser(
+        "calibrate", help="fit the confidence model on a dev set (JSONL) and write it"
+    )
+    calibration.add_argument("file")
+    calibration.add_argument("--out", required=True, help="where to write the calibration JSON")
+    calibration.add_argument("--k", type=int, default=10)
+    _add_index_args(calibration)
+    calibration.set_defaults(func=cmd_calibrate)
 
     serve = sub.add_parser("serve", help="start the HTTP API, web page and chat widget")
     serve.add_argument("--host", help="address (env MEDCODE_HOST, default 127.0.0.1)")

@@ -46,9 +46,20 @@ class CodeResultOut(BaseModel):
     similarity: float
 
 
+class ExpansionOut(BaseModel):
+    """Words added to the query: ``term`` (``query[start:end]``) understood as ``means``."""
+
+    term: str
+    means: str
+    kind: str
+    source: str
+    start: int
+    end: int
+
+
 class SearchOut(BaseModel):
     query: str
-    expansions: list[str]
+    expansions: list[ExpansionOut]
     results: list[CodeResultOut]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assistant.confidence import Calibrator
 from assistant.results import SearchResponse
 from assistant.search import Retriever, SearchOptions
 from assistant.suggest import SuggestResponse, suggest
@@ -31,6 +32,7 @@ class Assistant:
         cache_dir: Path | None = None,
         verify: bool = True,
         options: SearchOptions | None = None,
+        calibrator: Calibrator | None = None,
     ) -> Assistant:
         """Load and verify the index; the query embedder defaults to the index's backend."""
         index_dir = Path(index_dir)
@@ -42,7 +44,7 @@ class Assistant:
             cache_dir = Path(user_cache_dir("medcode"))
         embedder = load_embedder(model, backend, cache_dir, threads=1)
         index = SearchIndex.open(index_dir, model=embedder.info, verify=verify)
-        return cls(Retriever(index, embedder, options))
+        return cls(Retriever(index, embedder, options, calibrator))
 
     def search(
         self, query: str, system: str | None = None, k: int = 10, *, billable_only: bool = False

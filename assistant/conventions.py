@@ -2,9 +2,16 @@
 
 - qualifiers: side, encounter (7th character) and approach named in the query agree or
   disagree with those in the code's title;
+- specific qualifiers (``knowledge/rules/qualifiers.json``): type 1 vs type 2, acute vs
+  chronic, stage, trimester, open vs closed fracture ...; a title's non-default value
+  (intractable, open fracture, type 2 MI) must be asked for;
+- "with"/"without": a title "without X" contradicts a query naming X, and the reverse;
+- index terms: a query that is exactly one of a code's index terms (title or inclusion term
+  without nonessential modifiers, as a coder looks it up) is that code's;
 - coverage: a title term the query did not ask for costs a little, so an unspecific query
   meets the unspecified code and a qualifier such as "Diagnostic" must be asked for;
-- billable resolution: a category or header is replaced by its best billable child.
+- billable resolution: a category or header is replaced by its best billable child;
+- Excludes1: a code that an Excludes1 note of a better-ranked code rules out goes below.
 """
 
 from __future__ import annotations
@@ -14,8 +21,10 @@ from collections.abc import Callable, Set
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant.knowledge.qualifiers import Group, agreement, query_values
 from assistant.query import APPROACHES, QueryAnalysis, first_match
 from assistant.weights import WEIGHTS, Weights
+from corpus.links import CodeRef
 from index.lexical import tokenize
 
 _SIDES = (("right", re.compile(r"\bright\b")), ("left", re.compile(r"\bleft\b")))
@@ -91,12 +100,19 @@ def title_fit(
     title: str,
     coverage: bool = True,
     w: Weights = WEIGHTS,
+    names: tuple[str, ...] = (),
 ) -> float:
-    """Qualifier shift plus (with ``coverage``) coverage shift, in one title look-up."""
+    """Qualifier shift plus (with ``coverage``) coverage shift, in one title look-up. The
+    coverage is that of the code's best-fitting name: its title or, when ``names`` (its
+    index terms) are given, any of them ("hypertension" fits I10 by its inclusion term)."""
     info = title_info(title)
     shift = qualifier_shift(analysis, info, w)
     if coverage:
-        shift += coverage_shift(query_terms, info, w)
+        extra = min(
+            (len(c) - len(c & query_terms) for c in (_term_stems(n) for n in names)),
+            default=len(info.content) - len(info.content & query_terms),
+        )
+        shift += w.coverage_per_term * min(extra, w.coverage_max_terms)
     return shift
 
 
@@ -147,3 +163,133 @@ def resolve_billable(
             resolutions.append(Resolution(row, best, note))
         out[row] = scored[row] - w.resolved_parent_gap
     return out, resolutions
+
+
+# -- specific qualifiers, "with"/"without", index terms, Excludes1 ---------------------------
+_WITHOUT = re.compile(r"\bwithout ([a-z][a-z \-]*?)(?=,|;|\(|$| and | with | or )")
+_QUERY_WITHOUT = re.compile(r"\b(?:without|w/o|no) ([a-z][a-z\-]*(?: [a-z][a-z\-]*){0,2})")
+_WITH = re.compile(r"\bwith ([a-z][a-z \-]*?)(?=,|;|\(|$| and | without | or )")
+
+
+@dataclass(frozen=True)
+class QueryFacts:
+    """What the convention stage reads from a query once: qualifier values, the words it
+    says are absent ("without X"), and its word sets for index-term matching."""
+
+    qualifiers: tuple[str | None, ...]
+    negated: frozenset[str]  # stems of words after "without" / "w/o" / "no"
+    positive: frozenset[str]  # stems of the rest of the query and its expansions
+    variants: tuple[frozenset[str], ...]  # content stems: as written, reworded
+
+
+def content_stems(text: str) -> frozenset[str]:
+    """Stems of ``text`` that say something about the condition or procedure."""
+    return frozenset(tokenize(text)) - _NEUTRAL
+
+
+_content = content_stems
+
+
+def strip_default_values(lower_title: str, groups: tuple[Group, ...]) -> str:
+    """``lower_title`` without the default values of qualifier groups that apply to it
+    ("migraine, not intractable" -> "migraine, "): they say nothing a query must ask for."""
+    for group in groups:
+        if group.default is None or not group.applies_to(lower_title):
+            continue
+        for value in group.values:
+            if value.name == group.default:
+                lower_title = value.pattern.sub(" ", lower_title)
+    return lower_title
+
+
+def query_within(facts: QueryFacts, names: tuple[str, ...]) -> bool:
+    """The query (as written or reworded) names nothing the code's names do not say."""
+    stems = name_stems(names)
+    return any(v and v <= stems for v in facts.variants)
+
+
+def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFacts:
+    lower = analysis.expanded.lower()
+    negated: set[str] = set()
+    for m in _QUERY_WITHOUT.finditer(analysis.text.lower()):
+        negated.update(tokenize(m.group(1)))
+    variants = tuple(
+        dict.fromkeys(v for v in (_content(analysis.text), _content(analysis.rewritten)) if v)
+    )
+    return QueryFacts(
+        qualifiers=query_values(groups, lower),
+        negated=frozenset(negated),
+        positive=frozenset(analysis.terms) - negated,
+        variants=variants,
+    )
+
+
+@lru_cache(maxsize=131072)
+def _title_with_without(lower_title: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Stems a title says are present ("with X") and absent ("without X")."""
+    without = {t for m in _WITHOUT.finditer(lower_title) for t in tokenize(m.group(1))}
+    with_ = {t for m in _WITH.finditer(lower_title) for t in tokenize(m.group(1))}
+    return frozenset(with_ - _NEUTRAL), frozenset(without - _NEUTRAL)
+
+
+@lru_cache(maxsize=262144)
+def _term_stems(term: str) -> frozenset[str]:
+    return _content(term)
+
+
+def specificity_shift(
+    facts: QueryFacts,
+    groups: tuple[Group, ...],
+    title: str,
+    terms: tuple[str, ...],
+    w: Weights = WEIGHTS,
+) -> float:
+    """Qualifier groups, with/without contradictions and an exact index-term match."""
+    lower = title.lower()
+    found = agreement(groups, facts.qualifiers, lower)
+    shift = (
+        w.qualifier_agree * found.agree
+        + w.qualifier_conflict * found.conflict
+        + w.qualifier_non_default * found.non_default
+    )
+    with_, without = _title_with_without(lower)
+    if (without & facts.positive) or (with_ & facts.negated):
+        shift += w.with_without_conflict
+    if term_exact(facts, terms):
+        shift += w.term_exact
+    return shift
+
+
+def term_exact(facts: QueryFacts, names: tuple[str, ...]) -> bool:
+    """The query (as written or reworded) is exactly one of the code's index terms."""
+    return bool(facts.variants) and any(_term_stems(t) in facts.variants for t in names)
+
+
+@lru_cache(maxsize=65536)
+def name_stems(names: tuple[str, ...]) -> frozenset[str]:
+    """Content stems of all of a code's names."""
+    return frozenset().union(*(_term_stems(n) for n in names)) if names else frozenset()
+
+
+def excludes1_pairs(
+    rows: list[int],
+    code_of: Callable[[int], str],
+    excludes: Callable[[int], tuple[CodeRef, ...]],
+    window: int,
+) -> dict[int, int]:
+    """Among the first ``window`` rows (best first): each row that an Excludes1 note of a
+    better-ranked row names, or whose own Excludes1 names that row -> that better row."""
+    out: dict[int, int] = {}
+    kept: list[int] = []
+    for row in rows[:window]:
+        code = code_of(row)
+        mine = excludes(row)
+        for better in kept:
+            if any(ref.covers(code) for ref in excludes(better)) or any(
+                ref.covers(code_of(better)) for ref in mine
+            ):
+                out[row] = better
+                break
+        else:
+            kept.append(row)
+    return out

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from assistant.errors import QueryError
 
@@ -120,17 +121,109 @@ def metrics(ranks: Sequence[int | None], k: int) -> Metrics:
     return Metrics(n, hit1, hitk, mrr)
 
 
-def evaluate(
-    cases: Iterable[EvalCase], search: Callable[[str, str, int], Sequence[str]], k: int = 10
-) -> tuple[dict[str, Metrics], list[tuple[EvalCase, int | None, list[str]]]]:
-    """Metrics per system (and ``all``), plus each case with its rank and top codes."""
-    details: list[tuple[EvalCase, int | None, list[str]]] = []
+# A search for evaluation: (query, code set or None, k) -> (code, confidence) best first.
+SearchFn = Callable[[str, "str | None", int], Sequence[tuple[str, float]]]
+CONFIDENT = 0.5  # a result at or above this confidence is presented as a match
+ECE_BINS = 10
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One case's answer: the rank of its first gold code (None: not in the top k) and
+    the codes returned with their confidences."""
+
+    case: EvalCase
+    rank: int | None
+    codes: tuple[str, ...]
+    confidences: tuple[float, ...]
+
+    @property
+    def top_confidence(self) -> float:
+        return self.confidences[0] if self.confidences else 0.0
+
+    @property
+    def top_correct(self) -> bool:
+        """The first answer is right; for an off-topic case: nothing confident."""
+        if self.case.kind == OFF_TOPIC:
+            return self.top_confidence < CONFIDENT
+        return self.rank == 1
+
+
+@dataclass(frozen=True)
+class Report:
+    """Metrics per code system, per kind and per (system, kind) over on-topic cases;
+    abstention on off-topic cases; calibration of the top answer's confidence."""
+
+    k: int
+    by_system: dict[str, Metrics]
+    by_kind: dict[str, Metrics]
+    by_system_kind: dict[tuple[str, str], Metrics]
+    off_topic: int  # off-topic cases
+    abstained: float  # share of them with no confident result
+    ece: float  # expected calibration error of the top answer's confidence (all cases)
+    confident_share: float  # on-topic cases whose top answer is confident
+    confident_precision: float  # of those, the share that are right
+
+
+def calibration_error(pairs: Sequence[tuple[float, bool]], bins: int = ECE_BINS) -> float:
+    """Expected calibration error: the gap between confidence and accuracy, averaged over
+    equal-width confidence bins weighted by their size."""
+    if not pairs:
+        return 0.0
+    total = 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        inside = [(c, ok) for c, ok in pairs if lo <= c < hi or (b == bins - 1 and c == 1.0)]
+        if inside:
+            conf = sum(c for c, _ in inside) / len(inside)
+            acc = sum(1 for _, ok in inside if ok) / len(inside)
+            total += len(inside) * abs(conf - acc)
+    return total / len(pairs)
+
+
+def run_cases(cases: Iterable[EvalCase], search: SearchFn, k: int = 10) -> list[Outcome]:
+    out = []
     for case in cases:
-        codes = list(search(case.query, case.system, k))
-        rank = next((i + 1 for i, c in enumerate(codes[:k]) if case.is_hit(c)), None)
-        details.append((case, rank, codes))
-    out: dict[str, Metrics] = {}
-    for system in sorted({c.system for c, _, _ in details}):
-        out[system] = metrics([r for c, r, _ in details if c.system == system], k)
-    out["all"] = metrics([r for _, r, _ in details], k)
-    return out, details
+        found = list(search(case.query, case.system or None, k))[:k]
+        codes = tuple(c for c, _ in found)
+        rank = None
+        if case.kind != OFF_TOPIC:
+            rank = next((i + 1 for i, c in enumerate(codes) if case.is_hit(c)), None)
+        out.append(Outcome(case, rank, codes, tuple(conf for _, conf in found)))
+    return out
+
+
+def report(outcomes: Sequence[Outcome], k: int = 10) -> Report:
+    on = [o for o in outcomes if o.case.kind != OFF_TOPIC]
+    off = [o for o in outcomes if o.case.kind == OFF_TOPIC]
+
+    def table(key: Callable[[Outcome], Any]) -> dict[Any, Metrics]:
+        groups: dict[Any, list[int | None]] = {}
+        for o in on:
+            groups.setdefault(key(o), []).append(o.rank)
+        return {g: metrics(ranks, k) for g, ranks in sorted(groups.items())}
+
+    by_system = table(lambda o: o.case.system)
+    by_system["all"] = metrics([o.rank for o in on], k)
+    confident = [o for o in on if o.top_confidence >= CONFIDENT]
+    return Report(
+        k=k,
+        by_system=by_system,
+        by_kind=table(lambda o: o.case.kind or "-"),
+        by_system_kind=table(lambda o: (o.case.system, o.case.kind or "-")),
+        off_topic=len(off),
+        abstained=sum(1 for o in off if o.top_correct) / len(off) if off else 0.0,
+        ece=calibration_error([(o.top_confidence, o.top_correct) for o in outcomes]),
+        confident_share=len(confident) / len(on) if on else 0.0,
+        confident_precision=(
+            sum(1 for o in confident if o.rank == 1) / len(confident) if confident else 0.0
+        ),
+    )
+
+
+def evaluate(
+    cases: Iterable[EvalCase], search: SearchFn, k: int = 10
+) -> tuple[Report, list[Outcome]]:
+    """The report over ``cases`` and each case's outcome."""
+    outcomes = run_cases(cases, search, k)
+    return report(outcomes, k), outcomes

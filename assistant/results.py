@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assistant.confidence import CONFIDENT
+from assistant.query import Expansion
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -38,14 +41,22 @@ class CodeResult:
     match: str = "retrieval"  # "exact" for a code number found in the query
     related: tuple[RelatedCode, ...] = ()
     similarity: float = 0.0  # raw cosine of query and best passage: an absolute relevance
+    # the estimated chance that this is the right code for the query (calibrated on a dev
+    # set; 1.0 for a code number typed in the query)
+    confidence: float = 0.0
 
 
 @dataclass(frozen=True)
 class SearchResponse:
     query: str
     results: tuple[CodeResult, ...]
-    expansions: tuple[str, ...] = ()  # abbreviations and synonyms added to the query
+    expansions: tuple[Expansion, ...] = ()  # what the query was understood to say
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def no_confident_match(self) -> bool:
+        """No result reaches the confidence at which it is presented as a match."""
+        return not any(r.confidence >= CONFIDENT for r in self.results)
 
     def by_system(self) -> dict[str, list[CodeResult]]:
         grouped: dict[str, list[CodeResult]] = {}

@@ -2,36 +2,33 @@
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import logging
-import re
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.candidates import Fused, PerRecord
-from assistant.citations import best_span
-from assistant.conventions import resolve_billable, title_fit
+from assistant.calibrate import confidences, query_known, signals
+from assistant.candidates import Fused
+from assistant.cite import Citer
+from assistant.confidence import Calibrator, Signals
+from assistant.confidence import packaged as packaged_calibration
 from assistant.errors import QueryError, UnknownCodeError, UnknownSystemError
+from assistant.hierarchy import CodeTree
+from assistant.knowledge.qualifiers import load_groups
 from assistant.query import MAX_QUERY_CHARS, QueryAnalysis, analyze
-from assistant.results import Citation, CodeResult, RelatedCode, SearchResponse
+from assistant.ranking import Conventions, Ranked
+from assistant.results import CodeResult, RelatedCode, SearchResponse
 from assistant.retrieve import Retrieval
 from assistant.spelling import Vocabulary
 from assistant.weights import WEIGHTS, Weights
 from corpus.records import SYSTEMS, CodeRecord
 from index.embedding.base import Embedder
-from index.lexical import tokenize
 from index.search_index import SearchIndex
 
 logger = logging.getLogger(__name__)
 
 MAX_K = 100
-
-RELATIONS = ("code_first", "use_additional_code", "code_also")
-# "(N32.81)", "(Z16.-)", "(B95-B97)": the first code of a reference in a note
-CODE_REF = re.compile(r"\(([A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?(?:\.-)?)(?:-[A-Z0-9.\-]+)?[,)]")
 
 
 def _unknown_system(system: str) -> str:
@@ -51,36 +48,30 @@ class SearchOptions:
     weights: Weights = WEIGHTS
 
 
-@dataclass
-class Ranked:
-    """Stage "conventions" output: candidate codes with adjusted scores, best first."""
-
-    rows: list[int]
-    scores: dict[int, float]
-    per_record: PerRecord
-    notes: dict[int, list[str]]
-
-
 class Retriever:
     """Searches one loaded index with one query embedder, in named stages:
     analyze -> retrieve and fuse -> conventions -> cite."""
 
     def __init__(
-        self, index: SearchIndex, embedder: Embedder, options: SearchOptions | None = None
+        self,
+        index: SearchIndex,
+        embedder: Embedder,
+        options: SearchOptions | None = None,
+        calibrator: Calibrator | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.options = options or SearchOptions()
+        self.calibrator = calibrator or packaged_calibration()
         records = index.records
         self.systems = np.array([SYSTEMS.index(s) for s in records.systems], np.int8)
         self.chunk_system = self.systems[index.chunks.record_row]
-        self.sorted_codes: dict[str, tuple[list[str], list[int]]] = {}
-        for system in SYSTEMS:
-            rows = [i for i, s in enumerate(records.systems) if s == system]
-            rows.sort(key=lambda i: records.codes[i])
-            self.sorted_codes[system] = ([records.codes[i] for i in rows], rows)
         self.vocabulary = Vocabulary(records.titles)
+        self.groups = load_groups()
+        self.tree = CodeTree(records, index.by_key, self.groups)
         self.retrieval = Retrieval(index, embedder, self.chunk_system)
+        self.ranking = Conventions(index, self.tree, self.groups, self.options.weights)
+        self.citer = Citer(index, self.tree, self.options.weights.citations_per_result)
 
     @property
     def weights(self) -> Weights:
@@ -88,28 +79,35 @@ class Retriever:
 
     # -- lookups ---------------------------------------------------------------------
     def record_row(self, system: str, code: str) -> int | None:
-        return self.index.by_key.get((system, code))
+        return self.tree.row(system, code)
 
     def descendants(self, system: str, code: str) -> list[int]:
         """Rows of codes that start with ``code`` (itself excluded)."""
-        codes, rows = self.sorted_codes.get(system, ([], []))
-        lo = bisect.bisect_right(codes, code)
-        hi = bisect.bisect_left(codes, code + "\uffff")
-        return rows[lo:hi]
+        return self.tree.descendants(system, code)
 
     # -- search ----------------------------------------------------------------------
     def search(
         self, query: str, system: str | None = None, k: int = 10, billable_only: bool = False
     ) -> SearchResponse:
+        return self.search_with_signals(query, system, k, billable_only)[0]
+
+    def search_with_signals(
+        self, query: str, system: str | None = None, k: int = 10, billable_only: bool = False
+    ) -> tuple[SearchResponse, dict[tuple[str, str], Signals]]:
+        """The response and, per result found by retrieval, the signals its confidence was
+        estimated from (what ``medcode calibrate`` fits on)."""
         _validate(query, system, k)
         analysis = analyze(query, self.vocabulary, system)  # stage: analyze
         exact = self._exact(analysis, system)
         if analysis.only_codes and exact:
-            return SearchResponse(query, tuple(exact[:k]), analysis.expansions)
+            return SearchResponse(query, tuple(exact[:k]), analysis.expansions), {}
         text = analysis.expanded if self.options.use_expansion else analysis.text
         fused = self.retrieve(text, system)  # stage: retrieve and fuse
         ranked = self.conventions(fused, analysis, text)  # stage: conventions
         rows = self._select(ranked.rows, exact, system, k, billable_only)
+        similarity = {row: ranked.per_record.similarity(row) for row in rows}
+        found = self.signals(rows, ranked, similarity, analysis)  # stage: calibrate
+        confidence = confidences(self.calibrator, found)
         results = list(exact)  # stage: cite
         for row in rows:
             result = self._result(
@@ -119,9 +117,26 @@ class Retriever:
                 analysis,
                 ranked.notes.get(row, []),
             )
-            similarity = round(ranked.per_record.similarity(row), 4)
-            results.append(dataclasses.replace(result, similarity=similarity))
-        return SearchResponse(query, tuple(results[:k]), analysis.expansions)
+            results.append(
+                dataclasses.replace(
+                    result, similarity=round(similarity[row], 4), confidence=confidence[row]
+                )
+            )
+        records = self.index.records
+        by_key = {(records.systems[r], records.codes[r]): s for r, s in found.items()}
+        return SearchResponse(query, tuple(results[:k]), analysis.expansions), by_key
+
+    def signals(
+        self,
+        rows: list[int],
+        ranked: Ranked,
+        similarity: dict[int, float],
+        analysis: QueryAnalysis,
+    ) -> dict[int, Signals]:
+        known = query_known(analysis, self.vocabulary)
+        return signals(
+            rows, ranked.rows, ranked.scores, similarity, ranked.facts, known, self.index.records
+        )
 
     def retrieve(self, text: str, system: str | None) -> Fused:
         """Candidate chunks of ``text`` (in ``system``, if given) with fused scores."""
@@ -136,28 +151,14 @@ class Retriever:
         )
 
     def conventions(self, fused: Fused, analysis: QueryAnalysis, text: str) -> Ranked:
-        """Per code: its best chunk's score, adjusted by the coding conventions
-        (qualifiers, coverage, billable resolution); best first."""
-        w = self.weights
-        per_record = PerRecord(fused, self.index.chunks.record_row)
-        # Only the leading candidates can still reach the top k after the adjustments
-        # (which move a score by at most about 0.4): the rest are dropped to stay fast.
-        top = np.argsort(-per_record.best, kind="stable")[: w.rerank_candidates]
-        scored = dict(
-            zip(per_record.rows[top].tolist(), per_record.best[top].tolist(), strict=True)
+        """Per code: its best chunk's score, adjusted by the coding conventions; best first."""
+        return self.ranking.rank(
+            fused,
+            analysis,
+            text,
+            use_qualifiers=self.options.use_qualifiers,
+            resolve=self.options.resolve_billable,
         )
-        records = self.index.records
-        if self.options.use_qualifiers:
-            # the stems of the searched text (``analysis.terms`` are those of ``expanded``)
-            terms = analysis.terms if text == analysis.expanded else frozenset(tokenize(text))
-            titles, systems = records.titles, records.systems
-            for row in scored:  # code-set titles get the coverage term, CPT pages do not
-                scored[row] += title_fit(analysis, terms, titles[row], systems[row] != "CPT", w)
-        notes: dict[int, list[str]] = defaultdict(list)
-        if self.options.resolve_billable:
-            scored = self._resolve(scored, analysis, fused.lexical, notes, per_record)
-        rows = sorted(scored, key=lambda r: (-scored[r], records.codes[r]))
-        return Ranked(rows, scored, per_record, notes)
 
     def _select(
         self,
@@ -204,41 +205,8 @@ class Retriever:
                 continue
             row = self.record_row(sys_name, code)
             if row is not None:
-                out.append(self._result(row, 1.0, [], analysis, [], match="exact"))
-        return out
-
-    def _resolve(
-        self,
-        scored: dict[int, float],
-        analysis: QueryAnalysis,
-        lexical_scores: np.ndarray | None,
-        notes: dict[int, list[str]],
-        per_record: PerRecord,
-    ) -> dict[int, float]:
-        """Replace a non-billable code by its best billable descendant, saying so."""
-        records = self.index.records
-        terms = analysis.terms
-        w = self.weights
-
-        def child_fit(c: int) -> tuple[float, int, str]:
-            lex = 0.0
-            if lexical_scores is not None:
-                chunk_ids = self.index.record_chunks[c]
-                lex = float(lexical_scores[chunk_ids].max()) if len(chunk_ids) else 0.0
-            fit = title_fit(analysis, terms, records.titles[c], w=w)
-            return (fit + 0.001 * lex, -len(records.codes[c]), records.codes[c])
-
-        out, resolutions = resolve_billable(
-            scored,
-            lambda r: bool(records.billable[r]),
-            lambda r: self.descendants(records.systems[r], records.codes[r]),
-            child_fit,
-            lambda r: (records.systems[r], records.codes[r], records.titles[r]),
-            w,
-        )
-        for res in resolutions:
-            per_record.merge(res.child, res.parent)
-            notes[res.child].append(res.note)
+                result = self._result(row, 1.0, [], analysis, [], match="exact")
+                out.append(dataclasses.replace(result, confidence=1.0))  # the code typed
         return out
 
     def _result(
@@ -250,52 +218,10 @@ class Retriever:
         notes: list[str],
         match: str = "retrieval",
     ) -> CodeResult:
-        record = self.index.records[row]
-        n = self.weights.citations_per_result
-        own = [c for c in chunk_ids if int(self.index.chunks.record_row[c]) == row]
-        if not own:
-            own = [int(c) for c in self.index.record_chunks[row][:n]]
-        citations = []
-        terms = analysis.terms
-        for chunk_id in own[:n]:
-            chunk = self.index.chunks.get(chunk_id)
-            a, b = best_span(record.source_text, chunk.start, chunk.end, terms)
-            citations.append(Citation(record.source_text[a:b], chunk.source, chunk.section, a, b))
-        return CodeResult(
-            code=record.code,
-            system=record.system,
-            title=record.title,
-            score=round(min(1.0, max(0.0, float(score))), 4),
-            billable=record.billable,
-            citations=tuple(citations),
-            notes=tuple(notes),
-            match=match,
-            related=self.related(record),
-        )
+        return self.citer.result(row, score, chunk_ids, analysis.terms, notes, match)
 
     def related(self, record: CodeRecord) -> tuple[RelatedCode, ...]:
-        """Codes that the record's (or its parents') instructional notes point to."""
-        out: list[RelatedCode] = []
-        seen: set[str] = set()
-        sources = [record]
-        for parent in reversed(record.parents):
-            row = self.record_row(record.system, parent.code)
-            if row is not None:
-                sources.append(self.index.records[row])
-        for source in sources:
-            for section in source.sections:
-                if section.name not in RELATIONS:
-                    continue
-                for note in section.text.split("\n"):
-                    for ref in CODE_REF.finditer(note):
-                        code = ref.group(1).rstrip(".-")
-                        row = self.record_row(record.system, code)
-                        if row is None or code in seen or code == record.code:
-                            continue
-                        seen.add(code)
-                        title = self.index.records.titles[row]
-                        out.append(RelatedCode(section.name, code, title, note))
-        return tuple(out)
+        return self.citer.related(record)
 
     def record(self, system: str, code: str) -> CodeRecord:
         if system not in SYSTEMS:

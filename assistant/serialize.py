@@ -31,7 +31,17 @@ def result_to_json(r: CodeResult) -> dict[str, Any]:
 def response_to_json(response: SearchResponse) -> dict[str, Any]:
     return {
         "query": response.query,
-        "expansions": list(response.expansions),
+        "expansions": [
+            {
+                "term": e.term,
+                "means": e.means,
+                "kind": e.kind,
+                "source": e.source,
+                "start": e.start,
+                "end": e.end,
+            }
+            for e in response.expansions
+        ],
         "results": [result_to_json(r) for r in response.results],
     }
 

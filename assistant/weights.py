@@ -25,6 +25,14 @@ class Weights:
     encounter_conflict: float = -0.08  # also: a 7th character other than the default
     approach_match: float = 0.1
     approach_conflict: float = -0.1
+    # mutually exclusive qualifiers (rules/qualifiers.json): type, acuity, stage, ...
+    qualifier_agree: float = 0.03
+    qualifier_conflict: float = -0.12
+    qualifier_non_default: float = -0.05  # a non-default value the query did not ask for
+    # "without X" in a title when the query names X (or "with X" when it says without)
+    with_without_conflict: float = -0.1
+    # the query (as written or reworded by the lexicon) is one of the code's index terms
+    term_exact: float = 0.12
     # a title term the query did not ask for (so an unspecific query meets the
     # unspecified code), counted up to ``coverage_max_terms``
     coverage_per_term: float = -0.012
@@ -33,6 +41,14 @@ class Weights:
     resolve_candidates: int = 25
     resolved_child_gap: float = 0.01  # the child scores its parent's score minus this
     resolved_parent_gap: float = 0.05  # the parent stays, this far below
+    child_lexical_tiebreak: float = 0.001  # children that fit equally: by BM25
+    # -- conventions: the default (unspecified) child when the query says nothing more ----
+    default_candidates: int = 20  # leading codes whose categories are checked
+    default_child: float = 0.08
+    # -- conventions: Excludes1 -------------------------------------------------------
+    # a code that an Excludes1 note of a better-ranked code rules out (or the reverse)
+    excludes1_demotion: float = -0.1
+    excludes1_window: int = 30  # how many leading codes are checked for such pairs
     # -- cite --------------------------------------------------------------------------
     citations_per_result: int = 2
 

@@ -11,7 +11,8 @@ from typing import Any
 import bm25s
 import numpy as np
 
-_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+# every word, single letters and digits included ("type 2", "hepatitis B", "stage 3")
+_TOKEN = re.compile(r"(?u)\b\w+\b")
 # Below this many postings a query sums them per unit by sorting; above, by bincount.
 _SORT_MAX = 30_000
 

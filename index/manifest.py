@@ -10,7 +10,7 @@ from typing import Any
 
 from index.errors import IndexCorruptError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: records.meta.json holds index terms and note links
 MANIFEST = "manifest.json"
 LIBRARIES = (
     "medcode",

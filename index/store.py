@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.chunking import chunk_source
+from corpus.links import CodeRef, code_refs, index_terms, record_links
 from corpus.records import Chunk, CodeRecord, Parent, Section, Source
 
 
@@ -56,17 +57,31 @@ def write_records(path: Path, records: Sequence[CodeRecord]) -> None:
             fh.write(json.dumps(record_to_json(r), ensure_ascii=False).encode() + b"\n")
             offsets[i + 1] = fh.tell()
     np.save(path.with_suffix(".idx.npy"), offsets)
+    terms: dict[str, list[str]] = {}
+    links: dict[str, dict[str, list[str]]] = {}
+    for i, r in enumerate(records):
+        if r.source.kind == "document":
+            continue
+        found = index_terms(r)
+        if found != (r.title,):
+            terms[str(i)] = list(found)
+        refs = record_links(r)
+        if refs:
+            links[str(i)] = {k: [str(ref) for ref in v] for k, v in refs.items()}
     meta = {
         "systems": [r.system for r in records],
         "codes": [r.code for r in records],
         "titles": [r.title for r in records],
         "billable": [r.billable for r in records],
+        "terms": terms,  # row -> index terms, where they are more than the title
+        "links": links,  # row -> instructional note kind -> code references
     }
     path.with_suffix(".meta.json").write_text(json.dumps(meta, ensure_ascii=False))
 
 
 class RecordStore(Sequence[CodeRecord]):
-    """Records read lazily from ``records.jsonl``: only codes, titles and flags stay in memory."""
+    """Records read lazily from ``records.jsonl``: codes, titles, flags, index terms and
+    instructional-note links stay in memory."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -76,6 +91,8 @@ class RecordStore(Sequence[CodeRecord]):
         self.codes: list[str] = meta["codes"]
         self.titles: list[str] = meta["titles"]
         self.billable = np.array(meta["billable"], dtype=bool)
+        self._terms: dict[str, list[str]] = meta["terms"]
+        self._links: dict[str, dict[str, list[str]]] = meta["links"]
         if not (len(self.codes) == len(self.titles) == len(self.offsets) - 1):
             raise ValueError(f"{path}: record index and metadata disagree")
         self._fd = os.open(path, os.O_RDONLY)  # os.pread: safe from several threads
@@ -94,6 +111,18 @@ class RecordStore(Sequence[CodeRecord]):
             self._cache.clear()
         self._cache[i] = record
         return record
+
+    def terms(self, i: int) -> tuple[str, ...]:
+        """The names a coder looks record ``i`` up by (see ``corpus.links.index_terms``)."""
+        found = self._terms.get(str(i))
+        return tuple(found) if found else (self.titles[i],)
+
+    def links(self, i: int) -> dict[str, tuple[CodeRef, ...]]:
+        """Record ``i``'s instructional notes as code references, by note kind."""
+        return {
+            kind: tuple(ref for text in refs for ref in code_refs(f"({text})"))
+            for kind, refs in self._links.get(str(i), {}).items()
+        }
 
     def close(self) -> None:
         os.close(self._fd)

@@ -37,10 +37,10 @@ def main() -> int:
             problems += 1
     lexicon = build_lexicon(loaded)  # raises KnowledgeError on a malformed entry
     stems = code_set_stems()
-    seen: set[tuple[str, str, tuple[str, ...]]] = set()
+    seen: set[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = set()
     for senses in lexicon.terms.values():
         for term in senses:
-            key = (term.term.lower(), term.kind, term.context)
+            key = (term.term.lower(), term.kind, term.context, term.systems)
             if key in seen:
                 print(f"{term.domain}: {term.term!r} ({term.kind}) is listed twice")
                 problems += 1

@@ -69,7 +69,7 @@ class WordPart:
         return not self.systems or system is None or system in self.systems
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity (used as a cache key)
 class Lexicon:
     terms: Mapping[str, tuple[Term, ...]]  # lower-cased term -> its senses
     parts: tuple[WordPart, ...]

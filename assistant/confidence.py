@@ -1,0 +1,155 @@
+"""Stage "calibrate": the chance that a result is the right code for the query.
+
+A logistic model over a few signals of each result (its adjusted score, cosine, distance to
+the best and the next result, rank, an exact index-term match, how much of the query the
+code's names cover, how much of the query is known vocabulary) is fitted on a dev set with
+``medcode calibrate`` (``fit``) and stored as plain JSON with the stamp of what it was
+fitted against. A query with no medical meaning gets low confidences everywhere, and a
+response whose best confidence is below ``CONFIDENT`` says "no confident match".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import KnowledgeError
+
+CALIBRATION_FILE = "calibration.json"
+CONFIDENT = 0.5  # results at or above this are presented as matches
+FEATURES = (
+    "score",
+    "similarity",
+    "gap_to_top",
+    "margin",
+    "inverse_rank",
+    "term_exact",
+    "coverage",
+    "query_known",
+)
+L2 = 1.0  # ridge penalty of the fit (on standardized signals)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What is known about one result when its confidence is estimated."""
+
+    score: float  # the adjusted score (conventions applied), in about [0, 1.5]
+    similarity: float  # cosine of the query and the code's best passage
+    gap_to_top: float  # best score of the response minus this one
+    margin: float  # this score minus the next result's (0 for the last)
+    inverse_rank: float  # 1 / rank
+    term_exact: float  # 1.0 when the query is one of the code's index terms
+    coverage: float  # share of the query's content words that the code's names contain
+    query_known: float  # share of the query's words that are medical vocabulary
+
+    def vector(self) -> list[float]:
+        return [float(getattr(self, name)) for name in FEATURES]
+
+
+@dataclass(frozen=True)
+class Calibrator:
+    """Logistic model: confidence = sigmoid(intercept + sum(coef * (x - mean) / scale))."""
+
+    coef: tuple[float, ...]
+    intercept: float
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    fitted_on: str = ""  # what it was fitted against: data set, index, lexicon versions
+    n: int = 0
+
+    @classmethod
+    def uninformed(cls) -> Calibrator:
+        """0.5 for every result: what fitting starts from (it needs no calibration)."""
+        n = len(FEATURES)
+        return cls((0.0,) * n, 0.0, (0.0,) * n, (1.0,) * n, "uninformed", 0)
+
+    def confidence(self, signals: Signals) -> float:
+        x = signals.vector()
+        z = self.intercept + sum(
+            c * (v - m) / s for c, v, m, s in zip(self.coef, x, self.mean, self.scale, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"features": list(FEATURES), **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: Any, name: str = CALIBRATION_FILE) -> Calibrator:
+        try:
+            if list(data["features"]) != list(FEATURES):
+                raise KnowledgeError(
+                    f"{name}: fitted on features {data['features']}, not {list(FEATURES)}; "
+                    "refit with `medcode calibrate`"
+                )
+            n = len(FEATURES)
+            coef, mean, scale = (
+                tuple(float(v) for v in data[k]) for k in ("coef", "mean", "scale")
+            )
+            if not (len(coef) == len(mean) == len(scale) == n) or min(scale) <= 0:
+                raise KnowledgeError(f"{name}: coefficients do not match the features")
+            return cls(
+                coef, float(data["intercept"]), mean, scale, str(data["fitted_on"]), int(data["n"])
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise KnowledgeError(f"{name}: not a calibration file ({exc})") from exc
+
+
+def fit(rows: Sequence[Signals], labels: Sequence[bool], fitted_on: str = "") -> Calibrator:
+    """Ridge-regularized logistic regression (Newton's method) on standardized signals."""
+    if len(rows) != len(labels) or not rows:
+        raise ValueError("fit needs as many labels as signal rows, and at least one")
+    x = np.array([r.vector() for r in rows], np.float64)
+    y = np.array(labels, np.float64)
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = np.hstack([np.ones((len(x), 1)), (x - mean) / scale])
+    w = np.zeros(z.shape[1])
+    penalty = np.full(z.shape[1], L2)
+    penalty[0] = 0.0  # the intercept is not shrunk
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -30, 30)))
+        grad = z.T @ (p - y) + penalty * w
+        hess = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return Calibrator(
+        coef=tuple(float(v) for v in w[1:]),
+        intercept=float(w[0]),
+        mean=tuple(float(v) for v in mean),
+        scale=tuple(float(v) for v in scale),
+        fitted_on=fitted_on,
+        n=len(rows),
+    )
+
+
+def save(calibrator: Calibrator, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(calibrator.to_json(), indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def load(path: Path) -> Calibrator:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise KnowledgeError(f"{path}: cannot read the calibration ({exc})") from exc
+    return Calibrator.from_json(data, str(path))
+
+
+@lru_cache(maxsize=1)
+def packaged() -> Calibrator:
+    """The calibration shipped with medcode (fitted on eval/coder_dev.jsonl)."""
+    raw = resources.files("assistant.knowledge").joinpath(CALIBRATION_FILE).read_text("utf-8")
+    return Calibrator.from_json(json.loads(raw))

@@ -1,0 +1,92 @@
+"""The code hierarchy of a loaded index: descendants, ancestors, default children and the
+codes instructional notes point to."""
+
+from __future__ import annotations
+
+import bisect
+from functools import lru_cache
+
+from assistant.conventions import content_stems, strip_default_values
+from assistant.knowledge.qualifiers import Group
+from corpus.links import CodeRef
+from corpus.records import SYSTEMS
+from index.store import RecordStore
+
+
+class CodeTree:
+    """Codes of each system in sorted order, so that a code's descendants are a range."""
+
+    def __init__(
+        self,
+        records: RecordStore,
+        by_key: dict[tuple[str, str], int],
+        groups: tuple[Group, ...] = (),
+    ) -> None:
+        self.records = records
+        self.by_key = by_key
+        self.groups = groups
+        self.sorted_codes: dict[str, tuple[list[str], list[int]]] = {}
+        for system in SYSTEMS:
+            rows = [i for i, s in enumerate(records.systems) if s == system]
+            rows.sort(key=lambda i: records.codes[i])
+            self.sorted_codes[system] = ([records.codes[i] for i in rows], rows)
+        self.default_child = lru_cache(maxsize=32768)(self._default_child)
+
+    def row(self, system: str, code: str) -> int | None:
+        return self.by_key.get((system, code))
+
+    def descendants(self, system: str, code: str) -> list[int]:
+        """Rows of codes that start with ``code`` (itself excluded)."""
+        codes, rows = self.sorted_codes.get(system, ([], []))
+        lo = bisect.bisect_right(codes, code)
+        hi = bisect.bisect_left(codes, code + "\uffff")
+        return rows[lo:hi]
+
+    def ancestors(self, row: int) -> list[int]:
+        """ICD-10-CM: the rows of the code's subcategories and category, nearest first."""
+        system, code = self.records.systems[row], self.records.codes[row]
+        if system != "ICD-10-CM":
+            return []
+        out = []
+        prefix = code
+        while len(prefix) > 3:
+            prefix = prefix[:-1].rstrip(".")
+            found = self.row(system, prefix)
+            if found is not None:
+                out.append(found)
+        return out
+
+    def _core(self, row: int) -> frozenset[str]:
+        """A code's title stems without default markers and default qualifier values
+        ("unspecified", "without complications", "not intractable", ...)."""
+        title = self.records.terms(row)[0]
+        return content_stems(strip_default_values(title.lower(), self.groups))
+
+    def _default_child(self, row: int) -> int | None:
+        """The billable descendant a coder takes when nothing more is said: the one whose
+        title adds least to the parent's (the unspecified / uncomplicated child), the
+        shallowest among equals. None for a billable code or one without children."""
+        records = self.records
+        if records.billable[row]:
+            return None
+        kids = [
+            r
+            for r in self.descendants(records.systems[row], records.codes[row])
+            if records.billable[r]
+        ]
+        if not kids:
+            return None
+        parent = self._core(row)
+        return min(kids, key=lambda r: (len(self._core(r) - parent), len(records.codes[r]), r))
+
+    def first_covered(self, system: str, ref: CodeRef) -> int | None:
+        """The row of the code a reference names: the code itself, else the first code of
+        the index that it covers (a range or a prefix such as "N18.1-N18.6")."""
+        found = self.row(system, ref.first)
+        if found is not None:
+            return found
+        codes, rows = self.sorted_codes.get(system, ([], []))
+        i = bisect.bisect_left(codes, ref.first)
+        if i < len(codes) and ref.covers(codes[i]):
+            return rows[i]
+        return None

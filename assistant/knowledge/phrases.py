@@ -1,0 +1,125 @@
+"""Finding lexicon terms in a query: word tokens with offsets, longest matches first, the
+sense chosen by context words and code set.
+
+Tokens are runs of letters and digits, lower-cased, with possessives dropped and plurals
+folded ("Crohn's" -> crohn, "stones" -> stone), so "kidney stones", "Kidney-Stone" and
+"kidney stone" all match the term "kidney stone".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.knowledge.lexicon import Lexicon, Term
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_POSSESSIVE = re.compile(r"(?<=[A-Za-z])['’]s\b")
+MAX_TERM_TOKENS = 8
+MIN_FOLD = 5  # plurals are folded in words of at least this length ("aids" stays)
+
+
+def fold(token: str) -> str:
+    """``stones`` -> ``stone``, ``arteries`` -> ``artery``; short words stay."""
+    t = token.lower()
+    if len(t) < MIN_FOLD or not t.endswith("s") or t.endswith(("ss", "us", "is")):
+        return t
+    if t.endswith("ies"):
+        return t[:-3] + "y"
+    return t[:-1]
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # as written
+    key: str  # folded
+    start: int
+    end: int
+
+
+def tokens(text: str) -> list[Token]:
+    clean = _POSSESSIVE.sub("  ", text)  # same length: offsets stay valid
+    return [Token(m.group(0), fold(m.group(0)), m.start(), m.end()) for m in _TOKEN.finditer(clean)]
+
+
+def term_key(term: str) -> str:
+    return " ".join(t.key for t in tokens(term))
+
+
+@lru_cache(maxsize=4)
+def term_index(lexicon: Lexicon) -> Mapping[str, tuple[Term, ...]]:
+    """Folded term keys -> senses (several spellings of a term meet on one key)."""
+    out: dict[str, list[Term]] = {}
+    for senses in lexicon.terms.values():
+        for sense in senses:
+            key = term_key(sense.term)
+            if key and len(key.split()) <= MAX_TERM_TOKENS:
+                out.setdefault(key, []).append(sense)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int  # offsets in the query text
+    end: int
+    senses: tuple[Term, ...]  # the senses that apply, most specific first
+
+
+def _context_hit(sense: Term, words: frozenset[str], lower: str) -> bool:
+    for ctx in sense.context:
+        if " " in ctx:
+            if ctx in lower:
+                return True
+        elif fold(ctx) in words:
+            return True
+    return False
+
+
+def choose(
+    senses: tuple[Term, ...], words: frozenset[str], lower: str, system: str | None
+) -> tuple[Term, ...]:
+    """Senses for this query: those whose context words occur in it, else the default
+    (context-free) senses; only senses of the code set searched (any, if none)."""
+    usable = [s for s in senses if s.applies(system)]
+    chosen = [s for s in usable if s.context and _context_hit(s, words, lower)]
+    return tuple(chosen or [s for s in usable if not s.context])
+
+
+def find_terms(
+    text: str,
+    lexicon: Lexicon,
+    system: str | None = None,
+    common_words: Container[str] = (),
+) -> list[Match]:
+    """Longest non-overlapping lexicon terms in ``text``, in text order.
+
+    A one-word abbreviation that is also a common word (``common_words``: words of the
+    code titles and stop words, e.g. "it", "as", "pad") counts only when written in
+    capitals ("PAD", not "pad").
+    """
+    index = term_index(lexicon)
+    toks = tokens(text)
+    words = frozenset(t.key for t in toks)
+    lower = " ".join(t.key for t in toks)
+    found: list[Match] = []
+    i = 0
+    while i < len(toks):
+        for n in range(min(MAX_TERM_TOKENS, len(toks) - i), 0, -1):
+            key = " ".join(t.key for t in toks[i : i + n])
+            senses = index.get(key)
+            if not senses:
+                continue
+            start, end = toks[i].start, toks[i + n - 1].end
+            written = text[start:end]
+            if n == 1 and key in common_words and not written.isupper():
+                senses = tuple(s for s in senses if s.kind != "abbreviation")
+            chosen = choose(senses, words, lower, system)
+            if chosen:
+                found.append(Match(start, end, chosen))
+                i += n
+                break
+        else:
+            i += 1
+    return found

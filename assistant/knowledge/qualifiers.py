@@ -1,0 +1,113 @@
+"""Mutually exclusive qualifiers of code titles (``rules/qualifiers.json``): diabetes type,
+acuity, stage, severity, trimester, fracture exposure and displacement, intractability...
+
+For each group a text names at most one value (the first listed whose pattern matches).
+A title that names another value than the query contradicts it; where the coding
+conventions name a default value, a title with a non-default value needs the query to
+ask for it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from assistant.errors import KnowledgeError
+
+QUALIFIERS_FILE = "rules/qualifiers.json"
+
+
+@dataclass(frozen=True)
+class Value:
+    name: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Group:
+    axis: str
+    values: tuple[Value, ...]
+    scope: re.Pattern[str] | None = None  # titles the group applies to (None: all)
+    default: str | None = None
+
+    def value(self, lower_text: str) -> str | None:
+        return next((v.name for v in self.values if v.pattern.search(lower_text)), None)
+
+    def applies_to(self, lower_title: str) -> bool:
+        return self.scope is None or bool(self.scope.search(lower_title))
+
+
+def _words(patterns: list[str], where: str, *, prefix: bool = False) -> re.Pattern[str]:
+    """Whole words (or, with ``prefix``, word beginnings: scope "diabet" finds "diabetes")."""
+    if not patterns or not all(isinstance(p, str) and p for p in patterns):
+        raise KnowledgeError(f"{where}: needs a non-empty list of patterns")
+    tail = "" if prefix else r"\b"
+    try:
+        return re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in patterns) + ")" + tail)
+    except re.error as exc:
+        raise KnowledgeError(f"{where}: bad pattern ({exc})") from exc
+
+
+def parse_groups(data: object, name: str = QUALIFIERS_FILE) -> tuple[Group, ...]:
+    if not isinstance(data, dict) or data.get("version") != 1:
+        raise KnowledgeError(f"{name}: expected an object with version 1")
+    groups = []
+    for i, g in enumerate(data.get("groups", [])):
+        where = f"{name} group {i + 1}"
+        if not isinstance(g, dict) or not isinstance(g.get("axis"), str):
+            raise KnowledgeError(f"{where}: needs an 'axis'")
+        values = tuple(
+            Value(str(v["name"]), _words(v.get("patterns", []), f"{where} {v.get('name')}"))
+            for v in g.get("values", [])
+        )
+        if len(values) < 2:
+            raise KnowledgeError(f"{where}: a group needs at least two values")
+        default = g.get("default")
+        if default is not None and default not in {v.name for v in values}:
+            raise KnowledgeError(f"{where}: default {default!r} is not one of its values")
+        scope = _words(g["scope"], f"{where} scope", prefix=True) if g.get("scope") else None
+        groups.append(Group(g["axis"], values, scope, default))
+    return tuple(groups)
+
+
+@lru_cache(maxsize=1)
+def load_groups() -> tuple[Group, ...]:
+    raw = resources.files("assistant.knowledge").joinpath(QUALIFIERS_FILE).read_text("utf-8")
+    return parse_groups(json.loads(raw))
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How a title's qualifiers stand to a query's: counts of groups that agree, that
+    contradict, and whose title value is not the default the query implies."""
+
+    agree: int = 0
+    conflict: int = 0
+    non_default: int = 0
+
+
+def query_values(groups: tuple[Group, ...], lower_query: str) -> tuple[str | None, ...]:
+    return tuple(g.value(lower_query) for g in groups)
+
+
+def agreement(
+    groups: tuple[Group, ...], wanted: tuple[str | None, ...], lower_title: str
+) -> Agreement:
+    agree = conflict = non_default = 0
+    for group, want in zip(groups, wanted, strict=True):
+        if not group.applies_to(lower_title):
+            continue
+        have = group.value(lower_title)
+        if have is None:
+            continue
+        if want is not None:
+            if have == want:
+                agree += 1
+            else:
+                conflict += 1
+        elif group.default is not None and have != group.default:
+            non_default += 1
+    return Agreement(agree, conflict, non_default)

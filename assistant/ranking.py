@@ -1,0 +1,197 @@
+"""Stage "conventions" over one query's candidates: per code its best passage's score,
+then the coding conventions of ``assistant.conventions`` applied in order (title fit and
+specificity, billable resolution, default child, Excludes1), best first."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.candidates import Fused, PerRecord
+from assistant.conventions import (
+    QueryFacts,
+    excludes1_pairs,
+    query_facts,
+    query_within,
+    resolve_billable,
+    specificity_shift,
+    title_fit,
+)
+from assistant.hierarchy import CodeTree
+from assistant.knowledge.qualifiers import Group
+from assistant.query import QueryAnalysis
+from assistant.weights import Weights
+from corpus.links import CodeRef
+from index.lexical import tokenize
+from index.search_index import SearchIndex
+
+
+@dataclass
+class Ranked:
+    """Candidate codes with adjusted scores, best first, with the notes that explain the
+    adjustments and what the convention stage read from the query."""
+
+    rows: list[int]
+    scores: dict[int, float]
+    per_record: PerRecord
+    notes: dict[int, list[str]]
+    facts: QueryFacts
+
+
+class Conventions:
+    def __init__(
+        self, index: SearchIndex, tree: CodeTree, groups: tuple[Group, ...], weights: Weights
+    ) -> None:
+        self.index = index
+        self.records = index.records
+        self.tree = tree
+        self.groups = groups
+        self.w = weights
+
+    def rank(
+        self,
+        fused: Fused,
+        analysis: QueryAnalysis,
+        text: str,
+        *,
+        use_qualifiers: bool = True,
+        resolve: bool = True,
+    ) -> Ranked:
+        w = self.w
+        per_record = PerRecord(fused, self.index.chunks.record_row)
+        # Only the leading candidates can still reach the top k after the adjustments
+        # (which move a score by at most about 0.5): the rest are dropped to stay fast.
+        top = np.argsort(-per_record.best, kind="stable")[: w.rerank_candidates]
+        scored = dict(
+            zip(per_record.rows[top].tolist(), per_record.best[top].tolist(), strict=True)
+        )
+        notes: dict[int, list[str]] = defaultdict(list)
+        facts = query_facts(analysis, self.groups)
+        use = facts if use_qualifiers else None
+        if use_qualifiers:
+            # the stems of the searched text (``analysis.terms`` are those of ``expanded``)
+            terms = analysis.terms if text == analysis.expanded else frozenset(tokenize(text))
+            for row in scored:
+                scored[row] += self.fit(row, analysis, terms, facts)
+        if resolve:
+            scored = self.resolve(scored, analysis, fused.lexical, notes, per_record, use)
+        if use_qualifiers and resolve:
+            scored = self.defaults(scored, facts, notes, per_record)
+        rows = self._order(scored)
+        if use_qualifiers:
+            rows = self.excludes1(rows, scored, notes)
+        return Ranked(rows, scored, per_record, notes, facts)
+
+    def _order(self, scored: dict[int, float]) -> list[int]:
+        codes = self.records.codes
+        return sorted(scored, key=lambda r: (-scored[r], codes[r]))
+
+    def fit(
+        self, row: int, analysis: QueryAnalysis, terms: frozenset[str], facts: QueryFacts | None
+    ) -> float:
+        """All title-based convention shifts of one code (CPT pages: side and approach only)."""
+        records = self.records
+        code_set = records.systems[row] != "CPT"
+        names = records.terms(row) if code_set else ()
+        shift = title_fit(analysis, terms, records.titles[row], code_set, self.w, names)
+        if code_set and facts is not None:
+            shift += specificity_shift(facts, self.groups, records.titles[row], names, self.w)
+        return shift
+
+    def resolve(
+        self,
+        scored: dict[int, float],
+        analysis: QueryAnalysis,
+        lexical_scores: np.ndarray | None,
+        notes: dict[int, list[str]],
+        per_record: PerRecord,
+        facts: QueryFacts | None = None,
+    ) -> dict[int, float]:
+        """Replace a non-billable code by its best billable descendant, saying so."""
+        records = self.records
+        w = self.w
+
+        def child_fit(c: int) -> tuple[float, int, str]:
+            lex = 0.0
+            if lexical_scores is not None:
+                chunk_ids = self.index.record_chunks[c]
+                lex = float(lexical_scores[chunk_ids].max()) if len(chunk_ids) else 0.0
+            fit = self.fit(c, analysis, analysis.terms, facts)
+            return (fit + w.child_lexical_tiebreak * lex, -len(records.codes[c]), records.codes[c])
+
+        out, resolutions = resolve_billable(
+            scored,
+            lambda r: bool(records.billable[r]),
+            lambda r: self.tree.descendants(records.systems[r], records.codes[r]),
+            child_fit,
+            lambda r: (records.systems[r], records.codes[r], records.titles[r]),
+            w,
+        )
+        for res in resolutions:
+            per_record.merge(res.child, res.parent)
+            notes[res.child].append(res.note)
+        return out
+
+    def defaults(
+        self,
+        scored: dict[int, float],
+        facts: QueryFacts,
+        notes: dict[int, list[str]],
+        per_record: PerRecord,
+    ) -> dict[int, float]:
+        """When the query names nothing more than a category's default (unspecified)
+        child says, that child is the code: it takes the best score found in the category
+        plus a bonus, with a note."""
+        records = self.records
+        out = dict(scored)
+        boosted: set[int] = set()
+        for row in self._order(scored)[: self.w.default_candidates]:
+            # the most general level first: "type 2 diabetes" is E11's default (E11.9),
+            # not that of E11.6 (E11.65), though it says nothing E11.65 does not
+            for parent in reversed([row, *self.tree.ancestors(row)]):
+                child = self.tree.default_child(parent)
+                if child is None or not query_within(facts, records.terms(child)):
+                    continue
+                if child in boosted:
+                    break
+                boosted.add(child)
+                out[child] = max(out.get(child, -1.0), scored[row]) + self.w.default_child
+                per_record.merge(child, row)
+                notes[child].append(
+                    f"the query names nothing more specific: {records.codes[child]} is the "
+                    f"default code of {records.codes[parent]} ({records.titles[parent]})"
+                )
+                break
+        return out
+
+    def excludes1_refs(self, row: int) -> tuple[CodeRef, ...]:
+        """The Excludes1 notes of a code and of its categories (they apply to all below)."""
+        return tuple(
+            ref
+            for r in (row, *self.tree.ancestors(row))
+            for ref in self.records.links(r).get("excludes1", ())
+        )
+
+    def excludes1(
+        self, rows: list[int], scored: dict[int, float], notes: dict[int, list[str]]
+    ) -> list[int]:
+        """Codes that an Excludes1 note of a better-ranked code rules out (or whose own
+        Excludes1 rules that code out) move down, with a note saying why."""
+        records = self.records
+        pairs = excludes1_pairs(
+            rows,
+            lambda r: records.codes[r],
+            self.excludes1_refs,
+            self.w.excludes1_window,
+        )
+        if not pairs:
+            return rows
+        for row, better in pairs.items():
+            scored[row] += self.w.excludes1_demotion
+            notes[row].append(
+                f"Excludes1 with {records.codes[better]} ({records.titles[better]}): "
+                "the two are not coded together"
+            )
+        return self._order(scored)

@@ -1,0 +1,239 @@
+"""The coding-knowledge layer: lexicon data, word formation, phrase matching, qualifier
+rules, instructional-note links, index terms, calibration."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from assistant.confidence import FEATURES, Calibrator, Signals, fit
+from assistant.errors import KnowledgeError
+from assistant.knowledge.lexicon import (
+    CODE_SETS,
+    PART_KINDS,
+    TERM_KINDS,
+    build_lexicon,
+    load_lexicon,
+)
+from assistant.knowledge.morphology import decompose
+from assistant.knowledge.phrases import find_terms, fold
+from assistant.knowledge.qualifiers import agreement, load_groups, parse_groups, query_values
+from assistant.knowledge.vocabulary import code_set_stems, unknown_words
+from corpus.links import CodeRef, code_refs, index_terms
+from corpus.records import CodeRecord, Section, Source
+
+LEXICON = Path(__file__).resolve().parents[1] / "assistant" / "knowledge" / "lexicon"
+
+
+@pytest.fixture(scope="module")
+def stems() -> frozenset[str]:
+    return code_set_stems()  # the packaged FY2026 code sets (a few seconds)
+
+
+# -- the packaged lexicon -------------------------------------------------------------------
+def test_lexicon_loads_and_is_broad() -> None:
+    lexicon = load_lexicon()
+    kinds = Counter(t.kind for senses in lexicon.terms.values() for t in senses)
+    assert set(kinds) <= set(TERM_KINDS) and len(lexicon) >= 3000
+    assert all(kinds[k] >= 100 for k in TERM_KINDS), kinds
+    parts = Counter(p.kind for p in lexicon.parts)
+    assert set(parts) == set(PART_KINDS) and parts["combining_form"] >= 300
+    assert all(s in CODE_SETS for senses in lexicon.terms.values() for t in senses for s in t.systems)
+
+
+def test_every_lexicon_meaning_is_written_in_code_title_words(stems: frozenset[str]) -> None:
+    lexicon = load_lexicon()
+    bad = [
+        (t.domain, t.term, phrase, unknown_words(phrase, stems))
+        for senses in lexicon.terms.values()
+        for t in senses
+        for phrase in t.means
+        if unknown_words(phrase, stems)
+    ]
+    bad += [
+        ("morphology", p.form, phrase, unknown_words(phrase, stems))
+        for p in lexicon.parts
+        for phrase in p.means
+        if unknown_words(phrase, stems)
+    ]
+    assert not bad, bad[:10]
+
+
+def test_no_sense_is_listed_twice_across_files() -> None:
+    seen: Counter[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = Counter()
+    for senses in load_lexicon().terms.values():
+        for t in senses:
+            seen[(t.term.lower(), t.kind, t.context, t.systems)] += 1
+    assert not [k for k, n in seen.items() if n > 1]
+
+
+def test_lexicon_covers_every_chapter_and_body_system() -> None:
+    domains = {p.stem for p in LEXICON.glob("*.json")}
+    assert {"morphology", "circulatory_respiratory", "digestive_endocrine"} <= domains
+    assert len(domains) >= 7
+
+
+def test_malformed_lexicon_files_are_refused_with_the_file_and_entry() -> None:
+    with pytest.raises(KnowledgeError, match=r"x\.json entry 1: kind 'slang'"):
+        build_lexicon([("x.json", {"version": 1, "entries": [{"term": "a", "kind": "slang"}]})])
+    with pytest.raises(KnowledgeError, match="means"):
+        build_lexicon([("x.json", {"version": 1, "entries": [{"term": "a", "kind": "lay"}]})])
+    with pytest.raises(KnowledgeError, match="version"):
+        build_lexicon([("x.json", {"version": 9, "entries": []})])
+    bad_system = {"term": "a", "kind": "lay", "means": ["b"], "systems": ["ICD-9"]}
+    with pytest.raises(KnowledgeError, match="unknown code set"):
+        build_lexicon([("x.json", {"version": 1, "entries": [bad_system]})])
+
+
+# -- matching -------------------------------------------------------------------------------
+def _lexicon(*entries: dict[str, object], parts: tuple[dict[str, object], ...] = ()):
+    files = [("t.json", {"version": 1, "domain": "t", "entries": list(entries)})]
+    if parts:
+        files.append(("morphology.json", {"version": 1, "entries": list(parts)}))
+    return build_lexicon(files)
+
+
+def test_terms_match_across_plurals_possessives_case_and_hyphens() -> None:
+    lex = _lexicon(
+        {"term": "kidney stone", "kind": "lay", "means": ["calculus of kidney"]},
+        {"term": "Crohn", "kind": "eponym", "means": ["regional enteritis"]},
+    )
+    for text in ("Kidney-Stones again", "kidney stone", "my KIDNEY STONES"):
+        (m,) = find_terms(text, lex)
+        assert text[m.start : m.end].lower().replace("-", " ").startswith("kidney stone")
+    (m,) = find_terms("Crohn's flare", lex)
+    assert m.senses[0].means == ("regional enteritis",)
+    assert fold("arteries") == "artery" and fold("aids") == "aids"
+
+
+def test_longest_term_wins_and_context_chooses_the_sense() -> None:
+    lex = _lexicon(
+        {"term": "MS", "kind": "abbreviation", "means": ["multiple sclerosis"]},
+        {"term": "MS", "kind": "abbreviation", "means": ["mitral stenosis"], "context": ["valve"]},
+        {"term": "heart", "kind": "lay", "means": ["cardiac"]},
+        {"term": "heart attack", "kind": "lay", "means": ["myocardial infarction"]},
+    )
+    assert [m.senses[0].means[0] for m in find_terms("MS relapse", lex)] == ["multiple sclerosis"]
+    valve = find_terms("MS of the mitral valve", lex)
+    assert valve[0].senses[0].means == ("mitral stenosis",)
+    (m,) = find_terms("had a heart attack", lex)
+    assert m.senses[0].means == ("myocardial infarction",)
+
+
+def test_abbreviation_spelled_like_a_common_word_counts_only_in_capitals() -> None:
+    lex = _lexicon({"term": "PAD", "kind": "abbreviation", "means": ["peripheral vascular disease"]})
+    assert find_terms("PAD of legs", lex, common_words={"pad"})
+    assert not find_terms("heel pad pain", lex, common_words={"pad"})
+
+
+def test_senses_are_limited_to_the_code_set_searched() -> None:
+    lex = _lexicon(
+        {"term": "CABG", "kind": "abbreviation", "means": ["bypass coronary artery"],
+         "systems": ["ICD-10-PCS"]},
+    )  # fmt: skip
+    assert find_terms("CABG x3", lex, "ICD-10-PCS")
+    assert not find_terms("CABG x3", lex, "ICD-10-CM")
+    assert find_terms("CABG x3", lex, None)  # unfiltered: every sense
+
+
+def test_word_formation_glosses_one_word_terms() -> None:
+    lexicon = load_lexicon()
+    cases = {
+        "cholecystitis": ("gallbladder", "itis"),
+        "pyelonephritis": ("kidney", "itis"),
+        "appendectomy": ("appendix", "ectomy"),
+        "orchiopexy": ("testis", "pexy"),
+        "arthrodesis": ("joint", "desis"),
+    }
+    for word, (organ, suffix) in cases.items():
+        found = decompose(word, lexicon)
+        assert found is not None, word
+        assert found.parts[-1].form == suffix and organ in found.gloss.lower(), found
+    assert decompose("appendectomy", lexicon).procedural  # type: ignore[union-attr]
+    assert not decompose("cholecystitis", lexicon).procedural  # type: ignore[union-attr]
+    assert decompose("table", lexicon) is None and decompose("xqzvkw", lexicon) is None
+
+
+# -- qualifier rules ------------------------------------------------------------------------
+def test_qualifier_groups_read_type_stage_and_defaults() -> None:
+    groups = load_groups()
+    t2 = query_values(groups, "t2dm with ckd stage 3a")
+    assert agreement(groups, t2, "type 1 diabetes mellitus with ketoacidosis").conflict == 1
+    assert agreement(groups, t2, "type 2 diabetes mellitus with hyperglycemia").agree == 1
+    assert agreement(groups, t2, "chronic kidney disease, stage 3a").agree == 1
+    assert agreement(groups, t2, "chronic kidney disease, stage 4 (severe)").conflict == 1
+    plain = query_values(groups, "migraine")
+    assert agreement(groups, plain, "migraine, unspecified, intractable").non_default == 1
+    assert agreement(groups, plain, "migraine, unspecified, not intractable").non_default == 0
+    fracture = query_values(groups, "fracture of shaft of left tibia")
+    assert agreement(groups, fracture, "initial encounter for open fracture").non_default == 1
+    # "type 2" means the MI type only in an MI title, the diabetes type only in a diabetes one
+    mi = query_values(groups, "type 2 diabetes")
+    assert agreement(groups, mi, "myocardial infarction type 2").agree == 0
+
+
+def test_malformed_qualifier_rules_are_refused() -> None:
+    one_value = {"version": 1, "groups": [{"axis": "x", "values": [{"name": "a", "patterns": ["a"]}]}]}
+    with pytest.raises(KnowledgeError, match="at least two"):
+        parse_groups(one_value)
+    bad_default = {
+        "version": 1,
+        "groups": [
+            {"axis": "x", "default": "c", "values": [
+                {"name": "a", "patterns": ["a"]}, {"name": "b", "patterns": ["b"]}]}
+        ],
+    }  # fmt: skip
+    with pytest.raises(KnowledgeError, match="default"):
+        parse_groups(bad_default)
+
+
+# -- instructional notes and index terms ----------------------------------------------------
+def test_code_references_in_notes_with_prefixes_and_ranges() -> None:
+    refs = code_refs("Escherichia coli infection (A04.0-A04.4), listeriosis (A32.-)")
+    assert [str(r) for r in refs] == ["A04.0-A04.4", "A32"]
+    assert refs[0].covers("A04.1") and not refs[0].covers("A04.5") and refs[1].covers("A32.11")
+    stage = code_refs("code to identify stage of chronic kidney disease (N18.1-N18.6)")
+    assert stage == (CodeRef("N18.1", "N18.6"),)
+    assert stage[0].covers("N18.30") and stage[0].covers("N18.6") and not stage[0].covers("N18.9")
+    many = code_refs("dementia (F02.81-, F02.A1-, F02.B1-)")
+    assert [str(r) for r in many] == ["F02.81", "F02.A1", "F02.B1"]
+    assert code_refs("hantavirus (cardio)-pulmonary syndrome (B33.4)") == (CodeRef("B33.4", "B33.4"),)
+
+
+def test_index_terms_drop_nonessential_modifiers_and_default_markers() -> None:
+    text = "Acute myocardial infarction, unspecified\nInclusion terms: Myocardial infarction (acute) NOS"
+    record = CodeRecord(
+        "ICD-10-CM",
+        "I21.9",
+        "Acute myocardial infarction, unspecified",
+        True,
+        Source("file", "x.xml", "FY2026"),
+        text,
+        sections=(
+            Section("title", text[:40], 0, 40),
+            Section("inclusion_terms", "Myocardial infarction (acute) NOS", 59, len(text)),
+        ),
+    )
+    assert record.section_texts("inclusion_terms") == ["Myocardial infarction (acute) NOS"]
+    assert index_terms(record) == ("Acute myocardial infarction", "Myocardial infarction")
+
+
+# -- calibration ----------------------------------------------------------------------------
+def _signals(score: float, coverage: float) -> Signals:
+    return Signals(score, score, 0.0, 0.1, 1.0, 0.0, coverage, 1.0)
+
+
+def test_calibration_fit_orders_and_round_trips() -> None:
+    rows = [_signals(s / 20, c / 4) for s in range(20) for c in range(5)]
+    labels = [r.score + r.coverage > 1.0 for r in rows]
+    model = fit(rows, labels, "synthetic")
+    high, low = model.confidence(_signals(0.95, 1.0)), model.confidence(_signals(0.1, 0.0))
+    assert 0.0 <= low < 0.2 < 0.8 < high <= 1.0
+    again = Calibrator.from_json(json.loads(json.dumps(model.to_json())))
+    assert again.confidence(_signals(0.5, 0.5)) == pytest.approx(model.confidence(_signals(0.5, 0.5)))
+    assert Calibrator.uninformed().confidence(_signals(0.9, 1.0)) == 0.5
+    with pytest.raises(KnowledgeError, match="features"):
+        Calibrator.from_json({**model.to_json(), "features": list(FEATURES)[:-1]})
