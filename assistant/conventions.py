@@ -167,8 +167,25 @@ def resolve_billable(
 
 # -- specific qualifiers, "with"/"without", index terms, Excludes1 ---------------------------
 _WITHOUT = re.compile(r"\bwithout ([a-z][a-z \-]*?)(?=,|;|\(|$| and | with | or )")
-_QUERY_WITHOUT = re.compile(r"\b(?:without|w/o|no) ([a-z][a-z\-]*(?: [a-z][a-z\-]*){0,2})")
-_WITH = re.compile(r"\bwith ([a-z][a-z \-]*?)(?=,|;|\(|$| and | without | or )")
+_QUERY_WITHOUT = re.compile(
+    r"\b(?:without|w/o|no|not|denies|negative for) "
+    r"([a-z][a-z\-]*(?: (?:or |and |nor )?[a-z][a-z\-]*){0,3})"
+)
+# words too general to be negated ("no rheumatic disease" does not rule out every disease)
+_GENERIC = frozenset(
+    tokenize(
+        "disease disorder condition syndrome problem other specified unspecified classified "
+        "elsewhere nec nos documented history finding"
+    )
+)
+# "type and acuity not documented", "side unspecified", "cause unknown": the query says the
+# axis is not known, which asks for the unspecified code; these words name no content
+_UNSTATED = re.compile(
+    r"\b(?:(?:type|acuity|severity|side|laterality|stage|site|location|cause|etiology|"
+    r"episode|encounter|organism|trimester|grade|depth|degree)(?:\s*(?:,|and|or|/)\s*)?)*"
+    r"\s*(?:not (?:documented|specified|stated|given|known|mentioned)|unspecified|unknown|"
+    r"undocumented|nos)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -210,26 +227,37 @@ def query_within(facts: QueryFacts, names: tuple[str, ...]) -> bool:
 
 def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFacts:
     lower = analysis.expanded.lower()
+    raw = analysis.raw or analysis.text
     negated: set[str] = set()
-    for m in _QUERY_WITHOUT.finditer(analysis.text.lower()):
+    for m in _QUERY_WITHOUT.finditer(raw.lower()):
         negated.update(tokenize(m.group(1)))
+        # what the lexicon made of the negated words counts as negated too
+        for e in analysis.expansions:
+            if m.start(1) <= e.start and e.end <= m.end(1):
+                negated.update(tokenize(e.means))
+    positive = frozenset(analysis.terms) - negated
     variants = tuple(
-        dict.fromkeys(v for v in (_content(analysis.text), _content(analysis.rewritten)) if v)
+        dict.fromkeys(
+            v - negated
+            for v in (
+                _content(_UNSTATED.sub(" ", analysis.text.lower())),
+                _content(_UNSTATED.sub(" ", analysis.rewritten.lower())),
+            )
+            if v - negated
+        )
     )
     return QueryFacts(
         qualifiers=query_values(groups, lower),
-        negated=frozenset(negated),
-        positive=frozenset(analysis.terms) - negated,
+        negated=frozenset(negated - positive - _GENERIC),
+        positive=positive,
         variants=variants,
     )
 
 
 @lru_cache(maxsize=131072)
-def _title_with_without(lower_title: str) -> tuple[frozenset[str], frozenset[str]]:
-    """Stems a title says are present ("with X") and absent ("without X")."""
-    without = {t for m in _WITHOUT.finditer(lower_title) for t in tokenize(m.group(1))}
-    with_ = {t for m in _WITH.finditer(lower_title) for t in tokenize(m.group(1))}
-    return frozenset(with_ - _NEUTRAL), frozenset(without - _NEUTRAL)
+def _title_without(lower_title: str) -> frozenset[str]:
+    """Stems a title says are absent ("without X")."""
+    return frozenset(t for m in _WITHOUT.finditer(lower_title) for t in tokenize(m.group(1)))
 
 
 @lru_cache(maxsize=262144)
@@ -252,8 +280,9 @@ def specificity_shift(
         + w.qualifier_conflict * found.conflict
         + w.qualifier_non_default * found.non_default
     )
-    with_, without = _title_with_without(lower)
-    if (without & facts.positive) or (with_ & facts.negated):
+    without = _title_without(lower)
+    if (without & facts.positive) or ((_content(lower) - without) & facts.negated):
+        # "without X" when the query names X; X (but not "without X") when it says "no X"
         shift += w.with_without_conflict
     if term_exact(facts, terms):
         shift += w.term_exact

