@@ -62,7 +62,7 @@ def signals(
             gap_to_top=scores[group[0]] - score,
             margin=score - following,
             inverse_rank=1.0 / (i + 1),
-            term_exact=1.0 if term_exact(facts, names) else 0.0,
+            term_exact=float(term_exact(facts, names)) / 2,
             coverage=coverage(facts, (records.titles[row], *names)),
             query_known=known,
         )

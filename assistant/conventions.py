@@ -167,6 +167,8 @@ def resolve_billable(
 
 # -- specific qualifiers, "with"/"without", index terms, Excludes1 ---------------------------
 _WITHOUT = re.compile(r"\bwithout ([a-z][a-z \-]*?)(?=,|;|\(|$| and | with | or )")
+_WITHOUT_PHRASE = re.compile(r"\bwithout [a-z][a-z \-]*?(?=,|;|\(|$| and | with | or )")
+_RESIDUAL = re.compile(r"^other\b|\bother specified\b|\bnot elsewhere classified\b|\bNEC\b", re.I)
 _QUERY_WITHOUT = re.compile(
     r"\b(?:without|w/o|no|not|denies|negative for) "
     r"([a-z][a-z\-]*(?: (?:or |and |nor )?[a-z][a-z\-]*){0,3})"
@@ -196,7 +198,12 @@ class QueryFacts:
     qualifiers: tuple[str | None, ...]
     negated: frozenset[str]  # stems of words after "without" / "w/o" / "no"
     positive: frozenset[str]  # stems of the rest of the query and its expansions
-    variants: tuple[frozenset[str], ...]  # content stems: as written, reworded
+    written: frozenset[str]  # content stems of the query as written
+    reworded: frozenset[str]  # ... and as reworded by the lexicon
+
+    @property
+    def variants(self) -> tuple[frozenset[str], ...]:
+        return tuple(v for v in dict.fromkeys((self.written, self.reworded)) if v)
 
 
 def content_stems(text: str) -> frozenset[str]:
@@ -236,21 +243,12 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
             if m.start(1) <= e.start and e.end <= m.end(1):
                 negated.update(tokenize(e.means))
     positive = frozenset(analysis.terms) - negated
-    variants = tuple(
-        dict.fromkeys(
-            v - negated
-            for v in (
-                _content(_UNSTATED.sub(" ", analysis.text.lower())),
-                _content(_UNSTATED.sub(" ", analysis.rewritten.lower())),
-            )
-            if v - negated
-        )
-    )
     return QueryFacts(
         qualifiers=query_values(groups, lower),
         negated=frozenset(negated - positive - _GENERIC),
         positive=positive,
-        variants=variants,
+        written=_content(_UNSTATED.sub(" ", analysis.text.lower())) - negated,
+        reworded=_content(_UNSTATED.sub(" ", analysis.rewritten.lower())) - negated,
     )
 
 
@@ -262,7 +260,18 @@ def _title_without(lower_title: str) -> frozenset[str]:
 
 @lru_cache(maxsize=262144)
 def _term_stems(term: str) -> frozenset[str]:
-    return _content(term)
+    """What a name claims: its content stems, less its "without X" phrases (the absence
+    of X is what a coder assumes when X is not named)."""
+    return _content(_WITHOUT_PHRASE.sub(" ", term.lower()))
+
+
+term_stems = _term_stems
+
+
+def residual(title: str) -> bool:
+    """An "Other ..." / "other specified" / NEC code: for conditions named but classified
+    nowhere else, never the default for a plain name."""
+    return bool(_RESIDUAL.search(title))
 
 
 def specificity_shift(
@@ -284,14 +293,27 @@ def specificity_shift(
     if (without & facts.positive) or ((_content(lower) - without) & facts.negated):
         # "without X" when the query names X; X (but not "without X") when it says "no X"
         shift += w.with_without_conflict
-    if term_exact(facts, terms):
+    if facts.variants and terms:
+        stems = name_stems(terms)
+        missing = min(len(v - stems) for v in facts.variants)
+        shift += w.missing_per_term * min(missing, w.coverage_max_terms)
+    exact = term_exact(facts, terms)
+    if exact == 2:
+        shift += w.term_exact_written
+    elif exact == 1:
         shift += w.term_exact
+    if residual(title) and "other" not in facts.positive:
+        shift += w.residual_title
     return shift
 
 
-def term_exact(facts: QueryFacts, names: tuple[str, ...]) -> bool:
-    """The query (as written or reworded) is exactly one of the code's index terms."""
-    return bool(facts.variants) and any(_term_stems(t) in facts.variants for t in names)
+def term_exact(facts: QueryFacts, names: tuple[str, ...]) -> int:
+    """2: the query as written is exactly one of the code's index terms; 1: as reworded
+    by the lexicon; 0: neither."""
+    stems = [_term_stems(t) for t in names]
+    if facts.written and facts.written in stems:
+        return 2
+    return 1 if facts.reworded and facts.reworded in stems else 0
 
 
 @lru_cache(maxsize=65536)

@@ -7,13 +7,19 @@ import bisect
 import re
 from functools import lru_cache
 
-from assistant.conventions import content_stems, strip_default_values
+from assistant.conventions import residual, strip_default_values, term_stems
 from assistant.knowledge.qualifiers import Group
 from corpus.links import CodeRef
 from corpus.records import SYSTEMS
 from index.store import RecordStore
 
 _UNSPECIFIED = re.compile(r"\b(?:unspecified|NOS)\b", re.IGNORECASE)
+# "unspecified stage", "site unspecified": an axis left open, which a default child says
+_AXIS = (
+    r"(?:stage|side|site|part|type|organism|trimester|episode|severity|degree|location|"
+    r"laterality|level|region|cause|encounter|kind|depth|grade|origin)"
+)
+_UNSPECIFIED_AXIS = re.compile(rf"\bunspecified {_AXIS}\b|\b{_AXIS},? unspecified\b")
 
 
 class CodeTree:
@@ -62,8 +68,8 @@ class CodeTree:
     def _core(self, row: int) -> frozenset[str]:
         """A code's title stems without default markers and default qualifier values
         ("unspecified", "without complications", "not intractable", ...)."""
-        title = self.records.terms(row)[0]
-        return content_stems(strip_default_values(title.lower(), self.groups))
+        title = _UNSPECIFIED_AXIS.sub(" ", self.records.terms(row)[0].lower())
+        return term_stems(strip_default_values(title, self.groups))
 
     def _default_child(self, row: int) -> int | None:
         """The billable descendant a coder takes when nothing more is said: the one whose
@@ -79,6 +85,8 @@ class CodeTree:
         ]
         if not kids:
             return None
+        if residual(records.titles[row]):
+            return None  # "Other X" has no default: the query must name the other kind
         parent = self._core(row)
 
         def order(r: int) -> tuple[int, int, int, int]:
@@ -86,7 +94,8 @@ class CodeTree:
             unspecified = 0 if _UNSPECIFIED.search(records.titles[r]) else 1
             return (len(self._core(r) - parent), unspecified, len(records.codes[r]), r)
 
-        return min(kids, key=order)
+        best = min(kids, key=order)
+        return best if not self._core(best) - parent else None  # it must add nothing
 
     def first_covered(self, system: str, ref: CodeRef) -> int | None:
         """The row of the code a reference names: the code itself, else the first code of

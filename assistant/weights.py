@@ -31,12 +31,18 @@ class Weights:
     qualifier_non_default: float = -0.05  # a non-default value the query did not ask for
     # "without X" in a title when the query names X (or "with X" when it says without)
     with_without_conflict: float = -0.1
-    # the query (as written or reworded by the lexicon) is one of the code's index terms
-    term_exact: float = 0.12
+    # the query is one of the code's index terms: as reworded by the lexicon, as written
+    term_exact: float = 0.15
+    term_exact_written: float = 0.3
+    # an "Other ..." / NEC code when the query does not say "other"
+    residual_title: float = -0.06
     # a title term the query did not ask for (so an unspecific query meets the
     # unspecified code), counted up to ``coverage_max_terms``
     coverage_per_term: float = -0.012
     coverage_max_terms: int = 8
+    # a word of the query (as written or reworded, whichever fits better) that none of
+    # the code's names contains
+    missing_per_term: float = -0.02
     # -- conventions: a non-billable code resolved to its best billable child ------------
     resolve_candidates: int = 25
     resolved_child_gap: float = 0.01  # the child scores its parent's score minus this
@@ -44,7 +50,7 @@ class Weights:
     child_lexical_tiebreak: float = 0.001  # children that fit equally: by BM25
     # -- conventions: the default (unspecified) child when the query says nothing more ----
     default_candidates: int = 20  # leading codes whose categories are checked
-    default_child: float = 0.08
+    default_child: float = 0.05
     # -- conventions: Excludes1 -------------------------------------------------------
     # a code that an Excludes1 note of a better-ranked code rules out (or the reverse)
     excludes1_demotion: float = -0.1

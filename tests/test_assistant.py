@@ -10,7 +10,7 @@ import pytest
 
 from assistant.assistant import Assistant
 from assistant.candidates import Fused, PerRecord, tied_ranks
-from assistant.conventions import coverage_adjustment, qualifier_adjustment
+from assistant.conventions import coverage_adjustment, qualifier_adjustment, query_facts
 from assistant.errors import QueryError, UnknownCodeError, UnknownSystemError
 from assistant.evaluate import EvalCase, evaluate, metrics
 from assistant.fusion import convex, grouped_ranks, minmax, ranked, rrf
@@ -132,7 +132,10 @@ def test_billable_preference_resolves_category_to_child(assistant: Assistant) ->
     assert category is not None and not records.billable[category]
     notes: defaultdict[int, list[str]] = defaultdict(list)
     analysis = analyze("urge incontinence")
-    out = retriever.ranking.resolve({category: 0.9}, analysis, None, notes, PerRecord.empty())
+    facts = query_facts(analysis, retriever.groups)
+    out = retriever.ranking.resolve(
+        {category: 0.9}, analysis, None, notes, PerRecord.empty(), facts
+    )
     (child,) = [row for row in out if row != category]
     assert records.codes[child] == "N39.41"  # the child that says what the query says
     assert records.billable[child] and out[child] > out[category]
