@@ -288,6 +288,7 @@ def specificity_shift(
         w.qualifier_agree * found.agree
         + w.qualifier_conflict * found.conflict
         + w.qualifier_non_default * found.non_default
+        + w.qualifier_unmatched * found.unmatched
     )
     without = _title_without(lower)
     if (without & facts.positive) or ((_content(lower) - without) & facts.negated):

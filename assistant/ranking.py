@@ -20,7 +20,7 @@ from assistant.conventions import (
     title_fit,
 )
 from assistant.hierarchy import CodeTree
-from assistant.knowledge.qualifiers import Group
+from assistant.knowledge.qualifiers import Group, agreement
 from assistant.query import QueryAnalysis
 from assistant.weights import Weights
 from corpus.links import CodeRef
@@ -154,6 +154,8 @@ class Conventions:
                 child = self.tree.default_child(parent)
                 if child is None or not query_within(facts, records.terms(child)):
                     continue
+                if agreement(self.groups, facts.qualifiers, records.titles[child].lower()).conflict:
+                    continue  # "CLL in remission" is not the default "not ... in remission"
                 if child in boosted:
                     break
                 boosted.add(child)

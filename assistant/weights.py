@@ -29,6 +29,7 @@ class Weights:
     qualifier_agree: float = 0.03
     qualifier_conflict: float = -0.12
     qualifier_non_default: float = -0.05  # a non-default value the query did not ask for
+    qualifier_unmatched: float = -0.03  # the query names a value the title does not say
     # "without X" in a title when the query names X (or "with X" when it says without)
     with_without_conflict: float = -0.1
     # the query is one of the code's index terms: as reworded by the lexicon, as written

@@ -21,7 +21,7 @@ from index.cache import EmbeddingCache
 from index.dense import DenseIndex
 from index.embedding.base import Embedder
 from index.layout import current_dir, new_build_dir, publish, write_error
-from index.lexical import LexicalIndex
+from index.lexical import TOKENIZER_VERSION, LexicalIndex
 from index.manifest import library_versions, read_manifest, write_manifest
 from index.store import ChunkTable, write_records
 
@@ -182,7 +182,9 @@ def build_index(
 
         t = time.perf_counter()
         units, unit_chunk = lexical_units(records, chunks)
-        lexical_sha = _digest(units) + _digest([str(x) for x in unit_chunk.tolist()])
+        lexical_sha = (
+            _digest(units) + _digest([str(x) for x in unit_chunk.tolist()]) + TOKENIZER_VERSION
+        )
         if previous and previous[1].get("lexical_sha") == lexical_sha:
             shutil.copytree(previous[0] / LEXICAL_DIR, build_dir / LEXICAL_DIR)
         else:
@@ -207,6 +209,7 @@ def build_index(
             "dense": {"kind": kind, "vectors": len(unique)},
             "dense_sha": dense_sha,
             "lexical_sha": lexical_sha,
+            "tokenizer": TOKENIZER_VERSION,
             "code_sets": {
                 s: {"codes": v.codes, "billable": v.billable, "versions": list(v.versions)}
                 for s, v in stats.items()

@@ -11,6 +11,9 @@ from typing import Any
 import bm25s
 import numpy as np
 
+# Bumped whenever ``tokenize`` changes: an index whose BM25 was built with another
+# tokenizer would score queries wrongly, so loading refuses it.
+TOKENIZER_VERSION = "words-2: single characters, -itis kept"
 # every word, single letters and digits included ("type 2", "hepatitis B", "stage 3")
 _TOKEN = re.compile(r"(?u)\b\w+\b")
 # Below this many postings a query sums them per unit by sorting; above, by bincount.
@@ -18,7 +21,8 @@ _SORT_MAX = 30_000
 
 
 @lru_cache(maxsize=1)
-def _stemmer() -> Any:
+def stemmer() -> Any:
+    """The Snowball English stemmer BM25 uses (PyStemmer)."""
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -32,9 +36,11 @@ def _stopwords() -> frozenset[str]:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased, stop words removed, Snowball-stemmed word tokens."""
+    """Lower-cased, stop words removed, Snowball-stemmed word tokens. Inflammation words
+    keep their "-itis" (Snowball makes "hepatitis" "hepat", the stem of "hepatic")."""
     words = [w for w in _TOKEN.findall(text.lower()) if w not in _stopwords()]
-    return list(_stemmer().stemWords(words))
+    stems: list[str] = stemmer().stemWords(words)
+    return [w[:-1] if w.endswith("itis") else s for w, s in zip(words, stems, strict=True)]
 
 
 @dataclass

@@ -16,7 +16,7 @@ from index.dense import DenseIndex
 from index.embedding.base import ModelInfo
 from index.errors import IndexCorruptError, ModelMismatchError
 from index.layout import current_dir
-from index.lexical import LexicalIndex
+from index.lexical import TOKENIZER_VERSION, LexicalIndex
 from index.manifest import read_manifest, verify_files
 from index.store import ChunkTable, RecordStore
 
@@ -62,6 +62,11 @@ class SearchIndex:
         if model is not None:
             check_model(manifest, model)
         verify_files(folder, manifest, checksums=verify)
+        if manifest.get("tokenizer") != TOKENIZER_VERSION:
+            raise IndexCorruptError(
+                f"{folder}: BM25 was built with tokenizer {manifest.get('tokenizer')!r}, this "
+                f"medcode tokenizes as {TOKENIZER_VERSION!r}; rebuild with `medcode index build`"
+            )
         try:
             records = RecordStore(folder / RECORDS_FILE)
             chunks = ChunkTable.load(folder / CHUNKS_FILE, records)

@@ -252,3 +252,25 @@ def test_calibration_fit_orders_and_round_trips() -> None:
     assert Calibrator.uninformed().confidence(_signals(0.9, 1.0)) == 0.5
     with pytest.raises(KnowledgeError, match="features"):
         Calibrator.from_json({**model.to_json(), "features": list(FEATURES)[:-1]})
+
+
+def test_absent_value_reads_as_the_default_and_unmatched_values_count() -> None:
+    groups = load_groups()
+    spread = query_values(groups, "cancer that has spread to the liver")
+    # a malignant neoplasm title that does not say secondary is a primary one
+    assert agreement(groups, spread, "malignant neoplasm of liver, primary").conflict == 1
+    assert agreement(groups, spread, "malignant neoplasm of liver").conflict == 1
+    assert agreement(groups, spread, "secondary malignant neoplasm of liver").agree >= 1
+    acute = query_values(groups, "acute on chronic systolic heart failure")
+    assert agreement(groups, acute, "systolic (congestive) heart failure").unmatched >= 1
+    assert agreement(groups, acute, "acute on chronic systolic heart failure").unmatched == 0
+    recurrent = query_values(groups, "c diff colitis")
+    title = "enterocolitis due to clostridium difficile, recurrent"
+    assert agreement(groups, recurrent, title).non_default == 1
+
+
+def test_inflammation_words_keep_their_own_stem() -> None:
+    from index.lexical import tokenize
+
+    assert tokenize("hepatitis") != tokenize("hepatic")
+    assert tokenize("esophagitis") != tokenize("esophageal")

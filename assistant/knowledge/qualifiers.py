@@ -32,6 +32,7 @@ class Group:
     values: tuple[Value, ...]
     scope: re.Pattern[str] | None = None  # titles the group applies to (None: all)
     default: str | None = None
+    absent_is_default: bool = False  # a title in scope naming no value names the default
 
     def value(self, lower_text: str) -> str | None:
         return next((v.name for v in self.values if v.pattern.search(lower_text)), None)
@@ -69,7 +70,10 @@ def parse_groups(data: object, name: str = QUALIFIERS_FILE) -> tuple[Group, ...]
         if default is not None and default not in {v.name for v in values}:
             raise KnowledgeError(f"{where}: default {default!r} is not one of its values")
         scope = _words(g["scope"], f"{where} scope", prefix=True) if g.get("scope") else None
-        groups.append(Group(g["axis"], values, scope, default))
+        absent = g.get("absent")
+        if absent not in (None, "default") or (absent and default is None):
+            raise KnowledgeError(f"{where}: 'absent' may only be 'default', with a default")
+        groups.append(Group(g["axis"], values, scope, default, absent == "default"))
     return tuple(groups)
 
 
@@ -87,6 +91,7 @@ class Agreement:
     agree: int = 0
     conflict: int = 0
     non_default: int = 0
+    unmatched: int = 0  # groups whose value the query names and the title does not
 
 
 def query_values(groups: tuple[Group, ...], lower_query: str) -> tuple[str | None, ...]:
@@ -96,12 +101,15 @@ def query_values(groups: tuple[Group, ...], lower_query: str) -> tuple[str | Non
 def agreement(
     groups: tuple[Group, ...], wanted: tuple[str | None, ...], lower_title: str
 ) -> Agreement:
-    agree = conflict = non_default = 0
+    agree = conflict = non_default = unmatched = 0
     for group, want in zip(groups, wanted, strict=True):
         if not group.applies_to(lower_title):
             continue
         have = group.value(lower_title)
+        if have is None and group.absent_is_default:
+            have = group.default
         if have is None:
+            unmatched += want is not None
             continue
         if want is not None:
             if have == want:
@@ -110,4 +118,4 @@ def agreement(
                 conflict += 1
         elif group.default is not None and have != group.default:
             non_default += 1
-    return Agreement(agree, conflict, non_default)
+    return Agreement(agree, conflict, non_default, unmatched)
