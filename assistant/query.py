@@ -74,7 +74,7 @@ _CODE_SET_NAMES = frozenset(
 LATERALITY: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "bilateral",
-        re.compile(r"\b(bilateral|both sides|both (?:knees|hips|eyes|ears|legs|arms))\b"),
+        re.compile(r"\b(bilateral|bilat|b/l|both(?: sides| (?!bones)[a-z]+s\b))"),
     ),
     ("right", re.compile(r"\b(right|rt)\b")),
     ("left", re.compile(r"\b(left|lt)\b")),
@@ -106,7 +106,13 @@ APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(transvaginal\w*|transoral\w*|transanal\w*|vaginal(?:ly)?|via natural opening)\b"
         ),
     ),
-    ("Percutaneous", re.compile(r"\b(percutaneous\w*|needle|transforaminal|endovascular)\b")),
+    (
+        "Percutaneous",
+        re.compile(
+            r"\b(percutaneous\w*|needle|transforaminal|endovascular|transcatheter|"
+            r"through the skin|\w+centesis)\b"
+        ),
+    ),
     ("Open", re.compile(r"\b(open|incision(?:al)?)\b")),
     ("External", re.compile(r"\bexternal(?:ly)?\b")),
 )
@@ -175,7 +181,12 @@ def abbreviations() -> dict[str, tuple[str, ...]]:
 
 
 # Words that make an "-ectomy" an Excision (part of a body part) rather than a Resection.
-_PARTIAL = re.compile(r"\b(partial|biops\w*|wedge|excisional|sub-?total|segmental|sleeve)\b")
+# So do lesions: taking out a polyp, lump, cyst or myoma removes part of the organ.
+_PARTIAL = re.compile(
+    r"\b(partial|biops\w*|wedge|excisional|sub-?total|segmental|sleeve|lesion\w*|"
+    r"tumou?r\w*|mass|masses|nodul\w*|lump\w*|polyp\w*|myom\w*|fibroid\w*|lipom\w*|cyst|cysts|"
+    r"reduction|preserv\w*|sparing)\b"
+)
 _RESECTION_EXCISION = re.compile(r"\b(?:resection|excision)(?: (?:or )?(?:resection|excision))?\b")
 
 
@@ -280,12 +291,20 @@ def analyze(
         expansions=tuple(expansions),
         expanded=expanded,
         terms=frozenset(tokenize(expanded)),
-        laterality=first_match(LATERALITY, lower),
+        laterality=first_match(LATERALITY, " ".join([lower, *_sides(expansions)])),
         encounter=first_match(ENCOUNTER, lower),
         approach=approach,
         rewritten=rewritten,
         raw=query,
     )
+
+
+def _sides(expansions: list[Expansion]) -> list[str]:
+    """Sides the lexicon read from abbreviations ("L" -> left, "b/l" -> bilateral)."""
+    return [e.means.lower() for e in expansions if e.means.lower() in _SIDE_WORDS]
+
+
+_SIDE_WORDS = frozenset({"left", "right", "bilateral", "both sides"})
 
 
 def _resection_or_excision(e: Expansion, partial: bool) -> Expansion:

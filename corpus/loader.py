@@ -10,7 +10,8 @@ from pathlib import Path
 from corpus.documents import load_documents
 from corpus.hcpcs import parse_hcpcs
 from corpus.icd10cm import parse_tabular
-from corpus.icd10pcs import parse_pcs
+from corpus.icd10pcs import load_pcs
+from corpus.pcs_axes import PcsTables
 from corpus.records import CodeRecord, LoadWarning, System
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ class CorpusConfig:
     documents: tuple[Path, ...] = ()
     cm_xml: Path | None = None
     pcs_file: Path | None = None
+    pcs_tables: Path | None = None  # the CMS ICD-10-PCS tables XML (axis meanings)
     hcpcs_file: Path | None = None
     cm_exclude_terms: Mapping[str, Set[str]] = field(default_factory=dict)
 
@@ -42,6 +44,7 @@ class Corpus:
     records: tuple[CodeRecord, ...]
     warnings: tuple[LoadWarning, ...]
     document_hashes: Mapping[str, str]
+    pcs_tables: PcsTables | None = None  # ICD-10-PCS axis meanings, when PCS is loaded
 
     def stats(self) -> dict[str, SystemStats]:
         out: dict[str, SystemStats] = {}
@@ -65,8 +68,10 @@ def load_corpus(config: CorpusConfig) -> Corpus:
     hashes: dict[str, str] = {}
     if "ICD-10-CM" in config.systems:
         records.extend(parse_tabular(config.cm_xml, exclude_terms=config.cm_exclude_terms))
+    pcs_tables = None
     if "ICD-10-PCS" in config.systems:
-        records.extend(parse_pcs(config.pcs_file))
+        pcs_records, pcs_tables = load_pcs(config.pcs_file, tables_xml=config.pcs_tables)
+        records.extend(pcs_records)
     if config.hcpcs_file is not None:
         records.extend(parse_hcpcs(config.hcpcs_file))
     seen = {r.key for r in records}
@@ -87,7 +92,7 @@ def load_corpus(config: CorpusConfig) -> Corpus:
             seen.add(record.key)
             records.append(record)
     logger.info("loaded %d records (%d warnings)", len(records), len(warnings))
-    return Corpus(tuple(records), tuple(warnings), hashes)
+    return Corpus(tuple(records), tuple(warnings), hashes, pcs_tables)
 
 
 def parse_systems(values: Sequence[str]) -> tuple[System, ...]:

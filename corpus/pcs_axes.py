@@ -165,6 +165,7 @@ _NAMES_3 = {
 }
 
 Key = tuple[str, int, str]  # (context, position 1..7, character)
+TABLES_FORMAT = 1  # of PcsTables.to_json
 
 _CODE = re.compile(r"^[0-9A-HJ-NP-Z]{7}$")
 _TOKEN = re.compile(r"[^\s,]+|,")
@@ -571,6 +572,29 @@ class PcsTables:
                     meanings[key] = derived.get((ctx[:1], 3, char) if p == 3 else key, "")
             _fill_from_neighbours(meanings)
         names = dict(xml.names) if xml is not None else {}
+        return cls(codes, meanings, names=names, definitions=definitions)
+
+    # -- plain-file form -------------------------------------------------------------
+    def to_json(self) -> dict[str, object]:
+        """Meanings, axis names and definitions; the codes are stored by whoever stores
+        the records (the index), and given back to :meth:`from_json`."""
+        return {
+            "version": TABLES_FORMAT,
+            "meanings": {f"{c}|{p}|{ch}": m for (c, p, ch), m in sorted(self._meanings.items())},
+            "names": {t: list(n) for t, n in sorted(self._names.items())},
+            "definitions": dict(sorted(self._definitions.items())),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object], codes: Iterable[str]) -> PcsTables:
+        if not isinstance(data, Mapping) or data.get("version") != TABLES_FORMAT:
+            raise SourceFormatError(f"not ICD-10-PCS tables of format {TABLES_FORMAT}")
+        meanings: dict[Key, str] = {}
+        for key, meaning in dict(data["meanings"]).items():  # type: ignore[call-overload]
+            ctx, p, ch = str(key).split("|")
+            meanings[(ctx, int(p), ch)] = str(meaning)
+        names = {str(t): tuple(n) for t, n in dict(data["names"]).items()}  # type: ignore[call-overload]
+        definitions = {str(k): str(v) for k, v in dict(data["definitions"]).items()}  # type: ignore[call-overload]
         return cls(codes, meanings, names=names, definitions=definitions)
 
     # -- the valid combinations ------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import shutil
@@ -32,6 +33,7 @@ DENSE_MAP_FILE = "dense_map.npy"
 RECORDS_FILE = "records.jsonl"
 CHUNKS_FILE = "chunks.npz"
 LEXICAL_DIR = "lexical"
+PCS_TABLES_FILE = "pcs_tables.json"  # ICD-10-PCS axis meanings (when PCS is indexed)
 
 _PCS_APPROACH = re.compile(r",\s*[^,]*\bApproach$")
 _SIDE = re.compile(r"\b(?:right|left)\b(?!-)\s*", re.IGNORECASE)
@@ -195,6 +197,10 @@ def build_index(
         write_records(build_dir / RECORDS_FILE, records)
         ChunkTable.from_chunks(records, chunks).save(build_dir / CHUNKS_FILE)
         np.save(build_dir / DENSE_MAP_FILE, chunk_dense)
+        if corpus.pcs_tables is not None:
+            (build_dir / PCS_TABLES_FILE).write_text(
+                json.dumps(corpus.pcs_tables.to_json(), ensure_ascii=False), encoding="utf-8"
+            )
         stats = corpus.stats()
         manifest = {
             "model": {

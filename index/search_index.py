@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -10,8 +11,17 @@ from typing import Any
 
 import numpy as np
 
+from corpus.errors import CorpusError
+from corpus.pcs_axes import PcsTables
 from corpus.records import CodeRecord
-from index.build import CHUNKS_FILE, DENSE_FILE, DENSE_MAP_FILE, LEXICAL_DIR, RECORDS_FILE
+from index.build import (
+    CHUNKS_FILE,
+    DENSE_FILE,
+    DENSE_MAP_FILE,
+    LEXICAL_DIR,
+    PCS_TABLES_FILE,
+    RECORDS_FILE,
+)
 from index.dense import DenseIndex
 from index.embedding.base import ModelInfo
 from index.errors import IndexCorruptError, ModelMismatchError
@@ -50,6 +60,7 @@ class SearchIndex:
     record_chunks: list[np.ndarray]  # record row -> chunk ids
     dense: DenseIndex
     lexical: LexicalIndex
+    pcs: PcsTables | None = None  # ICD-10-PCS axis meanings and valid combinations
 
     @classmethod
     def open(
@@ -73,7 +84,13 @@ class SearchIndex:
             chunk_dense = np.load(folder / DENSE_MAP_FILE)
             dense = DenseIndex.load(folder / DENSE_FILE)
             lexical = LexicalIndex.load(folder / LEXICAL_DIR)
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            pcs = None
+            if PCS_TABLES_FILE in manifest.get("files", {}):
+                pairs = zip(records.codes, records.systems, strict=True)
+                pcs_codes = [c for c, s in pairs if s == "ICD-10-PCS"]
+                data = json.loads((folder / PCS_TABLES_FILE).read_text(encoding="utf-8"))
+                pcs = PcsTables.from_json(data, pcs_codes)
+        except (OSError, ValueError, KeyError, RuntimeError, CorpusError) as exc:
             raise IndexCorruptError(f"cannot read the index in {folder}: {exc}") from exc
         if len(records) != manifest["records"] or len(chunks) != manifest["chunks"]:
             raise IndexCorruptError(f"{folder}: record or chunk count differs from the manifest")
@@ -98,6 +115,7 @@ class SearchIndex:
             record_chunks,
             dense,
             lexical,
+            pcs,
         )
 
     def record(self, system: str, code: str) -> CodeRecord | None:

@@ -1,0 +1,173 @@
+"""From what a query says about each axis to valid ICD-10-PCS codes.
+
+Retrieval finds the tables (section, body system, root operation) the query is about; the
+builder then walks every valid code of those tables and scores each axis against the
+query: the root operation it names, how much of the body part's name it says, the
+approach, a device only when one is named ("No Device" otherwise), "Diagnostic" only for a
+biopsy. An axis the query does not decide is reported as open, with its valid choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from assistant.pcs.reading import NO_VALUE, Reading, device_stems, meaning_stems, side_of
+from assistant.weights import WEIGHTS, Weights
+from corpus.pcs_axes import AxisValue, PcsTables
+
+AXIS_NAMES = ("operation", "body_part", "approach", "device", "qualifier")
+
+
+@dataclass(frozen=True)
+class AxisFit:
+    """How one code's axes fit the query: a score per axis (positions 3-7) and the
+    query words that decided each."""
+
+    scores: tuple[float, ...]
+    evidence: tuple[str, ...]
+
+    @property
+    def total(self) -> float:
+        return sum(self.scores)
+
+
+class Builder:
+    def __init__(self, tables: PcsTables, weights: Weights = WEIGHTS) -> None:
+        self.tables = tables
+        self.w = weights
+
+    def fit(self, code: str, reading: Reading) -> AxisFit:
+        axes = self.tables.axes(code)
+        parts = (
+            self._operation(axes[2], reading),
+            self._body_part(axes[3], reading),
+            self._approach(axes[4], reading),
+            self._device(axes[5], reading),
+            self._qualifier(axes[6], reading),
+        )
+        return AxisFit(tuple(p[0] for p in parts), tuple(p[1] for p in parts))
+
+    # -- one axis each: (score, the words that decided it) -----------------------------
+    def _operation(self, axis: AxisValue, r: Reading) -> tuple[float, str]:
+        op = axis.meaning.lower()
+        if not r.operations or not op:
+            return 0.0, ""
+        if op in r.operations:
+            return self.w.pcs_operation_match * r.operations[op], op
+        return self.w.pcs_operation_conflict * max(r.operations.values()), ""
+
+    def _body_part(self, axis: AxisValue, r: Reading) -> tuple[float, str]:
+        side = 0.0
+        found = side_of(axis.meaning)
+        if r.side and found:
+            side = self.w.side_match if found == r.side else self.w.side_conflict
+        stems = meaning_stems(axis.meaning)
+        if not stems:
+            return side, ""
+        share = r.said(stems)
+        if not share:
+            return side + self.w.pcs_body_part_missing, ""
+        return side + self.w.pcs_body_part * share, " ".join(sorted(stems & r.stems))
+
+    def _approach(self, axis: AxisValue, r: Reading) -> tuple[float, str]:
+        if not r.approach or not axis.meaning or axis.position != 5:
+            return 0.0, ""
+        if axis.meaning == r.approach:
+            return self.w.pcs_approach_match, r.approach
+        return self.w.pcs_approach_conflict, ""
+
+    def _device(self, axis: AxisValue, r: Reading) -> tuple[float, str]:
+        if axis.meaning in NO_VALUE:
+            return (self.w.pcs_device_unnamed if r.device else 0.0), ""
+        stems = device_stems(axis.meaning, r.operation_stems)
+        share = r.said(stems)
+        if share:
+            return self.w.pcs_device * share, " ".join(sorted(stems & r.stems))
+        return self.w.pcs_device_unasked, ""
+
+    def _qualifier(self, axis: AxisValue, r: Reading) -> tuple[float, str]:
+        if axis.meaning in NO_VALUE:
+            return (self.w.pcs_qualifier_unasked if r.diagnostic else 0.0), ""
+        if axis.meaning == "Diagnostic":
+            if r.diagnostic:
+                return self.w.pcs_qualifier, "diagnostic"
+            return self.w.pcs_qualifier_unasked, ""
+        stems = meaning_stems(axis.meaning)
+        share = r.said(stems)
+        if share:
+            return self.w.pcs_qualifier * share, " ".join(sorted(stems & r.stems))
+        return self.w.pcs_qualifier_other, ""
+
+    # -- tables -> codes ---------------------------------------------------------------
+    def expand(
+        self,
+        scored: dict[str, float],
+        reading: Reading,
+        codes_of: Callable[[str], Iterable[str]],
+    ) -> dict[str, float]:
+        """Every valid code of the leading tables of ``scored`` (PCS code -> retrieval
+        score), each scored as its retrieval score (or, not retrieved, that of its best
+        retrieved sibling in the table less a gap) plus its axis fit."""
+        w = self.w
+        best_table: dict[str, float] = {}
+        for code, score in sorted(scored.items(), key=lambda kv: -kv[1]):
+            if code[:3] not in best_table and len(best_table) < w.pcs_tables:
+                best_table[code[:3]] = score
+        out: dict[str, float] = {}
+        for table, base in best_table.items():
+            for code in codes_of(table):
+                # retrieval picks the table; within it the axes decide, helped a little by
+                # what retrieval says of the code itself
+                own = scored.get(code, base - w.pcs_sibling_gap)
+                start = w.pcs_own_share * own + (1 - w.pcs_own_share) * base
+                out[code] = start + self.fit(code, reading).total
+        for code, score in scored.items():  # retrieved codes of other tables keep theirs
+            out.setdefault(code, score + self.fit(code, reading).total)
+        return out
+
+
+@dataclass(frozen=True)
+class OpenAxis:
+    position: int
+    name: str
+    choices: tuple[AxisValue, ...]
+
+
+@dataclass(frozen=True)
+class Built:
+    """A built code: its axes with the query words that determined each, and the axes
+    the query leaves open among the best codes of its table (with the valid choices)."""
+
+    code: str
+    axes: tuple[AxisValue, ...]
+    determined_by: tuple[str, ...]  # per position 1..7 ("" when not decided by the query)
+    open_axes: tuple[OpenAxis, ...]
+
+
+def explain(
+    tables: PcsTables, builder: Builder, reading: Reading, ranked: list[str], margin: float
+) -> Built | None:
+    """The best code of ``ranked`` with its evidence; an axis is open when codes of the
+    same table that differ in it score within ``margin`` of the best."""
+    if not ranked:
+        return None
+    best = ranked[0]
+    fit = builder.fit(best, reading)
+    determined = ("section", "body system", *fit.evidence)
+    top = builder.fit(best, reading).total
+    rivals = [c for c in ranked[1:] if c[:3] == best[:3]]
+    rival_fit = {c: builder.fit(c, reading).total for c in rivals}
+    open_axes = []
+    axes = tables.axes(best)
+    for position in range(4, 8):
+        close = {
+            c[position - 1]
+            for c in rivals
+            if c[position - 1] != best[position - 1] and top - rival_fit[c] <= margin
+        }
+        if close and not fit.evidence[position - 3]:
+            prefix = best[: position - 1]
+            choices = tables.children(prefix)
+            open_axes.append(OpenAxis(position, axes[position - 1].name, tuple(choices.values())))
+    return Built(best, axes, tuple(determined), tuple(open_axes))

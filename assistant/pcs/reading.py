@@ -1,0 +1,153 @@
+"""What a procedure query says about each PCS axis: the root operations it names (and how
+firmly), the words that can name a body part (the query's own words count more than the
+lexicon's), the approach, whether it names a device, whether it asks for a diagnostic
+(biopsy) procedure, and the side. Negated words ("no stent", "nothing removed") say
+nothing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.conventions import QueryFacts
+from assistant.query import QueryAnalysis
+from corpus.pcs_axes import PcsTables
+from index.lexical import tokenize
+
+# words every meaning of an axis shares, which say nothing by themselves
+_GENERIC = frozenset(
+    tokenize("device substitute tissue other no none qualifier approach system body part")
+)
+_SIDE = frozenset(tokenize("right left bilateral"))
+_DIAGNOSTIC = re.compile(r"\b(?:diagnostic|biops(?:y|ies|ied)|bx|sampl\w*|aspirat\w+ for)\b")
+_NEGATION = re.compile(r"\b(?:no|not|nothing|without|w/o|none)\b[^,;.]*")
+NO_VALUE = frozenset({"", "No Device", "No Qualifier", "None"})
+# device meanings whose words are all generic or operation names: the words that name them
+DEVICE_WORDS = {"Drainage Device": tokenize("drain tube catheter pigtail left in place")}
+# how firmly a source names a root operation: a word of the query or the lexicon fully,
+# word formation ("-ectomy") half, and an "-otomy" not at all once something else is named
+# ("craniotomy with evacuation of hematoma": the incision is the approach)
+MORPHOLOGY_STRENGTH = 0.5
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Axis words of a set of PCS tables: root operation names (lower case) and the stems
+    that device meanings use."""
+
+    operations: frozenset[str]
+    device_stems: frozenset[str]
+
+
+@lru_cache(maxsize=4)
+def vocabulary(tables: PcsTables) -> Vocabulary:
+    operations: set[str] = set()
+    devices: set[str] = set()
+    for table in tables.tables():
+        operations.add(table.axes[2].meaning.lower())
+    operation_stems = {t for op in operations for t in tokenize(op)}
+    for code in tables.codes:
+        if code[0] == "0":
+            meaning = tables.axes(code)[5].meaning
+            if meaning not in NO_VALUE:
+                devices.update(device_stems(meaning, frozenset(operation_stems)))
+    return Vocabulary(frozenset(o for o in operations if o), frozenset(devices - _GENERIC))
+
+
+def device_stems(meaning: str, operation_stems: frozenset[str]) -> frozenset[str]:
+    own = frozenset(tokenize(meaning)) - _GENERIC - operation_stems
+    return own or frozenset(DEVICE_WORDS.get(meaning, ()))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The query's evidence per axis (stems are Snowball stems)."""
+
+    stems: frozenset[str]  # content stems of the query and its expansions, not negated
+    written: frozenset[str]  # ... of the query's own words
+    operations: dict[str, float]  # root operations named (lower case) -> how firmly
+    approach: str | None
+    device: bool  # the query names a device
+    diagnostic: bool  # biopsy / diagnostic
+    side: str | None
+    operation_stems: frozenset[str]
+
+    def said(self, stems: frozenset[str]) -> float:
+        """How much of ``stems`` the query says: its own words fully, expansions half."""
+        if not stems:
+            return 0.0
+        own = len(stems & self.written)
+        return (own + 0.5 * (len(stems & self.stems) - own)) / len(stems)
+
+
+def _negated_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _NEGATION.finditer(text.lower())]
+
+
+def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Reading:
+    raw = analysis.raw or analysis.text
+    negated = _negated_spans(raw)
+
+    def inside(start: int, end: int) -> bool:
+        return any(a <= start and end <= b for a, b in negated)
+
+    operations: dict[str, float] = {}
+
+    def name(text: str, strength: float) -> None:
+        for op in vocab.operations:
+            if re.search(rf"\b{re.escape(op)}\b", text.lower()):
+                operations[op] = max(operations.get(op, 0.0), strength)
+
+    kept = "".join(" " if any(a <= i < b for a, b in negated) else ch for i, ch in enumerate(raw))
+    name(kept, 1.0)
+    otomy: dict[str, float] = {}
+    for e in analysis.expansions:
+        if inside(e.start, e.end):
+            continue
+        if e.kind == "morphology":
+            target = otomy if e.term.lower().endswith("otomy") else None
+            if target is not None:
+                for op in vocab.operations:
+                    if op in e.means.lower():
+                        target[op] = MORPHOLOGY_STRENGTH
+                continue
+            name(e.means, MORPHOLOGY_STRENGTH)
+        else:
+            name(e.means, 1.0)
+    if not operations:
+        operations.update(otomy)
+    stems = frozenset(facts.positive - facts.negated - _GENERIC)
+    diagnostic = any(not inside(*m.span()) for m in _DIAGNOSTIC.finditer(raw.lower()))
+    diagnostic = diagnostic or any(
+        "diagnostic" in e.means.lower() for e in analysis.expansions if not inside(e.start, e.end)
+    )
+    operation_stems = frozenset(t for op in vocab.operations for t in tokenize(op))
+    return Reading(
+        stems=stems,
+        written=frozenset(facts.written - facts.negated),
+        operations=operations,
+        approach=analysis.approach,
+        device=bool(stems & vocab.device_stems),
+        diagnostic=diagnostic,
+        side=analysis.laterality,
+        operation_stems=operation_stems,
+    )
+
+
+@lru_cache(maxsize=65536)
+def meaning_stems(meaning: str) -> frozenset[str]:
+    """Content stems of an axis meaning, without side words and generic axis words."""
+    return frozenset(tokenize(meaning)) - _SIDE - _GENERIC
+
+
+_SIDES = (
+    ("bilateral", re.compile(r"\bbilateral\b", re.I)),
+    ("right", re.compile(r"\bright\b", re.I)),
+    ("left", re.compile(r"\bleft\b", re.I)),
+)
+
+
+@lru_cache(maxsize=65536)
+def side_of(meaning: str) -> str | None:
+    return next((name for name, pattern in _SIDES if pattern.search(meaning)), None)
