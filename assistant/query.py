@@ -255,7 +255,9 @@ def analyze(
             continue
         if key in _CODE_SET_WORDS:
             continue
-        if key in abbrevs and (word.isupper() or key not in vocabulary):
+        if key in abbrevs and (word.isupper() or key not in vocabulary) and not lexicon.senses(key):
+            # the generic abbreviation lists only speak for words the lexicon does not
+            # know: when none of its senses fits the context, "DL" is not "deciliter"
             meanings = [e for e in abbrevs[key] if e.lower() not in _CODE_SET_NAMES]
             for meaning in meanings[:2]:
                 expansions.append(

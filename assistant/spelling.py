@@ -7,7 +7,9 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-MIN_LENGTH = 5  # shorter words are too ambiguous to correct
+MIN_LENGTH = 6  # shorter words are too ambiguous to correct
+# inflected English words ("connected", "broke", "feeling") are not misspelt title words
+_INFLECTED = ("ed", "ing", "ly")
 CUTOFF = 0.8
 
 
@@ -30,7 +32,7 @@ class Vocabulary:
     def correct(self, word: str) -> str | None:
         """The closest corpus word to an unknown ``word``, or None."""
         w = word.lower()
-        if len(w) < MIN_LENGTH or w in self.words or not w.isalpha():
+        if len(w) < MIN_LENGTH or w in self.words or not w.isalpha() or w.endswith(_INFLECTED):
             return None
         candidates = [
             c for n in range(len(w) - 2, len(w) + 3) for c in self._buckets.get((w[0], n), ())

@@ -55,6 +55,7 @@ class Weights:
     # -- ICD-10-PCS: axes of each code against what the query says (assistant/pcs) ------
     pcs_tables: int = 8  # leading tables whose every valid code is scored
     pcs_sibling_gap: float = 0.05  # a code not retrieved starts this far below its table
+    pcs_named_table_gap: float = 0.1  # a table named (not retrieved): below the best table
     pcs_own_share: float = 0.5  # a code starts at this share of its own retrieval score,
     # the rest from its table's best
     pcs_operation_match: float = 0.1  # the root operation is one the query names

@@ -36,6 +36,7 @@ class Builder:
     def __init__(self, tables: PcsTables, weights: Weights = WEIGHTS) -> None:
         self.tables = tables
         self.w = weights
+        self._parts: dict[str, tuple[str, list[frozenset[str]]]] | None = None
 
     def fit(self, code: str, reading: Reading) -> AxisFit:
         axes = self.tables.axes(code)
@@ -114,6 +115,10 @@ class Builder:
         for code, score in sorted(scored.items(), key=lambda kv: -kv[1]):
             if code[:3] not in best_table and len(best_table) < w.pcs_tables:
                 best_table[code[:3]] = score
+        if best_table:  # tables the query names by operation and body part, not retrieved
+            top = max(best_table.values()) - w.pcs_named_table_gap
+            for table in self.named_tables(reading):
+                best_table.setdefault(table, top)
         out: dict[str, float] = {}
         for table, base in best_table.items():
             for code in codes_of(table):
@@ -125,6 +130,33 @@ class Builder:
         for code, score in scored.items():  # retrieved codes of other tables keep theirs
             out.setdefault(code, score + self.fit(code, reading).total)
         return out
+
+    def named_tables(self, reading: Reading) -> list[str]:
+        """Tables whose root operation the query names firmly and which hold a body part
+        the query's own words name (most of its name)."""
+        firm = {op for op, strength in reading.operations.items() if strength >= 1.0}
+        if not firm:
+            return []
+        out = []
+        for table, (op, parts) in self._table_parts().items():
+            if op in firm and any(
+                stems & reading.written and reading.said(stems) >= NAMED_SHARE for stems in parts
+            ):
+                out.append(table)
+        return out[: self.w.pcs_tables]
+
+    def _table_parts(self) -> dict[str, tuple[str, list[frozenset[str]]]]:
+        if self._parts is None:
+            parts: dict[str, tuple[str, list[frozenset[str]]]] = {}
+            for table in self.tables.tables():
+                values = self.tables.children(table.code).values()
+                stems = [s for s in (meaning_stems(v.meaning) for v in values) if s]
+                parts[table.code] = (table.axes[2].meaning.lower(), stems)
+            self._parts = parts
+        return self._parts
+
+
+NAMED_SHARE = 0.99  # the query says (nearly) all of a body part's name
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ DEVICE_WORDS = {"Drainage Device": tokenize("drain tube catheter pigtail left in
 # word formation ("-ectomy") half, and an "-otomy" not at all once something else is named
 # ("craniotomy with evacuation of hematoma": the incision is the approach)
 MORPHOLOGY_STRENGTH = 0.5
+LEXICON_STRENGTH = 0.75  # a lexicon term that means an operation ("ORIF", "closed reduction")
+DESCRIPTION_STRENGTH = 0.5  # a brand named with its usual procedure ("Watchman")
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
                 continue
             name(e.means, MORPHOLOGY_STRENGTH)
         else:
-            name(e.means, 1.0)
+            name(e.means, DESCRIPTION_STRENGTH if e.kind == "brand" else LEXICON_STRENGTH)
     if not operations:
         operations.update(otomy)
     stems = frozenset(facts.positive - facts.negated - _GENERIC)
