@@ -367,9 +367,11 @@ def test_candidates_group_per_record_best_first() -> None:
 def test_code_set_names_are_not_expanded_as_clinical_abbreviations() -> None:
     cpt = analyze("cpt code for sacral lead")
     assert not any(e.term.lower() == "cpt" for e in cpt.expansions)  # not Child-Pugh-Turcotte
-    icd = [str(e) for e in analyze("ICD placement").expansions]
-    assert any("implantable cardioverter" in e.lower() for e in icd)
+    icd = [str(e) for e in analyze("ICD lead implantation").expansions]
+    assert any("defibrillator" in e.lower() for e in icd)
     assert not any("classification of diseases" in e.lower() for e in icd)
+    # the code set itself: no clinical expansion
+    assert not [e for e in analyze("ICD code for asthma").expansions if e.term == "ICD"]
     assert not any(e.term == "HCPCS" for e in analyze("HCPCS wheelchair").expansions)
 
 
