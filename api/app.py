@@ -20,7 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import errors
 from api.metrics import Metrics
 from api.middleware import AccessLog, BodyLimit
-from api.routes import chat, codes, meta, search, suggest, ui
+from api.routes import chat, codes, meta, pcs, search, suggest, ui
 from api.settings import Settings
 from api.state import Opener, ServiceState, open_assistant
 from index.errors import IndexStoreError
@@ -66,7 +66,14 @@ def create_app(settings: Settings | None = None, opener: Opener = open_assistant
     app.state.service = state
     app.state.metrics = metrics
     errors.install(app)
-    for router in (search.router, codes.router, suggest.router, chat.router, meta.router):
+    for router in (
+        search.router,
+        codes.router,
+        pcs.router,
+        suggest.router,
+        chat.router,
+        meta.router,
+    ):
         app.include_router(router)
     app.include_router(ui.router)
     if settings.cors_origins:

@@ -161,12 +161,14 @@ def cmd_search(args: argparse.Namespace) -> int:
     if response.expansions:
         print("understood: " + "; ".join(str(e) for e in response.expansions))
     groups = {"": list(response.results)} if args.system else response.by_system()
+    if response.no_confident_match:
+        print("no confident match (no result reaches confidence 0.5); nearest codes:")
     for system, results in groups.items():
         if system:
             print(f"\n== {system}")
         for r in results:
             flag = "" if r.billable else "  [not billable]"
-            print(f"{r.code:<9} {r.score:5.3f}  {r.title}{flag}")
+            print(f"{r.code:<9} {r.confidence:4.0%}  {r.title}{flag}")
             for note in r.notes:
                 print(f"          note: {note}")
             for c in r.citations[:1]:
@@ -176,6 +178,57 @@ def cmd_search(args: argparse.Namespace) -> int:
                 )
     if not response.results:
         print("no matching codes")
+    return 0
+
+
+def cmd_code(args: argparse.Namespace) -> int:
+    """One code's record; an ICD-10-PCS code with its seven axes."""
+    from assistant.serialize import record_to_json
+
+    assistant = _open_assistant(args)
+    record = assistant.code(args.system, args.code)
+    axes = assistant.pcs_axes(record.code) if record.system == "ICD-10-PCS" else None
+    if args.json:
+        print(json.dumps(record_to_json(record, axes), indent=2, ensure_ascii=False))
+        return 0
+    flag = "billable" if record.billable else "not billable (a header: pick a child)"
+    print(f"{record.system} {record.code}  {record.title}  [{flag}]")
+    for parent in record.parents:
+        print(f"  in {parent.level} {parent.code}: {parent.title}")
+    for axis in axes or ():
+        print(f"  {axis.position} {axis.name:<16} {axis.value}  {axis.meaning}")
+    definition = record.attributes.get("root_operation_definition")
+    if definition:
+        print(f"  root operation: {definition}")
+    for section in record.sections[1:]:
+        if record.system != "ICD-10-PCS":
+            print(f"  {section.name}: {_snippet(section.text, 200)}")
+    return 0
+
+
+def cmd_pcs(args: argparse.Namespace) -> int:
+    """Compose an ICD-10-PCS code axis by axis."""
+    from assistant.serialize import pcs_build_to_json
+
+    assistant = _open_assistant(args)
+    build = assistant.build_pcs(args.query, args.k)
+    if args.json:
+        print(json.dumps(pcs_build_to_json(build), indent=2, ensure_ascii=False))
+        return 0
+    if build.built is None:
+        print("no ICD-10-PCS code could be built")
+        return 0
+    built = build.built
+    print(f"{built.code}")
+    for axis, word in zip(built.axes, built.determined_by, strict=True):
+        why = f"  <- {word}" if word else ""
+        print(f"  {axis.position} {axis.name:<16} {axis.value}  {axis.meaning}{why}")
+    for o in built.open_axes:
+        choices = "; ".join(f"{c.value} {c.meaning}" for c in o.choices)
+        print(f"  open: {o.name} (position {o.position}): {choices}")
+    print("codes:")
+    for r in build.results:
+        print(f"  {r.code} {r.confidence:4.0%}  {r.title}")
     return 0
 
 
@@ -368,6 +421,20 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true")
     _add_index_args(search)
     search.set_defaults(func=cmd_search)
+
+    code = sub.add_parser("code", help="one code's record (PCS: its seven axes)")
+    code.add_argument("system", help="CPT, HCPCS, ICD-10-CM or ICD-10-PCS")
+    code.add_argument("code")
+    code.add_argument("--json", action="store_true")
+    _add_index_args(code)
+    code.set_defaults(func=cmd_code)
+
+    pcs = sub.add_parser("pcs", help="compose an ICD-10-PCS code axis by axis")
+    pcs.add_argument("query")
+    pcs.add_argument("--k", type=int, default=10)
+    pcs.add_argument("--json", action="store_true")
+    _add_index_args(pcs)
+    pcs.set_defaults(func=cmd_pcs)
 
     suggestion = sub.add_parser("suggest", help="codes an operative note supports, with evidence")
     suggestion.add_argument("file", help="note file, or - for standard input")

@@ -44,6 +44,10 @@ class CodeResultOut(BaseModel):
     related: list[RelatedOut]
     citations: list[CitationOut]
     similarity: float
+    confidence: float = Field(
+        description="estimated chance that this is the right code for the query (calibrated "
+        "on a dev set; 1.0 for a code number typed in the query)"
+    )
 
 
 class ExpansionOut(BaseModel):
@@ -61,6 +65,37 @@ class SearchOut(BaseModel):
     query: str
     expansions: list[ExpansionOut]
     results: list[CodeResultOut]
+    no_confident_match: bool = Field(
+        description="no result reaches confidence 0.5: nothing is presented as a match"
+    )
+
+
+class AxisChoiceOut(BaseModel):
+    value: str
+    meaning: str
+
+
+class AxisOut(BaseModel):
+    """One of the seven characters of an ICD-10-PCS code."""
+
+    position: int
+    name: str
+    value: str
+    meaning: str
+    determined_by: str | None = Field(
+        default=None, description="the query words that decided it (builder only)"
+    )
+    choices: list[AxisChoiceOut] | None = Field(
+        default=None, description="the valid values when the query leaves the axis open"
+    )
+
+
+class PcsBuildOut(BaseModel):
+    query: str
+    code: str | None = Field(description="the best code, or null when none was built")
+    axes: list[AxisOut]
+    open_axes: list[int] = Field(description="positions the query leaves open")
+    codes: list[CodeResultOut]
 
 
 class ParentOut(BaseModel):
@@ -91,6 +126,9 @@ class RecordOut(BaseModel):
     sections: list[SectionOut]
     attributes: dict[str, str]
     source: SourceOut
+    axes: list[AxisOut] | None = Field(
+        default=None, description="ICD-10-PCS: the seven characters with their meanings"
+    )
 
 
 class SuggestIn(BaseModel):

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from assistant.confidence import Calibrator
 from assistant.results import SearchResponse
-from assistant.search import Retriever, SearchOptions
+from assistant.search import PcsBuild, Retriever, SearchOptions
 from assistant.suggest import SuggestResponse, suggest
+from corpus.pcs_axes import AxisValue
 from corpus.records import CodeRecord
 from index.embedding.factory import load_embedder
 from index.layout import current_dir
@@ -53,6 +54,15 @@ class Assistant:
 
     def code(self, system: str, code: str) -> CodeRecord:
         return self.retriever.record(system, code)
+
+    def build_pcs(self, query: str, k: int = 10) -> PcsBuild:
+        """An ICD-10-PCS code composed axis by axis, with the axes the query leaves open."""
+        return self.retriever.build_pcs(query, k)
+
+    def pcs_axes(self, code: str) -> tuple[AxisValue, ...] | None:
+        """The seven axes of an ICD-10-PCS code with their meanings (None without tables)."""
+        tables = self.index.pcs
+        return None if tables is None else tables.axes(code)
 
     def suggest(self, note: str | bytes) -> SuggestResponse:
         """Codes an operative note supports, each with its evidence in the note."""

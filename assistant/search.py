@@ -13,9 +13,12 @@ from assistant.candidates import Fused
 from assistant.cite import Citer
 from assistant.confidence import Calibrator, Signals
 from assistant.confidence import packaged as packaged_calibration
+from assistant.conventions import query_facts
 from assistant.errors import QueryError, UnknownCodeError, UnknownSystemError
 from assistant.hierarchy import CodeTree
 from assistant.knowledge.qualifiers import load_groups
+from assistant.pcs.builder import Built, explain
+from assistant.pcs.reading import read, vocabulary
 from assistant.query import MAX_QUERY_CHARS, QueryAnalysis, analyze
 from assistant.ranking import Conventions, Ranked
 from assistant.results import CodeResult, RelatedCode, SearchResponse
@@ -46,6 +49,13 @@ class SearchOptions:
     resolve_billable: bool = True
     fusion: str = "convex"  # or "rrf"
     weights: Weights = WEIGHTS
+
+
+@dataclass(frozen=True)
+class PcsBuild:
+    query: str
+    built: Built | None
+    results: tuple[CodeResult, ...]
 
 
 class Retriever:
@@ -137,6 +147,21 @@ class Retriever:
         return signals(
             rows, ranked.rows, ranked.scores, similarity, ranked.facts, known, self.index.records
         )
+
+    def build_pcs(self, query: str, k: int = 10) -> PcsBuild:
+        """ICD-10-PCS codes composed for ``query``: the best code's seven axes with the
+        words that determined each, the axes left open (with their valid choices), and
+        the best codes."""
+        response = self.search(query, system="ICD-10-PCS", k=k)
+        builder = self.ranking.builder
+        if builder is None:
+            raise QueryError("this index holds no ICD-10-PCS tables; rebuild it with PCS")
+        analysis = analyze(query, self.vocabulary, "ICD-10-PCS")
+        facts = query_facts(analysis, self.groups)
+        reading = read(analysis, vocabulary(builder.tables), facts)
+        ranked = [(r.code, r.score) for r in response.results if r.match != "exact"]
+        built = explain(builder.tables, builder, reading, ranked, self.weights.pcs_open_margin)
+        return PcsBuild(query, built, response.results)
 
     def retrieve(self, text: str, system: str | None) -> Fused:
         """Candidate chunks of ``text`` (in ``system``, if given) with fused scores."""

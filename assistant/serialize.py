@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from assistant.chat import ChatAnswer
 from assistant.results import Citation, CodeResult, SearchResponse
+from assistant.search import PcsBuild
 from assistant.suggest import SuggestResponse
+from corpus.pcs_axes import AxisValue
 from corpus.records import CodeRecord
 
 
@@ -25,6 +28,7 @@ def result_to_json(r: CodeResult) -> dict[str, Any]:
         ],
         "citations": [_citation(c) for c in r.citations],
         "similarity": r.similarity,
+        "confidence": r.confidence,
     }
 
 
@@ -43,6 +47,7 @@ def response_to_json(response: SearchResponse) -> dict[str, Any]:
             for e in response.expansions
         ],
         "results": [result_to_json(r) for r in response.results],
+        "no_confident_match": response.no_confident_match,
     }
 
 
@@ -111,7 +116,38 @@ def _citation(c: Citation) -> dict[str, Any]:
     }
 
 
-def record_to_json(r: CodeRecord) -> dict[str, Any]:
+def axis_to_json(
+    a: AxisValue, determined_by: str | None = None, choices: Sequence[AxisValue] | None = None
+) -> dict[str, Any]:
+    return {
+        "position": a.position,
+        "name": a.name,
+        "value": a.value,
+        "meaning": a.meaning,
+        "determined_by": determined_by,
+        "choices": None
+        if choices is None
+        else [{"value": c.value, "meaning": c.meaning} for c in choices],
+    }
+
+
+def pcs_build_to_json(build: PcsBuild) -> dict[str, Any]:
+    built = build.built
+    axes = []
+    if built is not None:
+        open_at = {o.position: o.choices for o in built.open_axes}
+        for axis, word in zip(built.axes, built.determined_by, strict=True):
+            axes.append(axis_to_json(axis, word or None, open_at.get(axis.position)))
+    return {
+        "query": build.query,
+        "code": None if built is None else built.code,
+        "axes": axes,
+        "open_axes": [] if built is None else [o.position for o in built.open_axes],
+        "codes": [result_to_json(r) for r in build.results],
+    }
+
+
+def record_to_json(r: CodeRecord, axes: Sequence[AxisValue] | None = None) -> dict[str, Any]:
     return {
         "code": r.code,
         "system": r.system,
@@ -127,4 +163,5 @@ def record_to_json(r: CodeRecord) -> dict[str, Any]:
             "location": r.source.location,
             "version": r.source.version,
         },
+        "axes": None if axes is None else [axis_to_json(a) for a in axes],
     }

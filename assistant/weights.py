@@ -57,7 +57,8 @@ class Weights:
     pcs_sibling_gap: float = 0.05  # a code not retrieved starts this far below its table
     pcs_named_table_gap: float = 0.1  # a table named (not retrieved): below the best table
     pcs_own_share: float = 0.5  # a code starts at this share of its own retrieval score,
-    # the rest from its table's best
+    pcs_part_share: float = 0.0  # this share of its body part's best, the rest from its
+    # table's best
     pcs_operation_match: float = 0.1  # the root operation is one the query names
     pcs_operation_conflict: float = -0.05  # ... the query names others only
     pcs_body_part: float = 0.12  # times the share of the body part's words said
@@ -68,8 +69,9 @@ class Weights:
     pcs_device_unnamed: float = -0.03  # "No Device" when the query names a device
     pcs_device_unasked: float = -0.1  # a device the query does not name
     pcs_qualifier: float = 0.06  # times the share of the qualifier's words said
-    pcs_qualifier_unasked: float = -0.06  # "Diagnostic" unasked, or asked and missing
-    pcs_qualifier_other: float = -0.08  # another qualifier the query does not name
+    pcs_qualifier_unasked: float = -0.1  # "Diagnostic" unasked, or asked and missing
+    pcs_qualifier_other: float = -0.12  # another qualifier the query does not name
+    pcs_open_margin: float = 0.05  # a rival this close leaves its differing axis open
     # -- conventions: Excludes1 -------------------------------------------------------
     # a code that an Excludes1 note of a better-ranked code rules out (or the reverse)
     excludes1_demotion: float = -0.1

@@ -23,6 +23,7 @@ from api.settings import Settings
 OPERATIONS = [
     ("GET", "/search"),
     ("GET", "/codes/{system}/{code}"),
+    ("GET", "/pcs/build"),
     ("POST", "/suggest"),
     ("POST", "/v1/chat/completions"),
     ("GET", "/stats"),

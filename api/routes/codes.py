@@ -22,4 +22,6 @@ def get_code(loaded: LoadedDep, system: str, code: str) -> Any:
     name = system_name(system)
     if name is None:
         raise UnknownSystemError("the code system is empty")
-    return record_to_json(loaded.assistant.code(name, code))
+    record = loaded.assistant.code(name, code)
+    axes = loaded.assistant.pcs_axes(record.code) if record.system == "ICD-10-PCS" else None
+    return record_to_json(record, axes)

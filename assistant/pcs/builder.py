@@ -119,13 +119,21 @@ class Builder:
             top = max(best_table.values()) - w.pcs_named_table_gap
             for table in self.named_tables(reading):
                 best_table.setdefault(table, top)
+        best_part: dict[str, float] = {}
+        for code, score in scored.items():
+            best_part[code[:4]] = max(best_part.get(code[:4], score), score)
         out: dict[str, float] = {}
         for table, base in best_table.items():
             for code in codes_of(table):
-                # retrieval picks the table; within it the axes decide, helped a little by
-                # what retrieval says of the code itself
-                own = scored.get(code, base - w.pcs_sibling_gap)
-                start = w.pcs_own_share * own + (1 - w.pcs_own_share) * base
+                # retrieval picks the table; the code's own retrieval score and its body
+                # part's best help; the axes decide the rest
+                part = best_part.get(code[:4], base - w.pcs_sibling_gap)
+                own = scored.get(code, part - w.pcs_sibling_gap)
+                start = (
+                    w.pcs_own_share * own
+                    + w.pcs_part_share * part
+                    + (1 - w.pcs_own_share - w.pcs_part_share) * base
+                )
                 out[code] = start + self.fit(code, reading).total
         for code, score in scored.items():  # retrieved codes of other tables keep theirs
             out.setdefault(code, score + self.fit(code, reading).total)
@@ -178,28 +186,33 @@ class Built:
 
 
 def explain(
-    tables: PcsTables, builder: Builder, reading: Reading, ranked: list[str], margin: float
+    tables: PcsTables,
+    builder: Builder,
+    reading: Reading,
+    ranked: list[tuple[str, float]],
+    margin: float,
 ) -> Built | None:
-    """The best code of ``ranked`` with its evidence; an axis is open when codes of the
-    same table that differ in it score within ``margin`` of the best."""
+    """The best code of ``ranked`` (code, score; best first) with the query words that
+    determined each axis. An axis is open when the query says nothing of it and a code
+    of the same table that differs there scores within ``margin`` of the best: the valid
+    choices after the best code's earlier characters are listed."""
     if not ranked:
         return None
-    best = ranked[0]
+    best, top = ranked[0]
     fit = builder.fit(best, reading)
-    determined = ("section", "body system", *fit.evidence)
-    top = builder.fit(best, reading).total
-    rivals = [c for c in ranked[1:] if c[:3] == best[:3]]
-    rival_fit = {c: builder.fit(c, reading).total for c in rivals}
-    open_axes = []
     axes = tables.axes(best)
+    determined = ["", "", *fit.evidence]  # section and body system follow from the table
+    open_axes = []
     for position in range(4, 8):
-        close = {
-            c[position - 1]
-            for c in rivals
-            if c[position - 1] != best[position - 1] and top - rival_fit[c] <= margin
-        }
-        if close and not fit.evidence[position - 3]:
-            prefix = best[: position - 1]
-            choices = tables.children(prefix)
+        if fit.evidence[position - 3]:
+            continue
+        rival = any(
+            code[:3] == best[:3]
+            and code[position - 1] != best[position - 1]
+            and top - score <= margin
+            for code, score in ranked[1:]
+        )
+        choices = tables.children(best[: position - 1])
+        if rival and len(choices) > 1:
             open_axes.append(OpenAxis(position, axes[position - 1].name, tuple(choices.values())))
     return Built(best, axes, tuple(determined), tuple(open_axes))

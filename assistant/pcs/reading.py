@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.conventions import QueryFacts
+from assistant.knowledge.body_part_key import general_parts, load_key
 from assistant.query import QueryAnalysis
 from corpus.pcs_axes import PcsTables
 from index.lexical import tokenize
@@ -29,6 +30,7 @@ DEVICE_WORDS = {"Drainage Device": tokenize("drain tube catheter pigtail left in
 # word formation ("-ectomy") half, and an "-otomy" not at all once something else is named
 # ("craniotomy with evacuation of hematoma": the incision is the approach)
 MORPHOLOGY_STRENGTH = 0.5
+DEVICE_INSERTION_STRENGTH = 0.5  # "sacral lead", "port": no verb, the device goes in
 LEXICON_STRENGTH = 0.75  # a lexicon term that means an operation ("ORIF", "closed reduction")
 DESCRIPTION_STRENGTH = 0.5  # a brand named with its usual procedure ("Watchman")
 
@@ -119,7 +121,13 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
             name(e.means, DESCRIPTION_STRENGTH if e.kind == "brand" else LEXICON_STRENGTH)
     if not operations:
         operations.update(otomy)
-    stems = frozenset(facts.positive - facts.negated - _GENERIC)
+    stems = facts.positive - facts.negated
+    for part in general_parts(kept.lower(), load_key()):  # the body part key
+        stems |= meaning_stems(part)
+    stems = frozenset(stems - _GENERIC)
+    device = bool(stems & vocab.device_stems)
+    if not operations and device:  # a device named with no operation: it is put in
+        operations["insertion"] = DEVICE_INSERTION_STRENGTH
     diagnostic = any(not inside(*m.span()) for m in _DIAGNOSTIC.finditer(raw.lower()))
     diagnostic = diagnostic or any(
         "diagnostic" in e.means.lower() for e in analysis.expansions if not inside(e.start, e.end)
@@ -130,7 +138,7 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
         written=frozenset(facts.written - facts.negated),
         operations=operations,
         approach=analysis.approach,
-        device=bool(stems & vocab.device_stems),
+        device=device,
         diagnostic=diagnostic,
         side=analysis.laterality,
         operation_stems=operation_stems,

@@ -1,0 +1,159 @@
+"""The ICD-10-PCS builder: axes read from procedure words, valid codes only, open axes,
+body part key, devices and qualifiers by default; the HTTP and CLI surfaces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.settings import Settings
+from assistant.assistant import Assistant
+from assistant.search import Retriever
+from corpus.loader import CorpusConfig, load_corpus
+from index.build import build_index
+from index.search_index import SearchIndex
+from tests.helpers import HashEmbedder
+
+
+@pytest.fixture(scope="module")
+def pcs_index(tmp_path_factory: pytest.TempPathFactory, fixtures: Path) -> Path:
+    tmp = tmp_path_factory.mktemp("pcs-builder")
+    config = CorpusConfig(
+        systems=("ICD-10-CM", "ICD-10-PCS"),
+        cm_xml=fixtures / "cm" / "icd10cm-tabular-mini.xml",
+        pcs_file=fixtures / "pcs" / "icd10pcs_order_builder.txt",
+    )
+    build_index(load_corpus(config), tmp / "idx", HashEmbedder(), tmp / "cache")
+    return tmp / "idx"
+
+
+@pytest.fixture(scope="module")
+def assistant(pcs_index: Path) -> Assistant:
+    embedder = HashEmbedder()
+    return Assistant(Retriever(SearchIndex.open(pcs_index, model=embedder.info), embedder))
+
+
+def test_the_index_keeps_the_axes_of_every_code(assistant: Assistant) -> None:
+    axes = assistant.pcs_axes("0FT44ZZ")
+    assert axes is not None
+    assert [a.meaning for a in axes] == [
+        "Medical and Surgical",
+        "Hepatobiliary System and Pancreas",
+        "Resection",
+        "Gallbladder",
+        "Percutaneous Endoscopic",
+        "No Device",
+        "No Qualifier",
+    ]
+    imaging = assistant.pcs_axes("BW03ZZZ")
+    assert imaging is not None and imaging[2].name == "Type" and imaging[3].meaning == "Chest"
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("laparoscopic cholecystectomy", "0FT44ZZ"),
+        ("open cholecystectomy", "0FT40ZZ"),
+        ("laparoscopic appendectomy", "0DTJ4ZZ"),
+        ("biopsy of gallbladder, laparoscopic", "0FB44ZX"),  # Diagnostic for a biopsy
+        ("percutaneous sacral lead for urge incontinence", "01HY3MZ"),  # body part key
+        ("bilateral breast reduction, open", "0HBV0ZZ"),
+    ],
+)
+def test_builder_composes_the_code(assistant: Assistant, query: str, code: str) -> None:
+    build = assistant.build_pcs(query, k=5)
+    assert build.built is not None
+    assert build.built.code == code, [r.code for r in build.results]
+
+
+def _reading(assistant: Assistant, query: str):  # type: ignore[no-untyped-def]
+    from assistant.conventions import query_facts
+    from assistant.pcs.reading import read, vocabulary
+    from assistant.query import analyze
+
+    retriever = assistant.retriever
+    builder = retriever.ranking.builder
+    assert builder is not None
+    analysis = analyze(query, retriever.vocabulary, "ICD-10-PCS")
+    return builder, read(
+        analysis, vocabulary(builder.tables), query_facts(analysis, retriever.groups)
+    )
+
+
+def _axes_choose(assistant: Assistant, query: str, table: str) -> str:
+    """With retrieval saying the same of every code of ``table``, the code the axes pick."""
+    builder, reading = _reading(assistant, query)
+    codes = [c for c in builder.tables.codes if c.startswith(table)]
+    built = builder.expand(dict.fromkeys(codes, 0.5), reading, lambda t: codes)
+    return max(built, key=lambda c: (built[c], c))
+
+
+def test_axes_decide_device_qualifier_and_part_of_a_body_part(assistant: Assistant) -> None:
+    assert _axes_choose(assistant, "laparoscopic appendectomy", "0DT") == "0DTJ4ZZ"
+    assert _axes_choose(assistant, "laparoscopic cholecystectomy", "0FT") == "0FT44ZZ"
+    # "partial" makes it an Excision; no biopsy: no Diagnostic qualifier
+    assert _axes_choose(assistant, "laparoscopic partial cholecystectomy", "0FB") == "0FB44ZZ"
+    assert _axes_choose(assistant, "laparoscopic gallbladder biopsy", "0FB") == "0FB44ZX"
+    stent = _axes_choose(assistant, "percutaneous coronary dilation with drug-eluting stent", "027")
+    assert stent == "027034Z"
+    # a device the query says was not used is not coded
+    assert _axes_choose(assistant, "percutaneous coronary dilation, no stent", "027") == "02703ZZ"
+    builder, reading = _reading(assistant, "percutaneous coronary dilation, no stent")
+    assert builder.fit("02703ZZ", reading).total > builder.fit("02703DZ", reading).total
+
+
+def test_open_axes_are_reported_with_their_valid_choices(assistant: Assistant) -> None:
+    build = assistant.build_pcs("appendectomy", k=10)
+    assert build.built is not None
+    (approach,) = [o for o in build.built.open_axes if o.position == 5]
+    choices = {c.meaning for c in approach.choices}
+    assert {"Open", "Percutaneous Endoscopic"} <= choices
+    decided = assistant.build_pcs("laparoscopic appendectomy", k=10).built
+    assert decided is not None and 5 not in {o.position for o in decided.open_axes}
+    assert decided.determined_by[2] == "resection" and decided.determined_by[4]
+
+
+def test_every_built_code_is_valid(assistant: Assistant) -> None:
+    tables = assistant.index.pcs
+    assert tables is not None
+    for query in [
+        "laparoscopic cholecystectomy",
+        "breast biopsy",
+        "hysterectomy",
+        "neurostimulator lead",
+        "drainage of peritoneal cavity",
+        "chest x-ray",
+        "removal of uterus with both tubes",
+    ]:
+        for r in assistant.build_pcs(query, k=20).results:
+            assert tables.is_valid(r.code), (query, r.code)
+    assert not tables.is_valid("0FT47ZZ")  # gallbladder resection has no such approach
+
+
+def test_http_build_and_code_axes(pcs_index: Path, assistant: Assistant) -> None:
+    from api.app import create_app
+
+    settings = Settings(index_dir=pcs_index)
+    with TestClient(create_app(settings, lambda s: assistant)) as client:
+        built = client.get("/pcs/build", params={"q": "laparoscopic appendectomy"}).json()
+        assert built["code"] == "0DTJ4ZZ" and len(built["axes"]) == 7
+        assert built["axes"][3] == {
+            "position": 4,
+            "name": "Body Part",
+            "value": "J",
+            "meaning": "Appendix",
+            "determined_by": "appendix",
+            "choices": None,
+        }
+        assert built["codes"][0]["code"] == "0DTJ4ZZ" and 0 <= built["codes"][0]["confidence"] <= 1
+        open_one = client.get("/pcs/build", params={"q": "appendectomy"}).json()
+        assert 5 in open_one["open_axes"]
+        record = client.get("/codes/ICD-10-PCS/0FT44ZZ").json()
+        assert [a["meaning"] for a in record["axes"]][3:5] == [
+            "Gallbladder",
+            "Percutaneous Endoscopic",
+        ]
+        assert client.get("/codes/ICD-10-CM/N39.41").json()["axes"] is None
+        assert client.get("/pcs/build", params={"q": ""}).status_code == 422
