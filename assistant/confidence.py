@@ -1,6 +1,6 @@
 """Stage "calibrate": the chance that a result is the right code for the query.
 
-A logistic model over a few signals of each result (its adjusted score, cosine, distance to
+Logistic models over a few signals of each result (its adjusted score, cosine, distance to
 the best and the next result, rank, an exact index-term match, how much of the query the
 code's names cover, how much of the query is known vocabulary) is fitted on a dev set with
 ``medcode calibrate`` (``fit``) and stored as plain JSON with the stamp of what it was
@@ -56,31 +56,59 @@ class Signals:
 
 
 @dataclass(frozen=True)
-class Calibrator:
-    """Logistic model: confidence = sigmoid(intercept + sum(coef * (x - mean) / scale))."""
+class Model:
+    """Logistic model: p = sigmoid(intercept + sum(coef * (x - mean) / scale))."""
 
     coef: tuple[float, ...]
     intercept: float
     mean: tuple[float, ...]
     scale: tuple[float, ...]
-    fitted_on: str = ""  # what it was fitted against: data set, index, lexicon versions
     n: int = 0
 
-    @classmethod
-    def uninformed(cls) -> Calibrator:
-        """0.5 for every result: what fitting starts from (it needs no calibration)."""
-        n = len(FEATURES)
-        return cls((0.0,) * n, 0.0, (0.0,) * n, (1.0,) * n, "uninformed", 0)
-
-    def confidence(self, signals: Signals) -> float:
+    def probability(self, signals: Signals) -> float:
         x = signals.vector()
         z = self.intercept + sum(
             c * (v - m) / s for c, v, m, s in zip(self.coef, x, self.mean, self.scale, strict=True)
         )
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
+    @classmethod
+    def from_json(cls, data: Any, name: str) -> Model:
+        n = len(FEATURES)
+        coef, mean, scale = (tuple(float(v) for v in data[k]) for k in ("coef", "mean", "scale"))
+        if not (len(coef) == len(mean) == len(scale) == n) or min(scale) <= 0:
+            raise KnowledgeError(f"{name}: coefficients do not match the features")
+        return cls(coef, float(data["intercept"]), mean, scale, int(data["n"]))
+
+
+@dataclass(frozen=True)
+class Calibrator:
+    """Two logistic models: one for the answer (the first result of its code set), which
+    is what a user acts on and what "no confident match" reads, and one for the
+    alternatives below it."""
+
+    answer: Model
+    alternatives: Model
+    fitted_on: str = ""  # what it was fitted against: data set, index, model
+
+    @classmethod
+    def uninformed(cls) -> Calibrator:
+        """0.5 for every result: what fitting starts from (it needs no calibration)."""
+        n = len(FEATURES)
+        flat = Model((0.0,) * n, 0.0, (0.0,) * n, (1.0,) * n)
+        return cls(flat, flat, "uninformed")
+
+    def confidence(self, signals: Signals) -> float:
+        model = self.answer if signals.inverse_rank >= 1.0 else self.alternatives
+        return model.probability(signals)
+
     def to_json(self) -> dict[str, Any]:
-        return {"features": list(FEATURES), **asdict(self)}
+        return {
+            "features": list(FEATURES),
+            "fitted_on": self.fitted_on,
+            "answer": asdict(self.answer),
+            "alternatives": asdict(self.alternatives),
+        }
 
     @classmethod
     def from_json(cls, data: Any, name: str = CALIBRATION_FILE) -> Calibrator:
@@ -90,20 +118,29 @@ class Calibrator:
                     f"{name}: fitted on features {data['features']}, not {list(FEATURES)}; "
                     "refit with `medcode calibrate`"
                 )
-            n = len(FEATURES)
-            coef, mean, scale = (
-                tuple(float(v) for v in data[k]) for k in ("coef", "mean", "scale")
-            )
-            if not (len(coef) == len(mean) == len(scale) == n) or min(scale) <= 0:
-                raise KnowledgeError(f"{name}: coefficients do not match the features")
             return cls(
-                coef, float(data["intercept"]), mean, scale, str(data["fitted_on"]), int(data["n"])
+                Model.from_json(data["answer"], name),
+                Model.from_json(data["alternatives"], name),
+                str(data["fitted_on"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise KnowledgeError(f"{name}: not a calibration file ({exc})") from exc
 
 
 def fit(rows: Sequence[Signals], labels: Sequence[bool], fitted_on: str = "") -> Calibrator:
+    """The answer model on the first results, the alternatives' on all the others."""
+    first = [i for i, r in enumerate(rows) if r.inverse_rank >= 1.0]
+    rest = [i for i, r in enumerate(rows) if r.inverse_rank < 1.0]
+    if not first or not rest:
+        raise ValueError("fit needs first results and results below them")
+    return Calibrator(
+        fit_model([rows[i] for i in first], [labels[i] for i in first]),
+        fit_model([rows[i] for i in rest], [labels[i] for i in rest]),
+        fitted_on,
+    )
+
+
+def fit_model(rows: Sequence[Signals], labels: Sequence[bool]) -> Model:
     """Ridge-regularized logistic regression (Newton's method) on standardized signals."""
     if len(rows) != len(labels) or not rows:
         raise ValueError("fit needs as many labels as signal rows, and at least one")
@@ -124,12 +161,11 @@ def fit(rows: Sequence[Signals], labels: Sequence[bool], fitted_on: str = "") ->
         w -= step
         if np.max(np.abs(step)) < 1e-8:
             break
-    return Calibrator(
+    return Model(
         coef=tuple(float(v) for v in w[1:]),
         intercept=float(w[0]),
         mean=tuple(float(v) for v in mean),
         scale=tuple(float(v) for v in scale),
-        fitted_on=fitted_on,
         n=len(rows),
     )
 

@@ -235,14 +235,16 @@ def test_index_terms_drop_nonessential_modifiers_and_default_markers() -> None:
 
 
 # -- calibration ----------------------------------------------------------------------------
-def _signals(score: float, coverage: float) -> Signals:
-    return Signals(score, score, 0.0, 0.1, 1.0, 0.0, coverage, 1.0)
+def _signals(score: float, coverage: float, rank: int = 1) -> Signals:
+    return Signals(score, score, 0.0, 0.1, 1.0 / rank, 0.0, coverage, 1.0)
 
 
 def test_calibration_fit_orders_and_round_trips() -> None:
-    rows = [_signals(s / 20, c / 4) for s in range(20) for c in range(5)]
-    labels = [r.score + r.coverage > 1.0 for r in rows]
+    rows = [_signals(s / 20, c / 4, r) for s in range(20) for c in range(5) for r in (1, 2)]
+    labels = [r.score + r.coverage > (1.0 if r.inverse_rank == 1 else 1.4) for r in rows]
     model = fit(rows, labels, "synthetic")
+    # the answer and the alternatives are calibrated apart
+    assert model.confidence(_signals(0.6, 0.6)) > model.confidence(_signals(0.6, 0.6, 2))
     high, low = model.confidence(_signals(0.95, 1.0)), model.confidence(_signals(0.1, 0.0))
     assert 0.0 <= low < 0.2 < 0.8 < high <= 1.0
     again = Calibrator.from_json(json.loads(json.dumps(model.to_json())))
