@@ -71,3 +71,17 @@ def tied_ranks(chunks: np.ndarray, scores: np.ndarray) -> list[tuple[int, int]]:
             rank, last = i, score
         out.append((chunk, rank))
     return out
+
+
+def merge(a: Fused, b: Fused) -> Fused:
+    """The candidates of two searches of one query (the whole of it and its stated
+    diagnosis), each chunk at the better of its two scores; BM25 of ``a``."""
+    chunks = np.union1d(a.chunks, b.chunks)
+    scores = np.full(len(chunks), -np.inf)
+    cosines = None if a.cosines is None or b.cosines is None else np.full(len(chunks), -np.inf)
+    for part in (a, b):
+        at = np.searchsorted(chunks, part.chunks)
+        scores[at] = np.maximum(scores[at], part.scores)
+        if cosines is not None and part.cosines is not None:
+            cosines[at] = np.maximum(cosines[at], part.cosines)
+    return Fused(chunks, scores, a.lexical, cosines)

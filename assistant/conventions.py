@@ -173,6 +173,11 @@ _QUERY_WITHOUT = re.compile(
     r"\b(?:without|w/o|no|not|denies|negative for) "
     r"([a-z][a-z\-]*(?: (?:or |and |nor )?[a-z][a-z\-]*){0,3})"
 )
+# a statement of the diagnosis in chart phrasing
+_DEFINITIVE = re.compile(
+    r"\b(?:dx|diagnos(?:is|ed|es)|c/w|consistent with|impression|assessment|confirmed|"
+    r"tested positive|positive for|proven|showed|shows|revealed)\b"
+)
 # words too general to be negated ("no rheumatic disease" does not rule out every disease)
 _GENERIC = frozenset(
     tokenize(
@@ -200,6 +205,7 @@ class QueryFacts:
     positive: frozenset[str]  # stems of the rest of the query and its expansions
     written: frozenset[str]  # content stems of the query as written
     reworded: frozenset[str]  # ... and as reworded by the lexicon
+    definitive: bool = False  # it states a diagnosis ("dx:", "c/w", "consistent with")
 
     @property
     def variants(self) -> tuple[frozenset[str], ...]:
@@ -249,7 +255,14 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
         positive=positive,
         written=_content(_UNSTATED.sub(" ", analysis.text.lower())) - negated,
         reworded=_content(_UNSTATED.sub(" ", analysis.rewritten.lower())) - negated,
+        definitive=bool(_DEFINITIVE.search(raw.lower())),
     )
+
+
+def symptom_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS) -> float:
+    """ICD-10-CM guidelines (I.B.4-5): a sign or symptom is not coded when a definitive
+    diagnosis is stated; the query states one ("dx:", "c/w", "diagnosed with")."""
+    return w.symptom_with_diagnosis if facts.definitive and code[:1] == "R" else 0.0
 
 
 @lru_cache(maxsize=131072)

@@ -149,6 +149,9 @@ class QueryAnalysis:
     # the query reworded in title words (each lexicon term replaced by its first meaning)
     rewritten: str = ""
     raw: str = ""  # the query as given: expansion offsets point into it
+    # chart phrasing that states the diagnosis ("dx: unstable angina", "c/w diverticulitis"):
+    # that statement with its expansions, searched on its own too ("" when there is none)
+    focus: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -298,7 +301,25 @@ def analyze(
         approach=approach,
         rewritten=rewritten,
         raw=query,
+        focus=_focus(query, expansions),
     )
+
+
+# "dx: X", "c/w X", "diagnosed with X", "impression: X" up to the next clause
+_FOCUS = re.compile(
+    r"\b(?:dx|diagnos(?:is|ed with)|c/w|consistent with|impression|assessment|confirmed|"
+    r"tested positive for|positive for)\b\s*:?\s*(?P<focus>[^,;.]+)",
+    re.IGNORECASE,
+)
+
+
+def _focus(query: str, expansions: list[Expansion]) -> str:
+    m = _FOCUS.search(query)
+    if m is None or len(m.group("focus").split()) < 1:
+        return ""
+    a, b = m.span("focus")
+    inside = [e.means for e in expansions if a <= e.start and e.end <= b]
+    return " ".join([m.group("focus").strip(), *inside])
 
 
 def _sides(expansions: list[Expansion]) -> list[str]:

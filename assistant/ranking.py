@@ -17,6 +17,7 @@ from assistant.conventions import (
     query_within,
     resolve_billable,
     specificity_shift,
+    symptom_shift,
     title_fit,
 )
 from assistant.hierarchy import CodeTree
@@ -137,6 +138,8 @@ class Conventions:
         shift = title_fit(analysis, terms, records.titles[row], code_set, self.w, names)
         if code_set and facts is not None:
             shift += specificity_shift(facts, self.groups, records.titles[row], names, self.w)
+            if records.systems[row] == "ICD-10-CM":
+                shift += symptom_shift(records.codes[row], facts, self.w)
         return shift
 
     def resolve(

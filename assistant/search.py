@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.calibrate import confidences, query_known, signals
-from assistant.candidates import Fused
+from assistant.candidates import Fused, merge
 from assistant.cite import Citer
 from assistant.confidence import Calibrator, Signals
 from assistant.confidence import packaged as packaged_calibration
@@ -112,7 +112,7 @@ class Retriever:
         if analysis.only_codes and exact:
             return SearchResponse(query, tuple(exact[:k]), analysis.expansions), {}
         text = analysis.expanded if self.options.use_expansion else analysis.text
-        fused = self.retrieve(text, system)  # stage: retrieve and fuse
+        fused = self.candidates(analysis, system)  # stage: retrieve and fuse
         ranked = self.conventions(fused, analysis, text)  # stage: conventions
         rows = self._select(ranked.rows, exact, system, k, billable_only)
         similarity = {row: ranked.per_record.similarity(row) for row in rows}
@@ -162,6 +162,15 @@ class Retriever:
         ranked = [(r.code, r.score) for r in response.results if r.match != "exact"]
         built = explain(builder.tables, builder, reading, ranked, self.weights.pcs_open_margin)
         return PcsBuild(query, built, response.results)
+
+    def candidates(self, analysis: QueryAnalysis, system: str | None) -> Fused:
+        """Retrieval for an analysed query: the whole (expanded) query and, in chart
+        phrasing, the diagnosis it states ("dx: ..."), each chunk at its better score."""
+        text = analysis.expanded if self.options.use_expansion else analysis.text
+        fused = self.retrieve(text, system)
+        if analysis.focus and self.options.use_expansion:
+            fused = merge(fused, self.retrieve(analysis.focus, system))
+        return fused
 
     def retrieve(self, text: str, system: str | None) -> Fused:
         """Candidate chunks of ``text`` (in ``system``, if given) with fused scores."""

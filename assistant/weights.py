@@ -35,6 +35,8 @@ class Weights:
     # the query is one of the code's index terms: as reworded by the lexicon, as written
     term_exact: float = 0.15
     term_exact_written: float = 0.3
+    # a symptom code (R00-R99) when the query states a diagnosis ("dx:", "c/w")
+    symptom_with_diagnosis: float = -0.1
     # an "Other ..." / NEC code when the query does not say "other"
     residual_title: float = -0.06
     # a title term the query did not ask for (so an unspecific query meets the

@@ -55,7 +55,7 @@ def main() -> int:
     prepared = []
     for case in cases:
         analysis = analyze(case.query, retriever.vocabulary, case.system)
-        fused = retriever.retrieve(analysis.expanded, case.system)
+        fused = retriever.candidates(analysis, case.system)
         prepared.append((case, analysis, fused))
     print(f"retrieval for {len(cases)} queries: {time.perf_counter() - t:.1f}s", file=sys.stderr)
 

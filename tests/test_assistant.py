@@ -438,3 +438,17 @@ def test_weights_drive_the_stages(assistant: Assistant) -> None:
     other = Retriever(retriever.index, retriever.embedder, SearchOptions(weights=flipped))
     top = other.search(query, system="ICD-10-CM").results[0]
     assert base.code.startswith("S72.002") and top.code.startswith("S72.001")
+
+
+def test_a_stated_diagnosis_is_searched_on_its_own_and_outranks_symptoms() -> None:
+    from assistant.conventions import symptom_shift
+    from assistant.knowledge.qualifiers import load_groups
+
+    analysis = analyze("CP radiating to L arm, trops neg. Dx: unstable angina")
+    assert analysis.focus.startswith("unstable angina")
+    assert analyze("chest pain radiating to the arm").focus == ""
+    facts = query_facts(analysis, load_groups())
+    assert facts.definitive
+    assert symptom_shift("R07.9", facts) < 0 and symptom_shift("I20.0", facts) == 0
+    plain = query_facts(analyze("chest pain"), load_groups())
+    assert symptom_shift("R07.9", plain) == 0
