@@ -10,6 +10,11 @@ from assistant.query import QueryAnalysis, content_words
 from index.store import RecordStore
 
 
+# Distances between scores count up to this much: beyond it (a code set with a handful of
+# codes, or a lone document) a larger gap says no more about being right.
+MAX_GAP = 0.15
+
+
 def query_known(analysis: QueryAnalysis, vocabulary: Container[str]) -> float:
     """Share of the query's words that are medical vocabulary: words of the code titles,
     or words the lexicon or an abbreviation list explained."""
@@ -59,8 +64,8 @@ def signals(
         out[row] = Signals(
             score=score,
             similarity=similarity[row],
-            gap_to_top=scores[group[0]] - score,
-            margin=score - following,
+            gap_to_top=min(scores[group[0]] - score, MAX_GAP),
+            margin=min(score - following, MAX_GAP),
             inverse_rank=1.0 / (i + 1),
             term_exact=float(term_exact(facts, names)) / 2,
             coverage=coverage(facts, (records.titles[row], *names)),
