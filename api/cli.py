@@ -293,6 +293,42 @@ def _report_json(report: Any) -> dict[str, Any]:
     }
 
 
+def cmd_eval_notes(args: argparse.Namespace) -> int:
+    """Recall, precision and forbidden codes of the recommended codes on a notes folder."""
+    from assistant.notes_eval import evaluate_notes, load_notes
+
+    assistant = _open_assistant(args)
+    cases = load_notes(Path(args.folder))
+
+    def recommend(text: str) -> list[tuple[str, str]]:
+        return [(s.system, s.code) for s in assistant.suggest(text).suggestions]
+
+    totals, details = evaluate_notes(cases, recommend)
+    if args.json:
+        payload = {
+            s: {**vars(t), "recall": t.recall, "precision": t.precision} for s, t in totals.items()
+        }
+        print(json.dumps({"notes": len(cases), "systems": payload}, indent=2))
+        return 0
+    print(f"{len(cases)} notes")
+    columns = ("required", "found", "recall", "recommended", "precision", "forbidden")
+    print(f"{'system':<12} " + " ".join(f"{c:>11}" for c in columns))
+    for system, t in totals.items():
+        print(
+            f"{system:<12} {t.required:>11} {t.found:>11} {t.recall:>11.3f} {t.recommended:>11} "
+            f"{t.precision:>11.3f} {t.forbidden:>11}"
+        )
+    if args.details:
+        for case, scores in details:
+            line = "; ".join(
+                f"{s.system} found {s.found}/{s.required}, right {s.correct}/{s.recommended}, "
+                f"forbidden {s.forbidden}"
+                for s in scores
+            )
+            print(f"  {case.name}: {line}")
+    return 0
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the confidence model on a dev set's searches and write it as JSON."""
     from assistant.confidence import Calibrator, fit, save
@@ -449,6 +485,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--misses", action="store_true", help="list queries not ranked first")
     _add_index_args(evaluation)
     evaluation.set_defaults(func=cmd_eval)
+
+    notes_eval = sub.add_parser(
+        "eval-notes", help="recall, precision, forbidden codes on a folder of notes + gold"
+    )
+    notes_eval.add_argument("folder")
+    notes_eval.add_argument("--json", action="store_true")
+    notes_eval.add_argument("--details", action="store_true", help="per-note figures")
+    _add_index_args(notes_eval)
+    notes_eval.set_defaults(func=cmd_eval_notes)
 
     calibration = sub.add_parser(
         "calibrate", help="fit the confidence model on a dev set (JSONL) and write it"

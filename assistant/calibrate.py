@@ -9,7 +9,6 @@ from assistant.conventions import QueryFacts, name_stems, term_exact
 from assistant.query import QueryAnalysis, content_words
 from index.store import RecordStore
 
-
 # Distances between scores count up to this much: beyond it (a code set with a handful of
 # codes, or a lone document) a larger gap says no more about being right.
 MAX_GAP = 0.15
