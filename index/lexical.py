@@ -18,7 +18,8 @@ _SORT_MAX = 30_000
 
 
 @lru_cache(maxsize=1)
-def _stemmer() -> Any:
+def stemmer() -> Any:
+    """The Snowball English stemmer BM25 uses (PyStemmer)."""
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -108,3 +109,6 @@ class LexicalIndex:
     def load(cls, folder: Path) -> LexicalIndex:
         model = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
         return cls(model, np.load(folder / "chunk_starts.npy"))
+
+
+_stemmer = stemmer  # the name tokenize() uses
