@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from api.settings import Settings
-from assistant.errors import AssistantError
-from corpus.errors import CorpusError
+from corpus.errors import MedcodeError
 from corpus.loader import DEFAULT_SYSTEMS, CorpusConfig, load_corpus, parse_systems
-from index.errors import IndexStoreError
 
 
 def _corpus_config(args: argparse.Namespace) -> CorpusConfig:
@@ -415,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return int(args.func(args))
-    except (CorpusError, IndexStoreError, AssistantError, ValueError, OSError) as exc:
+    except (MedcodeError, ValueError, OSError) as exc:
         print(f"medcode: error: {exc}", file=sys.stderr)
         return 2
 

@@ -9,10 +9,18 @@ OpenAI clients parse). HTTP status codes are chosen here and nowhere else:
 | assistant.errors.UnknownCodeError           | 404    |
 | api.errors.Unauthorized (missing/wrong key) | 401    |
 | api.errors.BodyTooLarge                     | 413    |
-| api.state.IndexUnavailableError             | 503    |
+| api.errors.IndexUnavailableError            | 503    |
 | api.errors.RequestTimeout                   | 503    |
 | index.errors.IndexStoreError (on reload)    | 503    |
 | anything else                               | 500, no stack trace in the body |
+
+The API layer's own exceptions, under ``corpus.errors.MedcodeError``:
+
+    ApiError
+    ├── Unauthorized           the API key header is missing or wrong
+    ├── BodyTooLarge           the request body is over Settings.max_body_bytes
+    ├── RequestTimeout         the request ran longer than Settings.request_timeout_s
+    └── IndexUnavailableError  no index is loaded
 """
 
 from __future__ import annotations
@@ -25,23 +33,31 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.state import IndexUnavailableError
 from assistant.errors import QueryError, UnknownCodeError, UnknownSystemError
+from corpus.errors import MedcodeError
 from index.errors import IndexStoreError
 
 logger = logging.getLogger(__name__)
 
 
-class Unauthorized(Exception):
+class ApiError(MedcodeError):
+    """Base class for every API-layer error."""
+
+
+class Unauthorized(ApiError):
     """The API key header is missing or wrong."""
 
 
-class BodyTooLarge(Exception):
+class BodyTooLarge(ApiError):
     """The request body exceeds Settings.max_body_bytes."""
 
 
-class RequestTimeout(Exception):
+class RequestTimeout(ApiError):
     """The request ran longer than Settings.request_timeout_s."""
+
+
+class IndexUnavailableError(ApiError):
+    """No index is loaded (the message says why)."""
 
 
 def error_json(status: int, kind: str, message: str, **headers: str) -> JSONResponse:

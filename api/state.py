@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from api.errors import IndexUnavailableError
 from api.settings import Settings
 from assistant.assistant import Assistant
 from index.errors import IndexStoreError
@@ -42,10 +43,6 @@ def preloaded_opener(settings: Settings) -> Opener:
         return preloaded.pop() if preloaded else open_assistant(s)
 
     return opener
-
-
-class IndexUnavailableError(Exception):
-    """No index is loaded (the message says why)."""
 
 
 @dataclass(frozen=True)

@@ -99,12 +99,11 @@ def _worker(
 
     from api.app import create_app
     from api.state import preloaded_opener
-    from assistant.errors import AssistantError
-    from index.errors import IndexStoreError
+    from corpus.errors import MedcodeError
 
     try:
         opener = preloaded_opener(settings)
-    except (IndexStoreError, AssistantError, ValueError, OSError) as exc:
+    except (MedcodeError, ValueError, OSError) as exc:
         print(f"medcode: error: {exc}", file=sys.stderr)
         sys.exit(2)
 
