@@ -303,11 +303,7 @@ def _add_index_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from api.app import create_app
-    from api.state import preloaded_opener
-    from api.workers import bind_socket, serve
+    from api.serving import bind_socket, serve_one, serve_workers
     from index.layout import current_dir
     from index.manifest import read_manifest, verify_files
 
@@ -316,13 +312,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     verify_files(folder, read_manifest(folder), checksums=False)
     level = "info" if args.verbose else "warning"
     sock = bind_socket(settings.host, settings.port)  # a port in use stops here
-    if settings.workers > 1:  # each worker loads (and fully verifies) the index itself
-        _say_serving(settings, sock.getsockname())
-        return serve(settings, sock, level)
-    app = create_app(settings, preloaded_opener(settings))
-    _say_serving(settings, sock.getsockname())
-    uvicorn.Server(uvicorn.Config(app, log_level=level, access_log=False)).run(sockets=[sock])
-    return 0
+    if settings.workers > 1:  # gunicorn binds it again; each worker loads the index
+        sock.close()
+        return serve_workers(settings, level, lambda address: _say_serving(settings, address))
+    return serve_one(settings, sock, level, lambda address: _say_serving(settings, address))
 
 
 def _say_serving(settings: Settings, address: tuple[Any, ...]) -> None:

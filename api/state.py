@@ -7,6 +7,7 @@ request in flight: the old assistant stays alive until its last request drops it
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -36,11 +37,17 @@ def open_assistant(settings: Settings) -> Assistant:
 
 def preloaded_opener(settings: Settings) -> Opener:
     """Open the index now (so a corrupt or mismatched one stops the start) and return an
-    opener whose first call, the service's first load, hands over this one."""
+    opener whose first call, the service's first load, hands over this one (unless another
+    version went live meanwhile)."""
     preloaded = [open_assistant(settings)]
 
     def opener(s: Settings) -> Assistant:
-        return preloaded.pop() if preloaded else open_assistant(s)
+        if preloaded:
+            assistant = preloaded.pop()
+            with contextlib.suppress(IndexStoreError):
+                if current_dir(s.index_dir).name == Path(assistant.index.folder).name:
+                    return assistant
+        return open_assistant(s)
 
     return opener
 

@@ -16,7 +16,7 @@ import httpx
 import numpy as np
 import pytest
 
-import api.workers as workers_module
+from api.serving import RETRY_S
 from assistant import Assistant
 from corpus.loader import load_corpus
 from index.build import build_index
@@ -127,9 +127,10 @@ def _children(pid: int) -> set[int]:
 def test_workers_share_the_port_reload_together_and_stop_together(
     real, tmp_path: Path, fixtures: Path, seeds: Path
 ) -> None:
-    """``medcode serve --workers 2``: both processes answer; SIGHUP to the supervisor and
-    POST /admin/reload switch every worker; a killed worker is replaced, and one whose
-    replacement cannot load the index leaves the other serving; SIGTERM stops all."""
+    """``medcode serve --workers 2`` (gunicorn with uvicorn workers): both processes
+    answer; SIGHUP to the master and POST /admin/reload switch every worker; a killed worker
+    is replaced, and one whose replacement cannot load the index leaves the other serving;
+    SIGTERM stops all."""
     assistant, embedder = real
     index_dir = Path(assistant.index.folder).parent
     cache = Path(embedder.onnx_path).parents[2]
@@ -175,7 +176,7 @@ def test_workers_share_the_port_reload_together_and_stop_together(
         live = pointer.read_text()
         pointer.write_text("v-gone")
         os.kill(min(after), signal.SIGKILL)
-        time.sleep(2 + workers_module.RETRY_S)  # a failed replacement and its retry
+        time.sleep(2 + RETRY_S)  # a failed replacement and its retry
         assert proc.poll() is None
         for _ in range(5):
             assert httpx.get(f"{url}/search", params={"q": "urge incontinence"}).status_code == 200
