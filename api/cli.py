@@ -104,24 +104,24 @@ def cmd_index_status(args: argparse.Namespace) -> int:
     folder = current_dir(settings.index_dir)
     manifest = read_manifest(folder)
     verify_files(folder, manifest, checksums=True)
-    size = sum(f["bytes"] for f in manifest["files"].values())
+    size = manifest.total_bytes
     if args.json:
-        print(json.dumps({"folder": str(folder), "bytes": size, **manifest}, indent=2))
+        payload = {"folder": str(folder), "bytes": size, **manifest.to_json()}
+        print(json.dumps(payload, indent=2, sort_keys=True))
         return 0
-    model = manifest["model"]
-    print(f"index:   {folder} ({size / 1e6:.1f} MB, built {manifest['built_at']})")
+    model = manifest.model
+    print(f"index:   {folder} ({size / 1e6:.1f} MB, built {manifest.built_at})")
     print(
-        f"model:   {model['name']} [{model['backend']}, dim {model['dimension']}, "
-        f"sha256 {model['sha256'][:12]}]"
+        f"model:   {model.name} [{model.backend}, dim {model.dimension}, "
+        f"sha256 {model.sha256[:12]}]"
     )
     print(
-        f"vectors: {manifest['dense']['vectors']} ({manifest['dense']['kind']}); "
-        f"chunks {manifest['chunks']}; records {manifest['records']}"
+        f"vectors: {manifest.dense.vectors} ({manifest.dense.kind}); "
+        f"chunks {manifest.chunks}; records {manifest.records}"
     )
-    for system, v in manifest["code_sets"].items():
+    for system, v in manifest.code_sets.items():
         print(
-            f"  {system:<11} {v['codes']:>7} codes {v['billable']:>7} billable  "
-            f"{'; '.join(v['versions'])}"
+            f"  {system:<11} {v.codes:>7} codes {v.billable:>7} billable  {'; '.join(v.versions)}"
         )
     print("files verified: ok")
     return 0
@@ -257,8 +257,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             labels.append(case.kind != OFF_TOPIC and case.is_hit(r.code))
     manifest = assistant.index.manifest
     stamp = (
-        f"{Path(args.file).name}; model {manifest['model']['name']} "
-        f"{manifest['model']['sha256'][:12]}; index built {manifest['built_at']}"
+        f"{Path(args.file).name}; model {manifest.model.name} "
+        f"{manifest.model.sha256[:12]}; index built {manifest.built_at}"
     )
     calibrator = fit(rows, labels, stamp)
     save(calibrator, Path(args.out))

@@ -38,17 +38,13 @@ def stats(loaded: LoadedDep) -> Any:
     manifest = loaded.assistant.index.manifest
     return {
         "systems": {
-            name: {
-                "codes": v["codes"],
-                "billable": v["billable"],
-                "version": ", ".join(v["versions"]),
-            }
-            for name, v in manifest["code_sets"].items()
+            name: {"codes": v.codes, "billable": v.billable, "version": ", ".join(v.versions)}
+            for name, v in manifest.code_sets.items()
         },
-        "records": manifest["records"],
-        "chunks": manifest["chunks"],
-        "model": manifest["model"]["name"],
-        "backend": manifest["model"]["backend"],
+        "records": manifest.records,
+        "chunks": manifest.chunks,
+        "model": manifest.model.name,
+        "backend": manifest.model.backend,
         "index_version": loaded.version,
         "loaded_at": loaded.loaded_at,
     }
