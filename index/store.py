@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -97,6 +98,9 @@ class RecordStore(Sequence[CodeRecord]):
         if not (len(self.codes) == len(self.titles) == len(self.offsets) - 1):
             raise ValueError(f"{path}: record index and metadata disagree")
         self._fd = os.open(path, os.O_RDONLY)  # os.pread: safe from several threads
+        # closed with the store (after a reload, when its last request is done), so the
+        # descriptor does not keep a deleted index version on disk
+        self.close = weakref.finalize(self, os.close, self._fd)
         self._cache: dict[int, CodeRecord] = {}
 
     def __len__(self) -> int:
@@ -124,9 +128,6 @@ class RecordStore(Sequence[CodeRecord]):
             kind: tuple(ref for text in refs for ref in code_refs(f"({text})"))
             for kind, refs in self._links.get(str(i), {}).items()
         }
-
-    def close(self) -> None:
-        os.close(self._fd)
 
 
 class ChunkTable:
