@@ -13,6 +13,7 @@ from typing import Any
 
 from api.settings import Settings
 from corpus.errors import MedcodeError
+from corpus.limits import BACKENDS, MAX_K
 from corpus.loader import DEFAULT_SYSTEMS, CorpusConfig, load_corpus, parse_systems
 
 
@@ -299,7 +300,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 def _add_index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index-dir", metavar="DIR", help="index folder (env MEDCODE_INDEX_DIR)")
     p.add_argument("--model", help="embedding model: 'bundled' or a directory (env MEDCODE_MODEL)")
-    p.add_argument("--backend", choices=["onnx-int8", "onnx", "torch"], help="embedding backend")
+    p.add_argument("--backend", choices=BACKENDS, help="embedding backend")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -354,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     search = sub.add_parser("search", help="search codes for a free-text question")
     search.add_argument("query")
     search.add_argument("--system", help="CPT, HCPCS, ICD-10-CM or ICD-10-PCS")
-    search.add_argument("--k", type=int, default=10, help="results (1-100, default 10)")
+    search.add_argument("--k", type=int, default=10, help=f"results (1-{MAX_K}, default 10)")
     search.add_argument("--billable-only", action="store_true")
     search.add_argument("--json", action="store_true")
     _add_index_args(search)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-HARD_MAX_QUERY = 2000  # the retriever's own limit; Settings.max_query_chars may be lower
+from corpus.limits import MAX_TURNS
 
 
 class ErrorBody(BaseModel):
@@ -180,7 +180,7 @@ class ChatMessage(BaseModel):
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="allow")  # temperature, max_tokens, ... are accepted
     model: str | None = None
-    messages: list[ChatMessage] = Field(min_length=1, max_length=50)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_TURNS)
     stream: bool = False
     system: str | None = Field(None, description="medcode extension: restrict to one system")
 

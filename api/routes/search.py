@@ -16,8 +16,9 @@ from api.deps import (
     system_name,
 )
 from api.routes.common import ERRORS
-from api.schemas import HARD_MAX_QUERY, SearchOut
+from api.schemas import SearchOut
 from assistant.serialize import response_to_json
+from corpus.limits import MAX_K_HTTP, MAX_QUERY_CHARS
 
 router = APIRouter(tags=["search"], dependencies=[Depends(require_api_key)], responses=ERRORS)
 
@@ -27,11 +28,11 @@ async def search(
     response: Response,
     loaded: LoadedDep,
     settings: SettingsDep,
-    q: Annotated[str, Query(min_length=1, max_length=HARD_MAX_QUERY, description="question")],
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="question")],
     system: Annotated[
         str | None, Query(max_length=20, description="CPT, HCPCS, ICD-10-CM or ICD-10-PCS")
     ] = None,
-    k: Annotated[int, Query(ge=1, le=50, description="number of codes")] = 10,
+    k: Annotated[int, Query(ge=1, le=MAX_K_HTTP, description="number of codes")] = 10,
     billable_only: Annotated[bool, Query(description="only billable codes")] = False,
 ) -> Any:
     check_query(q, settings.max_query_chars)
