@@ -148,14 +148,15 @@ def _snippet(text: str, width: int = 160) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from assistant.serialize import response_to_json
+    from api.schemas import SearchOut
+    from api.serialize import to_json
 
     assistant = _open_assistant(args)
     response = assistant.search(
         args.query, system=args.system, k=args.k, billable_only=args.billable_only
     )
     if args.json:
-        print(json.dumps(response_to_json(response), indent=2, ensure_ascii=False))
+        print(json.dumps(to_json(SearchOut, response), indent=2, ensure_ascii=False))
         return 0
     if response.expansions:
         print("understood: " + "; ".join(str(e) for e in response.expansions))
@@ -268,13 +269,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
-    from assistant.serialize import suggestions_to_json
+    from api.schemas import SuggestOut
+    from api.serialize import to_json
 
     raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     assistant = _open_assistant(args)
     response = assistant.suggest(raw)
     if args.json:
-        print(json.dumps(suggestions_to_json(response), indent=2, ensure_ascii=False))
+        print(json.dumps(to_json(SuggestOut, response), indent=2, ensure_ascii=False))
         return 0
     print(f"{response.statements} statements read")
     for system, suggestions in response.by_system().items():

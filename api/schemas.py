@@ -1,10 +1,14 @@
-"""Request and response models of the HTTP API (pydantic lives here, at the edge only)."""
+"""Request and response models of the HTTP API (pydantic lives here, at the edge only).
+
+The response models are read from the assistant's dataclasses by attribute name
+(``api.serialize``), so a field here is the dataclass field of the same name.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from corpus.limits import MAX_TURNS
 
@@ -219,7 +223,7 @@ class ChatCode(BaseModel):
 class MedcodeExtras(BaseModel):
     query: str
     system: str | None
-    codes: list[ChatCode]
+    codes: list[ChatCode] = Field(validation_alias=AliasChoices("codes", "results"))
     sources: list[ChatSource]
 
 

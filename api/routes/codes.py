@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends
 from api.deps import LoadedDep, require_api_key, system_name
 from api.routes.common import ERRORS, NOT_FOUND
 from api.schemas import RecordOut
+from api.serialize import json_response
 from assistant.errors import UnknownSystemError
-from assistant.serialize import record_to_json
 
 router = APIRouter(
     tags=["codes"], dependencies=[Depends(require_api_key)], responses={**ERRORS, **NOT_FOUND}
@@ -22,4 +22,4 @@ def get_code(loaded: LoadedDep, system: str, code: str) -> Any:
     name = system_name(system)
     if name is None:
         raise UnknownSystemError("the code system is empty")
-    return record_to_json(loaded.assistant.code(name, code))
+    return json_response(RecordOut, loaded.assistant.code(name, code))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query
 
 from api.deps import (
     LoadedDep,
@@ -17,7 +17,7 @@ from api.deps import (
 )
 from api.routes.common import ERRORS
 from api.schemas import SearchOut
-from assistant.serialize import response_to_json
+from api.serialize import json_response
 from corpus.limits import MAX_K_HTTP, MAX_QUERY_CHARS
 
 router = APIRouter(tags=["search"], dependencies=[Depends(require_api_key)], responses=ERRORS)
@@ -25,7 +25,6 @@ router = APIRouter(tags=["search"], dependencies=[Depends(require_api_key)], res
 
 @router.get("/search", response_model=SearchOut)
 async def search(
-    response: Response,
     loaded: LoadedDep,
     settings: SettingsDep,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="question")],
@@ -42,5 +41,5 @@ async def search(
     found = await run_limited(
         settings, lambda: assistant.search(q, name, k, billable_only=billable_only)
     )
-    response.headers["X-Medcode-Index"] = loaded.version  # which index answered
-    return response_to_json(found)
+    headers = {"X-Medcode-Index": loaded.version}  # which index answered
+    return json_response(SearchOut, found, headers)
