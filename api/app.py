@@ -82,7 +82,7 @@ def create_app(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type", "X-API-Key", "Authorization"],
+            allow_headers=["Content-Type", "X-API-Key", "Authorization"],  # no X-Admin-Key
         )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(AccessLog, metrics=metrics)  # outermost: sees every status

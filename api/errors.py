@@ -8,6 +8,7 @@ OpenAI clients parse). HTTP status codes are chosen here and nowhere else:
 | assistant.errors.UnknownSystemError         | 422    |
 | assistant.errors.UnknownCodeError           | 404    |
 | api.errors.Unauthorized (missing/wrong key) | 401    |
+| api.errors.Forbidden (admin, not loopback)  | 403    |
 | api.errors.BodyTooLarge                     | 413    |
 | api.errors.IndexUnavailableError            | 503    |
 | api.errors.RequestTimeout                   | 503    |
@@ -17,7 +18,8 @@ OpenAI clients parse). HTTP status codes are chosen here and nowhere else:
 The API layer's own exceptions, under ``corpus.errors.MedcodeError``:
 
     ApiError
-    ├── Unauthorized           the API key header is missing or wrong
+    ├── Unauthorized           the API key (or the admin key) is missing or wrong
+    ├── Forbidden              /admin/* from a client not on loopback, with no admin key set
     ├── BodyTooLarge           the request body is over Settings.max_body_bytes
     ├── RequestTimeout         the request ran longer than Settings.request_timeout_s
     └── IndexUnavailableError  no index is loaded
@@ -45,7 +47,11 @@ class ApiError(MedcodeError):
 
 
 class Unauthorized(ApiError):
-    """The API key header is missing or wrong."""
+    """The API key (or, for /admin/*, the admin key) is missing or wrong."""
+
+
+class Forbidden(ApiError):
+    """An admin endpoint asked from another machine while no admin key is configured."""
 
 
 class BodyTooLarge(ApiError):
@@ -82,6 +88,7 @@ _TABLE: tuple[tuple[type[Exception], int, str], ...] = (
     (UnknownSystemError, 422, "invalid_request"),
     (QueryError, 422, "invalid_request"),
     (Unauthorized, 401, "unauthorized"),
+    (Forbidden, 403, "forbidden"),
     (BodyTooLarge, 413, "body_too_large"),
     (IndexUnavailableError, 503, "index_unavailable"),
     (RequestTimeout, 503, "timeout"),

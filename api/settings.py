@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from platformdirs import user_cache_dir
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from corpus import limits
@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = Field(
         None, description="if set, every API request needs the header X-API-Key"
     )
+    admin_key: SecretStr | None = Field(
+        None,
+        description="if set, /admin/* needs it in the header X-Admin-Key (or Authorization: "
+        "Bearer); if unset, /admin/* answers loopback clients only. The API key never admits",
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description='origins allowed by CORS, e.g. ["https://a.example"]'
     )
@@ -65,3 +70,14 @@ class Settings(BaseSettings):
     llm_model: str = Field("default", description="model name sent to the LLM endpoint")
     llm_api_key: SecretStr | None = Field(None, description="bearer token for the LLM endpoint")
     llm_timeout_s: float = Field(20.0, gt=0, description="LLM request timeout")
+
+    @model_validator(mode="after")
+    def _admin_key_is_not_the_api_key(self) -> Settings:
+        """The API key may sit in a public page (the widget): it must not reload the index."""
+        if (
+            self.admin_key is not None
+            and self.api_key is not None
+            and self.admin_key.get_secret_value() == self.api_key.get_secret_value()
+        ):
+            raise ValueError("MEDCODE_ADMIN_KEY must differ from MEDCODE_API_KEY")
+        return self

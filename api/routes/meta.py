@@ -8,9 +8,9 @@ from typing import Any
 import anyio
 from fastapi import APIRouter, Depends, Request, Response
 
-from api.deps import LoadedDep, MetricsDep, StateDep, require_api_key
+from api.deps import LoadedDep, MetricsDep, StateDep, require_admin, require_api_key
 from api.errors import error_json
-from api.routes.common import ERRORS
+from api.routes.common import ADMIN, ERRORS
 from api.schemas import ErrorOut, HealthOut, ReloadOut, StatsOut
 from index.errors import IndexStoreError
 
@@ -60,8 +60,8 @@ def metrics(metrics: MetricsDep) -> Response:
 @router.post(
     "/admin/reload",
     response_model=ReloadOut,
-    dependencies=[Depends(require_api_key)],
-    responses=ERRORS,
+    dependencies=[Depends(require_admin)],  # its own key, or loopback: never the API key
+    responses=ADMIN,
 )
 async def reload(request: Request, state: StateDep, metrics: MetricsDep) -> Any:
     """Load the index version that is live on disk now and switch to it atomically.
