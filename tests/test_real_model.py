@@ -7,7 +7,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -72,9 +71,14 @@ def test_onnx_export_matches_sentence_transformers(real, tmp_path_factory) -> No
     assert np.min(np.sum(int8.encode(texts) * reference, axis=1)) > 0.95
 
 
-def _serve(index_dir: Path, cache: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
+def _serve(
+    index_dir: Path, cache: Path, *extra: str, tmp: Path | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    """``medcode serve`` in a subprocess (``tmp``: its temporary folder, TMPDIR)."""
     port = free_port()
     env = {**os.environ, "MEDCODE_CACHE_DIR": str(cache)}
+    if tmp is not None:
+        env["TMPDIR"] = str(tmp)
     argv = [sys.executable, "-m", "api.cli", "serve", "--index-dir", str(index_dir)]
     proc = subprocess.Popen(
         [*argv, "--port", str(port), *extra],
@@ -134,8 +138,9 @@ def test_workers_share_the_port_reload_together_and_stop_together(
     assistant, embedder = real
     index_dir = Path(assistant.index.folder).parent
     cache = Path(embedder.onnx_path).parents[2]
-    metrics_dirs = set(Path(tempfile.gettempdir()).glob("medcode-metrics-*"))
-    proc, url = _serve(index_dir, cache, "--workers", "2")
+    run_tmp = tmp_path / "run-tmp"  # the server's own TMPDIR: its metrics folder goes there
+    run_tmp.mkdir()
+    proc, url = _serve(index_dir, cache, "--workers", "2", tmp=run_tmp)
     try:
         first = _versions_by_pid(url, 2)
         assert len(first) == 2 and set(first.values()) == {current_dir(index_dir).name}
@@ -147,6 +152,7 @@ def test_workers_share_the_port_reload_together_and_stop_together(
             )
             assert [r.status_code for r in codes] == [200] * 12
         assert [_searches_counted(url) for _ in range(6)] == [12.0] * 6
+        assert len(list(run_tmp.glob("medcode-metrics-*"))) == 1
         config = small_config(fixtures, seeds)
         build_index(load_corpus(config), index_dir, embedder, cache)  # a new live version
         new = current_dir(index_dir).name
@@ -189,7 +195,7 @@ def test_workers_share_the_port_reload_together_and_stop_together(
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0
         assert "leaked" not in err  # multiprocessing's resource tracker, at shutdown
-        assert set(Path(tempfile.gettempdir()).glob("medcode-metrics-*")) == metrics_dirs
+        assert not list(run_tmp.glob("medcode-metrics-*"))  # the metrics folder is removed
         for pid in after:
             with pytest.raises(ProcessLookupError):
                 os.kill(pid, 0)
