@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.records import CodeRecord
-from index.dense import DenseIndex
+from index.dense import DenseIndex, DenseStore
 from index.embedding.base import ModelInfo
 from index.errors import IndexCorruptError, ModelMismatchError
 from index.layout import IndexFiles, current_dir
@@ -46,7 +46,7 @@ class SearchIndex:
     chunk_dense: np.ndarray  # chunk -> dense row
     dense_chunks: list[np.ndarray]  # dense row -> chunk ids
     record_chunks: list[np.ndarray]  # record row -> chunk ids
-    dense: DenseIndex
+    dense: DenseStore  # FAISS (index.dense.DenseIndex), loaded from the version folder
     lexical: LexicalIndex
 
     @classmethod
