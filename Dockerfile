@@ -1,5 +1,5 @@
-# syntax=docker/dockerfile:1.7
-# medcode on CPU. Nothing is fetched when a container runs: the embedding model ships in a
+# medcode on CPU (Docker 23 or newer: BuildKit's built-in Dockerfile frontend, so no
+# frontend image is pulled). Nothing is fetched when a container runs: the embedding model ships in a
 # Python package and is exported to ONNX while the image is built. docs/deploy.md has the
 # whole recipe (replicas, probes, index updates).
 #
@@ -12,11 +12,14 @@
 #   docker build --target with-index -t medcode:with-index .
 #   docker build --target with-index --build-context documents=/path/to/cpt-pages -t medcode:cpt .
 #
-# The build itself needs the Python package index (pip), and nothing else.
+# The build needs the base image and the Python package index (pip), nothing else. torch is
+# installed first, as scripts/setup does; where your package index serves a CUDA build under
+# that version, name the CPU build: --build-arg TORCH="torch==2.13.0 --index-url URL".
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS runtime
+ARG TORCH="torch==2.13.0"
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -26,8 +29,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDCODE_HOST=0.0.0.0 \
     MEDCODE_PORT=8000
 WORKDIR /opt/medcode/src
-# torch==2.13.0 first, as scripts/setup does: that version is the CPU build
-RUN python -m pip install torch==2.13.0
+RUN python -m pip install ${TORCH}
 COPY pyproject.toml README.md ./
 COPY corpus corpus
 COPY index index
