@@ -1,7 +1,7 @@
 # medcode on CPU (Docker 23 or newer: BuildKit's built-in Dockerfile frontend, so no
-# frontend image is pulled). Nothing is fetched when a container runs: the embedding model ships in a
-# Python package and is exported to ONNX while the image is built. docs/deploy.md has the
-# whole recipe (replicas, probes, index updates).
+# frontend image is pulled). Nothing is fetched when a container runs: the embedding model
+# ships in a Python package and is exported to ONNX while the image is built.
+# docs/deploy.md has the whole recipe (replicas, probes, index updates).
 #
 # The service image; the index is built once elsewhere and mounted read-only at /index:
 #   docker build -t medcode .
