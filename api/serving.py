@@ -215,7 +215,9 @@ class _Application(BaseApplication):  # type: ignore[misc]  # gunicorn has no ty
         from api.app import create_app
         from api.state import preloaded_opener
 
-        # in case prometheus_client was imported before the metrics folder was set
+        # prometheus_client picks its value class (in memory, or files in the metrics folder)
+        # when it is first imported, which the master did (api.metrics) before it set the
+        # folder: pick again, before this worker creates its metrics
         values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
         try:
             opener = preloaded_opener(self.settings)
