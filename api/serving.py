@@ -37,6 +37,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
+from gunicorn.errors import HaltServer
 from uvicorn_worker import UvicornWorker
 
 from api.metrics import MULTIPROC_ENV
@@ -105,14 +106,18 @@ def serve_workers(
     # values then go to files in this folder
     os.environ[MULTIPROC_ENV] = metrics_dir
     master = os.getpid()
+    arbiter = _Arbiter(_Application(settings, log_level, on_ready))
     try:
-        _Arbiter(_Application(settings, log_level, on_ready)).run()
+        arbiter.run()
     except SystemExit as exc:  # gunicorn's master ends with sys.exit, and so does a worker
         if os.getpid() != master:  # a worker (forked in there) leaves through here too
             raise
-        if exc.code in (Arbiter.WORKER_BOOT_ERROR, Arbiter.APP_LOAD_ERROR):
-            return START_FAILED
-        return exc.code if isinstance(exc.code, int) else 1
+        return _status(exc.code)
+    except HaltServer as exc:
+        # when several workers fail to boot at once, gunicorn's halt meets the second
+        # failure while it stops the workers, and raises it instead of exiting
+        arbiter.kill_workers(signal.SIGKILL)  # any not stopped yet
+        return _status(exc.exit_status)
     finally:
         if os.getpid() == master:
             if before is None:
@@ -121,6 +126,13 @@ def serve_workers(
                 os.environ[MULTIPROC_ENV] = before
             shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _status(code: object) -> int:
+    """medcode's exit status for gunicorn's: 2 when the workers could not start."""
+    if code in (Arbiter.WORKER_BOOT_ERROR, Arbiter.APP_LOAD_ERROR):
+        return START_FAILED
+    return code if isinstance(code, int) else 1
 
 
 class _Arbiter(Arbiter):  # type: ignore[misc]  # gunicorn has no type information

@@ -218,5 +218,5 @@ def test_workers_that_cannot_load_the_index_stop_the_service(real, tmp_path: Pat
         _, err = proc.communicate(timeout=120)
     finally:
         proc.kill()
-    assert proc.returncode == 2
+    assert proc.returncode == 2, err[-3000:]
     assert "dense_map.npy" in err and "checksum" in err
