@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -28,7 +28,13 @@ from index.errors import IndexStoreError
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, opener: Opener = open_assistant) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    opener: Opener = open_assistant,
+    notify_reload: Callable[[], None] | None = None,
+) -> FastAPI:
+    """The app; ``notify_reload`` is called after ``POST /admin/reload`` has loaded the live
+    index (``medcode serve --workers N`` passes one that tells the other workers)."""
     settings = settings or Settings()
     state = ServiceState(settings, opener)
     metrics = Metrics()
@@ -44,17 +50,18 @@ def create_app(settings: Settings | None = None, opener: Opener = open_assistant
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        # kill -HUP <pid> reloads the live index (possible in the main thread only); set
+        # before the first load, which reads the live version: no reload is lost
+        with contextlib.suppress(RuntimeError, ValueError, NotImplementedError, AttributeError):
+            loop.add_signal_handler(
+                signal.SIGHUP, lambda: loop.run_in_executor(None, reload_quietly)
+            )
         try:
             state.load()
         except IndexStoreError as exc:
             logger.error("index not loaded: %s", exc)
         metrics.set_index(state.records())
-        loop = asyncio.get_running_loop()
-        # kill -HUP <pid> reloads the live index (possible in the main thread only)
-        with contextlib.suppress(RuntimeError, ValueError, NotImplementedError, AttributeError):
-            loop.add_signal_handler(
-                signal.SIGHUP, lambda: loop.run_in_executor(None, reload_quietly)
-            )
         yield
 
     app = FastAPI(
@@ -65,6 +72,7 @@ def create_app(settings: Settings | None = None, opener: Opener = open_assistant
     )
     app.state.service = state
     app.state.metrics = metrics
+    app.state.notify_reload = notify_reload or (lambda: None)
     errors.install(app)
     for router in (
         search.router,
@@ -81,7 +89,7 @@ def create_app(settings: Settings | None = None, opener: Opener = open_assistant
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type", "X-API-Key", "Authorization"],
+            allow_headers=["Content-Type", "X-API-Key", "Authorization"],  # no X-Admin-Key
         )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(AccessLog, metrics=metrics)  # outermost: sees every status

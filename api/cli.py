@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from api.settings import Settings
-from assistant.errors import AssistantError
-from corpus.errors import CorpusError
+from corpus.errors import MedcodeError
+from corpus.limits import BACKENDS, MAX_K
 from corpus.loader import DEFAULT_SYSTEMS, CorpusConfig, load_corpus, parse_systems
-from index.errors import IndexStoreError
 
 
 def _corpus_config(args: argparse.Namespace) -> CorpusConfig:
@@ -106,24 +105,24 @@ def cmd_index_status(args: argparse.Namespace) -> int:
     folder = current_dir(settings.index_dir)
     manifest = read_manifest(folder)
     verify_files(folder, manifest, checksums=True)
-    size = sum(f["bytes"] for f in manifest["files"].values())
+    size = manifest.total_bytes
     if args.json:
-        print(json.dumps({"folder": str(folder), "bytes": size, **manifest}, indent=2))
+        payload = {"folder": str(folder), "bytes": size, **manifest.to_json()}
+        print(json.dumps(payload, indent=2, sort_keys=True))
         return 0
-    model = manifest["model"]
-    print(f"index:   {folder} ({size / 1e6:.1f} MB, built {manifest['built_at']})")
+    model = manifest.model
+    print(f"index:   {folder} ({size / 1e6:.1f} MB, built {manifest.built_at})")
     print(
-        f"model:   {model['name']} [{model['backend']}, dim {model['dimension']}, "
-        f"sha256 {model['sha256'][:12]}]"
+        f"model:   {model.name} [{model.backend}, dim {model.dimension}, "
+        f"sha256 {model.sha256[:12]}]"
     )
     print(
-        f"vectors: {manifest['dense']['vectors']} ({manifest['dense']['kind']}); "
-        f"chunks {manifest['chunks']}; records {manifest['records']}"
+        f"vectors: {manifest.dense.vectors} ({manifest.dense.kind}); "
+        f"chunks {manifest.chunks}; records {manifest.records}"
     )
-    for system, v in manifest["code_sets"].items():
+    for system, v in manifest.code_sets.items():
         print(
-            f"  {system:<11} {v['codes']:>7} codes {v['billable']:>7} billable  "
-            f"{'; '.join(v['versions'])}"
+            f"  {system:<11} {v.codes:>7} codes {v.billable:>7} billable  {'; '.join(v.versions)}"
         )
     print("files verified: ok")
     return 0
@@ -149,14 +148,15 @@ def _snippet(text: str, width: int = 160) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from assistant.serialize import response_to_json
+    from api.schemas import SearchOut
+    from api.serialize import to_json
 
     assistant = _open_assistant(args)
     response = assistant.search(
         args.query, system=args.system, k=args.k, billable_only=args.billable_only
     )
     if args.json:
-        print(json.dumps(response_to_json(response), indent=2, ensure_ascii=False))
+        print(json.dumps(to_json(SearchOut, response), indent=2, ensure_ascii=False))
         return 0
     if response.expansions:
         print("understood: " + "; ".join(str(e) for e in response.expansions))
@@ -183,13 +183,16 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_code(args: argparse.Namespace) -> int:
     """One code's record; an ICD-10-PCS code with its seven axes."""
-    from assistant.serialize import record_to_json
+    from api.schemas import RecordOut
+    from api.serialize import record_view, to_json
 
     assistant = _open_assistant(args)
     record = assistant.code(args.system, args.code)
     axes = assistant.pcs_axes(record.code) if record.system == "ICD-10-PCS" else None
     if args.json:
-        print(json.dumps(record_to_json(record, axes), indent=2, ensure_ascii=False))
+        print(
+            json.dumps(to_json(RecordOut, record_view(record, axes)), indent=2, ensure_ascii=False)
+        )
         return 0
     flag = "billable" if record.billable else "not billable (a header: pick a child)"
     print(f"{record.system} {record.code}  {record.title}  [{flag}]")
@@ -208,12 +211,13 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 def cmd_pcs(args: argparse.Namespace) -> int:
     """Compose an ICD-10-PCS code axis by axis."""
-    from assistant.serialize import pcs_build_to_json
+    from api.schemas import PcsBuildOut
+    from api.serialize import pcs_build_view, to_json
 
     assistant = _open_assistant(args)
     build = assistant.build_pcs(args.query, args.k)
     if args.json:
-        print(json.dumps(pcs_build_to_json(build), indent=2, ensure_ascii=False))
+        print(json.dumps(to_json(PcsBuildOut, pcs_build_view(build)), indent=2, ensure_ascii=False))
         return 0
     if build.built is None:
         print("no ICD-10-PCS code could be built")
@@ -348,8 +352,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             labels.append(case.kind != OFF_TOPIC and case.is_hit(r.code))
     manifest = assistant.index.manifest
     stamp = (
-        f"{Path(args.file).name}; model {manifest['model']['name']} "
-        f"{manifest['model']['sha256'][:12]}; index built {manifest['built_at']}"
+        f"{Path(args.file).name}; model {manifest.model.name} "
+        f"{manifest.model.sha256[:12]}; index built {manifest.built_at}"
     )
     calibrator = fit(rows, labels, stamp)
     save(calibrator, Path(args.out))
@@ -358,13 +362,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
-    from assistant.serialize import suggestions_to_json
+    from api.schemas import SuggestOut
+    from api.serialize import to_json
 
     raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     assistant = _open_assistant(args)
     response = assistant.suggest(raw)
     if args.json:
-        print(json.dumps(suggestions_to_json(response), indent=2, ensure_ascii=False))
+        print(json.dumps(to_json(SuggestOut, response), indent=2, ensure_ascii=False))
         return 0
     print(f"{response.statements} statements read")
     for system, suggestions in response.by_system().items():
@@ -390,15 +395,11 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 def _add_index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index-dir", metavar="DIR", help="index folder (env MEDCODE_INDEX_DIR)")
     p.add_argument("--model", help="embedding model: 'bundled' or a directory (env MEDCODE_MODEL)")
-    p.add_argument("--backend", choices=["onnx-int8", "onnx", "torch"], help="embedding backend")
+    p.add_argument("--backend", choices=BACKENDS, help="embedding backend")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from api.app import create_app
-    from api.state import preloaded_opener
-    from api.workers import bind_socket, serve
+    from api.serving import bind_socket, serve_one, serve_workers
     from index.layout import current_dir
     from index.manifest import read_manifest, verify_files
 
@@ -407,13 +408,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     verify_files(folder, read_manifest(folder), checksums=False)
     level = "info" if args.verbose else "warning"
     sock = bind_socket(settings.host, settings.port)  # a port in use stops here
-    if settings.workers > 1:  # each worker loads (and fully verifies) the index itself
-        _say_serving(settings, sock.getsockname())
-        return serve(settings, sock, level)
-    app = create_app(settings, preloaded_opener(settings))
-    _say_serving(settings, sock.getsockname())
-    uvicorn.Server(uvicorn.Config(app, log_level=level, access_log=False)).run(sockets=[sock])
-    return 0
+    if settings.workers > 1:  # gunicorn binds it again; each worker loads the index
+        sock.close()
+        return serve_workers(settings, level, lambda address: _say_serving(settings, address))
+    return serve_one(settings, sock, level, lambda address: _say_serving(settings, address))
 
 
 def _say_serving(settings: Settings, address: tuple[Any, ...]) -> None:
@@ -452,7 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     search = sub.add_parser("search", help="search codes for a free-text question")
     search.add_argument("query")
     search.add_argument("--system", help="CPT, HCPCS, ICD-10-CM or ICD-10-PCS")
-    search.add_argument("--k", type=int, default=10, help="results (1-100, default 10)")
+    search.add_argument("--k", type=int, default=10, help=f"results (1-{MAX_K}, default 10)")
     search.add_argument("--billable-only", action="store_true")
     search.add_argument("--json", action="store_true")
     _add_index_args(search)
@@ -527,7 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return int(args.func(args))
-    except (CorpusError, IndexStoreError, AssistantError, ValueError, OSError) as exc:
+    except (MedcodeError, ValueError, OSError) as exc:
         print(f"medcode: error: {exc}", file=sys.stderr)
         return 2
 

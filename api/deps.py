@@ -1,4 +1,4 @@
-"""Dependencies as ``Annotated`` aliases: settings, the loaded index, the API key.
+"""Dependencies as ``Annotated`` aliases: settings, the loaded index, the API and admin keys.
 
 They are ``async`` although they never wait: FastAPI runs a plain ``def`` dependency in
 its thread pool (one hand-over to a worker thread per dependency and request), and these
@@ -6,14 +6,16 @@ do no I/O."""
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, Request
+from pydantic import SecretStr
 
-from api.errors import RequestTimeout, Unauthorized
+from api.errors import Forbidden, RequestTimeout, Unauthorized
 from api.metrics import Metrics
 from api.settings import Settings
 from api.state import Loaded, ServiceState
@@ -51,17 +53,46 @@ async def get_loaded(state: StateDep) -> Loaded:
 LoadedDep = Annotated[Loaded, Depends(get_loaded)]
 
 
-async def require_api_key(request: Request, settings: SettingsDep) -> None:
-    """If an API key is configured: ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``."""
-    if settings.api_key is None:
-        return
-    expected = settings.api_key.get_secret_value()
-    given = request.headers.get("x-api-key")
+def _key(request: Request, header: str) -> str | None:
+    """The key sent in ``header``, else as ``Authorization: Bearer KEY``."""
+    given = request.headers.get(header)
     if given is None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         given = token if scheme.lower() == "bearer" else None
-    if given is None or not secrets.compare_digest(given.encode(), expected.encode()):
+    return given
+
+
+def _matches(given: str | None, expected: SecretStr) -> bool:
+    value = expected.get_secret_value().encode()
+    return given is not None and secrets.compare_digest(given.encode(), value)
+
+
+async def require_api_key(request: Request, settings: SettingsDep) -> None:
+    """If an API key is configured: ``X-API-Key: KEY`` or ``Authorization: Bearer KEY``."""
+    if settings.api_key is not None and not _matches(_key(request, "x-api-key"), settings.api_key):
         raise Unauthorized("missing or wrong API key (send the header X-API-Key)")
+
+
+def _loopback(host: str | None) -> bool:
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def require_admin(request: Request, settings: SettingsDep) -> None:
+    """/admin/*: with an admin key configured, ``X-Admin-Key: KEY`` or ``Authorization:
+    Bearer KEY``; without one, loopback clients only (behind a proxy on the same machine,
+    set the key: uvicorn takes the client address from the proxy's X-Forwarded-For only
+    when the proxy is itself on loopback). The API key never admits."""
+    if settings.admin_key is None:
+        if not _loopback(request.client.host if request.client else None):
+            raise Forbidden(
+                "admin endpoints answer only on loopback unless MEDCODE_ADMIN_KEY is set"
+            )
+        return
+    if not _matches(_key(request, "x-admin-key"), settings.admin_key):
+        raise Unauthorized("missing or wrong admin key (send the header X-Admin-Key)")
 
 
 def system_name(value: str | None) -> str | None:

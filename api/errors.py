@@ -8,11 +8,21 @@ OpenAI clients parse). HTTP status codes are chosen here and nowhere else:
 | assistant.errors.UnknownSystemError         | 422    |
 | assistant.errors.UnknownCodeError           | 404    |
 | api.errors.Unauthorized (missing/wrong key) | 401    |
+| api.errors.Forbidden (admin, not loopback)  | 403    |
 | api.errors.BodyTooLarge                     | 413    |
-| api.state.IndexUnavailableError             | 503    |
+| api.errors.IndexUnavailableError            | 503    |
 | api.errors.RequestTimeout                   | 503    |
 | index.errors.IndexStoreError (on reload)    | 503    |
 | anything else                               | 500, no stack trace in the body |
+
+The API layer's own exceptions, under ``corpus.errors.MedcodeError``:
+
+    ApiError
+    ├── Unauthorized           the API key (or the admin key) is missing or wrong
+    ├── Forbidden              /admin/* from a client not on loopback, with no admin key set
+    ├── BodyTooLarge           the request body is over Settings.max_body_bytes
+    ├── RequestTimeout         the request ran longer than Settings.request_timeout_s
+    └── IndexUnavailableError  no index is loaded
 """
 
 from __future__ import annotations
@@ -25,23 +35,35 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.state import IndexUnavailableError
 from assistant.errors import QueryError, UnknownCodeError, UnknownSystemError
+from corpus.errors import MedcodeError
 from index.errors import IndexStoreError
 
 logger = logging.getLogger(__name__)
 
 
-class Unauthorized(Exception):
-    """The API key header is missing or wrong."""
+class ApiError(MedcodeError):
+    """Base class for every API-layer error."""
 
 
-class BodyTooLarge(Exception):
+class Unauthorized(ApiError):
+    """The API key (or, for /admin/*, the admin key) is missing or wrong."""
+
+
+class Forbidden(ApiError):
+    """An admin endpoint asked from another machine while no admin key is configured."""
+
+
+class BodyTooLarge(ApiError):
     """The request body exceeds Settings.max_body_bytes."""
 
 
-class RequestTimeout(Exception):
+class RequestTimeout(ApiError):
     """The request ran longer than Settings.request_timeout_s."""
+
+
+class IndexUnavailableError(ApiError):
+    """No index is loaded (the message says why)."""
 
 
 def error_json(status: int, kind: str, message: str, **headers: str) -> JSONResponse:
@@ -66,6 +88,7 @@ _TABLE: tuple[tuple[type[Exception], int, str], ...] = (
     (UnknownSystemError, 422, "invalid_request"),
     (QueryError, 422, "invalid_request"),
     (Unauthorized, 401, "unauthorized"),
+    (Forbidden, 403, "forbidden"),
     (BodyTooLarge, 413, "body_too_large"),
     (IndexUnavailableError, 503, "index_unavailable"),
     (RequestTimeout, 503, "timeout"),

@@ -1,9 +1,10 @@
 """Prometheus metrics, one registry per app (so tests can build many apps).
 
-Under ``medcode serve --workers N`` the supervisor points ``PROMETHEUS_MULTIPROC_DIR`` at
-a folder of its own before it starts the workers: each worker's values then live in
-files there, and ``/metrics`` in any worker reports the sum over all of them (counters
-and histograms keep the counts of workers that exited; the gauges count live workers).
+Under ``medcode serve --workers N`` the gunicorn master points ``PROMETHEUS_MULTIPROC_DIR``
+at a folder of its own before it starts the workers (``api.serving``): each worker's values
+then live in files there, and ``/metrics`` in any worker reports the sum over all of them
+(counters and histograms keep the counts of workers that exited; the gauges count live
+workers).
 """
 
 from __future__ import annotations

@@ -1,12 +1,16 @@
-"""Request and response models of the HTTP API (pydantic lives here, at the edge only)."""
+"""Request and response models of the HTTP API (pydantic lives here, at the edge only).
+
+The response models are read from the assistant's dataclasses by attribute name
+(``api.serialize``), so a field here is the dataclass field of the same name.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-HARD_MAX_QUERY = 2000  # the retriever's own limit; Settings.max_query_chars may be lower
+from corpus.limits import MAX_TURNS
 
 
 class ErrorBody(BaseModel):
@@ -218,7 +222,7 @@ class ChatMessage(BaseModel):
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="allow")  # temperature, max_tokens, ... are accepted
     model: str | None = None
-    messages: list[ChatMessage] = Field(min_length=1, max_length=50)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_TURNS)
     stream: bool = False
     system: str | None = Field(None, description="medcode extension: restrict to one system")
 
@@ -257,7 +261,7 @@ class ChatCode(BaseModel):
 class MedcodeExtras(BaseModel):
     query: str
     system: str | None
-    codes: list[ChatCode]
+    codes: list[ChatCode] = Field(validation_alias=AliasChoices("codes", "results"))
     sources: list[ChatSource]
 
 

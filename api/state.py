@@ -7,6 +7,7 @@ request in flight: the old assistant stays alive until its last request drops it
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from api.errors import IndexUnavailableError
 from api.settings import Settings
 from assistant.assistant import Assistant
 from index.errors import IndexStoreError
@@ -35,17 +37,19 @@ def open_assistant(settings: Settings) -> Assistant:
 
 def preloaded_opener(settings: Settings) -> Opener:
     """Open the index now (so a corrupt or mismatched one stops the start) and return an
-    opener whose first call, the service's first load, hands over this one."""
+    opener whose first call, the service's first load, hands over this one (unless another
+    version went live meanwhile)."""
     preloaded = [open_assistant(settings)]
 
     def opener(s: Settings) -> Assistant:
-        return preloaded.pop() if preloaded else open_assistant(s)
+        if preloaded:
+            assistant = preloaded.pop()
+            with contextlib.suppress(IndexStoreError):
+                if current_dir(s.index_dir).name == Path(assistant.index.folder).name:
+                    return assistant
+        return open_assistant(s)
 
     return opener
-
-
-class IndexUnavailableError(Exception):
-    """No index is loaded (the message says why)."""
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ class Assistant:
         """Load and verify the index; the query embedder defaults to the index's backend."""
         index_dir = Path(index_dir)
         if backend is None:
-            backend = read_manifest(current_dir(index_dir))["model"]["backend"]
+            backend = read_manifest(current_dir(index_dir)).model.backend
         if cache_dir is None:
             from platformdirs import user_cache_dir
 

@@ -17,6 +17,7 @@ from assistant.errors import QueryError
 from assistant.query import APPROACHES, ENCOUNTER, LATERALITY
 from assistant.results import Citation, CodeResult
 from assistant.search import Retriever
+from corpus.limits import MAX_TURNS
 
 _FOLLOW_UP = re.compile(
     r"^\s*(?:and|also|but|what about|how about|what if|same|instead|then|ok(?:ay)?|"
@@ -43,7 +44,6 @@ _LEAD_IN = re.compile(
     r"(?:for|of)?\s+(?=\S)",
     re.IGNORECASE,
 )
-MAX_TURNS = 50
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Exceptions raised by the assistant layer (HTTP status codes are chosen in ``api/``).
+"""Exceptions raised by the assistant layer (under ``corpus.errors.MedcodeError``; HTTP
+status codes are chosen in ``api/``).
 
 AssistantError
 ├── QueryError          an empty, too long or otherwise unusable query or note
@@ -7,8 +8,10 @@ AssistantError
 └── KnowledgeError      a curated knowledge file (lexicon, rules) that cannot be read
 """
 
+from corpus.errors import MedcodeError
 
-class AssistantError(Exception):
+
+class AssistantError(MedcodeError):
     """Base class for every assistant error."""
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
+from weakref import proxy
 
 from assistant.conventions import residual, strip_default_values, term_stems
 from assistant.knowledge.qualifiers import Group
@@ -39,7 +40,9 @@ class CodeTree:
             rows = [i for i, s in enumerate(records.systems) if s == system]
             rows.sort(key=lambda i: records.codes[i])
             self.sorted_codes[system] = ([records.codes[i] for i in rows], rows)
-        self.default_child = lru_cache(maxsize=32768)(self._default_child)
+        # through a weak proxy: a bound method would make a cycle, which keeps an old index's
+        # records (and their open file) alive after a reload until the cyclic GC runs
+        self.default_child = lru_cache(maxsize=32768)(partial(CodeTree._default_child, proxy(self)))
 
     def row(self, system: str, code: str) -> int | None:
         return self.by_key.get((system, code))

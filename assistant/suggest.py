@@ -14,8 +14,8 @@ from assistant.errors import QueryError
 from assistant.notes import Statement, laterality, statements
 from assistant.results import Citation, CodeResult, RelatedCode
 from assistant.search import Retriever
+from corpus.limits import MAX_NOTE_CHARS
 
-MAX_NOTE_CHARS = 100_000
 # Below this cosine between a statement and a code's best passage, a procedure code
 # system's top hit is not suggested (CPT holds only the pages the user supplied).
 MIN_SIMILARITY = {"ICD-10-CM": 0.35, "ICD-10-PCS": 0.35, "CPT": 0.45, "HCPCS": 0.45}

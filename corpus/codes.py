@@ -13,7 +13,8 @@ from corpus.records import System
 _CM = re.compile(r"^[A-Z][0-9][0-9A-Z](?:[0-9A-Z]{1,4})?$")
 _PCS = re.compile(r"^[0-9A-HJ-NP-Z]{7}$")
 _CPT = re.compile(r"^(?:[0-9]{5}|[0-9]{4}[FTU])$")
-_HCPCS = re.compile(r"^[ABCEGHJKLMPQRSTUV][0-9]{4}$")
+# HCPCS Level II: a letter (A-V without F, I, N, O; D is the dental section) and 4 digits
+HCPCS_CODE = re.compile(r"^[A-EGHJ-MP-V][0-9]{4}$")
 
 # A token that may be a code number inside a query.
 CODE_TOKEN = re.compile(r"\b[A-Za-z0-9]{3}(?:\.[A-Za-z0-9]{1,4}|[A-Za-z0-9]{0,4})\b")
@@ -37,7 +38,7 @@ def normalize_code(system: System, raw: str) -> str:
         return compact
     if system == "CPT" and _CPT.match(compact):
         return compact
-    if system == "HCPCS" and _HCPCS.match(compact):
+    if system == "HCPCS" and HCPCS_CODE.match(compact):
         return compact
     raise ValueError(f"{raw!r} is not a valid {system} code")
 
@@ -48,7 +49,7 @@ def candidate_codes(raw: str) -> list[tuple[System, str]]:
     out: list[tuple[System, str]] = []
     if _CPT.match(compact):
         out.append(("CPT", compact))
-    if _HCPCS.match(compact):
+    if HCPCS_CODE.match(compact):
         out.append(("HCPCS", compact))
     if _PCS.match(compact) and any(c.isdigit() for c in compact):
         out.append(("ICD-10-PCS", compact))

@@ -20,13 +20,13 @@ from pathlib import Path
 from corpus.codes import normalize_code
 from corpus.errors import SourceNotFoundError
 from corpus.html import html_to_text
+from corpus.limits import MAX_DOCUMENT_BYTES
 from corpus.pages import parse_page
 from corpus.records import SYSTEMS, CodeRecord, LoadWarning, Parent, Source, System
 
 logger = logging.getLogger(__name__)
 
 DOCUMENT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
-MAX_DOCUMENT_BYTES = 5_000_000
 
 
 @dataclass(frozen=True)

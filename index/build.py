@@ -11,7 +11,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -21,19 +20,20 @@ from corpus.records import Chunk, CodeRecord
 from index.cache import EmbeddingCache
 from index.dense import DenseIndex
 from index.embedding.base import Embedder
-from index.layout import current_dir, new_build_dir, publish, write_error
+from index.layout import IndexFiles, current_dir, new_build_dir, publish, write_error
 from index.lexical import TOKENIZER_VERSION, LexicalIndex
-from index.manifest import library_versions, read_manifest, write_manifest
+from index.manifest import (
+    CodeSetEntry,
+    DenseEntry,
+    Manifest,
+    ModelEntry,
+    library_versions,
+    read_manifest,
+    write_manifest,
+)
 from index.store import ChunkTable, write_records
 
 logger = logging.getLogger(__name__)
-
-DENSE_FILE = "dense.faiss"
-DENSE_MAP_FILE = "dense_map.npy"
-RECORDS_FILE = "records.jsonl"
-CHUNKS_FILE = "chunks.npz"
-LEXICAL_DIR = "lexical"
-PCS_TABLES_FILE = "pcs_tables.json"  # ICD-10-PCS axis meanings (when PCS is indexed)
 
 _PCS_APPROACH = re.compile(r",\s*[^,]*\bApproach$")
 _SIDE = re.compile(r"\b(?:right|left)\b(?!-)\s*", re.IGNORECASE)
@@ -123,10 +123,10 @@ def _digest(texts: Sequence[str]) -> str:
     return h.hexdigest()
 
 
-def _previous(index_dir: Path) -> tuple[Path, dict[str, Any]] | None:
+def _previous(index_dir: Path) -> tuple[IndexFiles, Manifest] | None:
     try:
         folder = current_dir(index_dir)
-        return folder, read_manifest(folder)
+        return IndexFiles(folder), read_manifest(folder)
     except Exception:  # no usable previous index: build everything
         return None
 
@@ -169,16 +169,17 @@ def build_index(
     timings["embed"] = time.perf_counter() - t
 
     build_dir = new_build_dir(index_dir)
+    files = IndexFiles(build_dir)
     try:
         previous = _previous(index_dir)
         dense_sha = _digest(unique) + f":{dense_kind}:{info.sha256}:{info.backend}"
         t = time.perf_counter()
-        if previous and previous[1].get("dense_sha") == dense_sha:
-            shutil.copy2(previous[0] / DENSE_FILE, build_dir / DENSE_FILE)  # unchanged: reuse
-            kind = previous[1]["dense"]["kind"]
+        if previous and previous[1].dense_sha == dense_sha:
+            shutil.copy2(previous[0].dense, files.dense)  # unchanged: reuse
+            kind = previous[1].dense.kind
         else:
             dense = DenseIndex.build(vectors, dense_kind)
-            dense.save(build_dir / DENSE_FILE)
+            dense.save(files.dense)
             kind = dense.kind
         timings["faiss"] = time.perf_counter() - t
 
@@ -187,45 +188,36 @@ def build_index(
         lexical_sha = (
             _digest(units) + _digest([str(x) for x in unit_chunk.tolist()]) + TOKENIZER_VERSION
         )
-        if previous and previous[1].get("lexical_sha") == lexical_sha:
-            shutil.copytree(previous[0] / LEXICAL_DIR, build_dir / LEXICAL_DIR)
+        if previous and previous[1].lexical_sha == lexical_sha:
+            shutil.copytree(previous[0].lexical, files.lexical)
         else:
-            LexicalIndex.build(units, unit_chunk).save(build_dir / LEXICAL_DIR)
+            LexicalIndex.build(units, unit_chunk).save(files.lexical)
         timings["bm25"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        write_records(build_dir / RECORDS_FILE, records)
-        ChunkTable.from_chunks(records, chunks).save(build_dir / CHUNKS_FILE)
-        np.save(build_dir / DENSE_MAP_FILE, chunk_dense)
+        write_records(files, records)
+        ChunkTable.from_chunks(records, chunks).save(files.chunks)
+        np.save(files.dense_map, chunk_dense)
         if corpus.pcs_tables is not None:
-            (build_dir / PCS_TABLES_FILE).write_text(
+            files.pcs_tables.write_text(
                 json.dumps(corpus.pcs_tables.to_json(), ensure_ascii=False), encoding="utf-8"
             )
         stats = corpus.stats()
-        manifest = {
-            "model": {
-                "name": info.name,
-                "path": info.path,
-                "sha256": info.sha256,
-                "backend": info.backend,
-                "dimension": info.dimension,
-                "normalized": True,
-                "metric": "inner_product",
+        manifest = Manifest(
+            model=ModelEntry(info.name, info.path, info.sha256, info.backend, info.dimension),
+            dense=DenseEntry(kind, len(unique)),
+            dense_sha=dense_sha,
+            lexical_sha=lexical_sha,
+            code_sets={
+                s: CodeSetEntry(v.codes, v.billable, tuple(v.versions)) for s, v in stats.items()
             },
-            "dense": {"kind": kind, "vectors": len(unique)},
-            "dense_sha": dense_sha,
-            "lexical_sha": lexical_sha,
-            "tokenizer": TOKENIZER_VERSION,
-            "code_sets": {
-                s: {"codes": v.codes, "billable": v.billable, "versions": list(v.versions)}
-                for s, v in stats.items()
-            },
-            "documents": dict(corpus.document_hashes),
-            "records": len(records),
-            "chunks": len(chunks),
-            "libraries": library_versions(),
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        }
+            documents=dict(corpus.document_hashes),
+            records=len(records),
+            chunks=len(chunks),
+            libraries=library_versions(),
+            built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            tokenizer=TOKENIZER_VERSION,
+        )
         write_manifest(build_dir, manifest)
         final = publish(index_dir, build_dir)
         timings["write"] = time.perf_counter() - t

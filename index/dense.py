@@ -1,12 +1,15 @@
 """FAISS vector index over L2-normalized embeddings (inner product = cosine).
 
 Exact (``IndexFlatIP``) for small corpora, HNSW above ``HNSW_THRESHOLD`` vectors.
+:class:`DenseStore` is all that search asks of it: the seam where a vector database would
+replace in-process FAISS for a corpus too large for every worker's memory (docs/deploy.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import faiss
 import numpy as np
@@ -15,6 +18,21 @@ HNSW_THRESHOLD = 20_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
+
+
+class DenseStore(Protocol):
+    """The dense index of one version, as search uses it (rows are dense row ids)."""
+
+    @property
+    def size(self) -> int:
+        """Vectors (rows) in the index."""
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, row ids) of the ``k`` nearest rows per query (L2-normalized float32,
+        shape (n, dimension)); scores are cosines, ids -1 where fewer than k exist."""
+
+    def similarities(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Exact cosines of one query with the given rows."""
 
 
 @dataclass

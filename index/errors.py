@@ -1,4 +1,4 @@
-"""Exceptions raised by the index layer.
+"""Exceptions raised by the index layer (under ``corpus.errors.MedcodeError``).
 
 IndexStoreError
 ├── IndexNotFoundError    no index at the given directory
@@ -8,8 +8,10 @@ IndexStoreError
 └── EmbedderError         the embedding model cannot be loaded
 """
 
+from corpus.errors import MedcodeError
 
-class IndexStoreError(Exception):
+
+class IndexStoreError(MedcodeError):
     """Base class for every index error."""
 
 

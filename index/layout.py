@@ -1,8 +1,10 @@
-"""Index directory layout and the atomic switch between versions.
+"""Index directory layout, the files of one version, and the atomic switch between versions.
 
     <index_dir>/CURRENT          name of the live version (replaced atomically)
     <index_dir>/v-<time>-<id>/   one complete index: manifest.json and its files
     <index_dir>/.tmp-<pid>-<id>/ a build in progress (never read)
+
+:class:`IndexFiles` names every file of a version folder.
 
 A build writes a fresh ``.tmp-`` folder, renames it to ``v-...`` and then replaces
 ``CURRENT`` with ``os.replace``; a crash or kill at any point leaves the previous
@@ -17,12 +19,66 @@ import os
 import secrets
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import IndexNotFoundError, IndexWriteError
 
 logger = logging.getLogger(__name__)
 CURRENT = "CURRENT"
+
+
+@dataclass(frozen=True)
+class IndexFiles:
+    """The files of one index version (a ``v-...`` folder, or a build in progress)."""
+
+    folder: Path
+
+    @property
+    def manifest(self) -> Path:
+        """Model, counts, code-set versions, and the size and sha256 of every other file."""
+        return self.folder / "manifest.json"
+
+    @property
+    def records(self) -> Path:
+        """One JSON record a line (``index.store.write_records``)."""
+        return self.folder / "records.jsonl"
+
+    @property
+    def record_offsets(self) -> Path:
+        """Byte offset of each line of ``records`` (numpy int64, one more than records)."""
+        return self.folder / "records.idx.npy"
+
+    @property
+    def record_meta(self) -> Path:
+        """Systems, codes, titles, billable flags, index terms and note links (JSON)."""
+        return self.folder / "records.meta.json"
+
+    @property
+    def chunks(self) -> Path:
+        """The chunk table (``index.store.ChunkTable``, numpy .npz)."""
+        return self.folder / "chunks.npz"
+
+    @property
+    def dense(self) -> Path:
+        """The FAISS index (``index.dense.DenseIndex``)."""
+        return self.folder / "dense.faiss"
+
+    @property
+    def dense_map(self) -> Path:
+        """Chunk -> row of ``dense`` (chunks with the same embedded text share a row)."""
+        return self.folder / "dense_map.npy"
+
+    @property
+    def lexical(self) -> Path:
+        """Folder of the BM25 index (bm25s's own files and ``chunk_starts.npy``)."""
+        return self.folder / "lexical"
+
+    @property
+    def pcs_tables(self) -> Path:
+        """ICD-10-PCS axis meanings (``corpus.pcs_axes.PcsTables.to_json``), when PCS is
+        indexed."""
+        return self.folder / "pcs_tables.json"
 
 
 def write_error(index_dir: Path, exc: OSError) -> IndexWriteError:

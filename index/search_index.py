@@ -7,58 +7,49 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from corpus.errors import CorpusError
 from corpus.pcs_axes import PcsTables
 from corpus.records import CodeRecord
-from index.build import (
-    CHUNKS_FILE,
-    DENSE_FILE,
-    DENSE_MAP_FILE,
-    LEXICAL_DIR,
-    PCS_TABLES_FILE,
-    RECORDS_FILE,
-)
-from index.dense import DenseIndex
+from index.dense import DenseIndex, DenseStore
 from index.embedding.base import ModelInfo
 from index.errors import IndexCorruptError, ModelMismatchError
-from index.layout import current_dir
+from index.layout import IndexFiles, current_dir
 from index.lexical import TOKENIZER_VERSION, LexicalIndex
-from index.manifest import read_manifest, verify_files
+from index.manifest import Manifest, read_manifest, verify_files
 from index.store import ChunkTable, RecordStore
 
 logger = logging.getLogger(__name__)
 
 
-def check_model(manifest: dict[str, Any], model: ModelInfo) -> None:
-    built = manifest.get("model", {})
-    if built.get("sha256") != model.sha256 or built.get("dimension") != model.dimension:
+def check_model(manifest: Manifest, model: ModelInfo) -> None:
+    built = manifest.model
+    if built.sha256 != model.sha256 or built.dimension != model.dimension:
         raise ModelMismatchError(
-            f"the index was built with model {built.get('name')!r} "
-            f"(sha256 {str(built.get('sha256'))[:12]}, dimension {built.get('dimension')}), but "
+            f"the index was built with model {built.name!r} "
+            f"(sha256 {built.sha256[:12]}, dimension {built.dimension}), but "
             f"the configured model is {model.name!r} (sha256 {model.sha256[:12]}, dimension "
             f"{model.dimension}); rebuild the index or configure the same model"
         )
-    if built.get("backend") != model.backend:
+    if built.backend != model.backend:
         logger.warning(
-            "index embedded with backend %s, queries use %s", built.get("backend"), model.backend
+            "index embedded with backend %s, queries use %s", built.backend, model.backend
         )
 
 
 @dataclass
 class SearchIndex:
     folder: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     records: RecordStore
     by_key: dict[tuple[str, str], int]
     chunks: ChunkTable
     chunk_dense: np.ndarray  # chunk -> dense row
     dense_chunks: list[np.ndarray]  # dense row -> chunk ids
     record_chunks: list[np.ndarray]  # record row -> chunk ids
-    dense: DenseIndex
+    dense: DenseStore  # FAISS (index.dense.DenseIndex), loaded from the version folder
     lexical: LexicalIndex
     pcs: PcsTables | None = None  # ICD-10-PCS axis meanings and valid combinations
 
@@ -73,28 +64,29 @@ class SearchIndex:
         if model is not None:
             check_model(manifest, model)
         verify_files(folder, manifest, checksums=verify)
-        if manifest.get("tokenizer") != TOKENIZER_VERSION:
+        if manifest.tokenizer != TOKENIZER_VERSION:
             raise IndexCorruptError(
-                f"{folder}: BM25 was built with tokenizer {manifest.get('tokenizer')!r}, this "
+                f"{folder}: BM25 was built with tokenizer {manifest.tokenizer!r}, this "
                 f"medcode tokenizes as {TOKENIZER_VERSION!r}; rebuild with `medcode index build`"
             )
+        files = IndexFiles(folder)
         try:
-            records = RecordStore(folder / RECORDS_FILE)
-            chunks = ChunkTable.load(folder / CHUNKS_FILE, records)
-            chunk_dense = np.load(folder / DENSE_MAP_FILE)
-            dense = DenseIndex.load(folder / DENSE_FILE)
-            lexical = LexicalIndex.load(folder / LEXICAL_DIR)
+            records = RecordStore(files)
+            chunks = ChunkTable.load(files.chunks, records)
+            chunk_dense = np.load(files.dense_map)
+            dense = DenseIndex.load(files.dense)
+            lexical = LexicalIndex.load(files.lexical)
             pcs = None
-            if PCS_TABLES_FILE in manifest.get("files", {}):
+            if files.pcs_tables.name in manifest.files:
                 pairs = zip(records.codes, records.systems, strict=True)
                 pcs_codes = [c for c, s in pairs if s == "ICD-10-PCS"]
-                data = json.loads((folder / PCS_TABLES_FILE).read_text(encoding="utf-8"))
+                data = json.loads(files.pcs_tables.read_text(encoding="utf-8"))
                 pcs = PcsTables.from_json(data, pcs_codes)
         except (OSError, ValueError, KeyError, RuntimeError, CorpusError) as exc:
             raise IndexCorruptError(f"cannot read the index in {folder}: {exc}") from exc
-        if len(records) != manifest["records"] or len(chunks) != manifest["chunks"]:
+        if len(records) != manifest.records or len(chunks) != manifest.chunks:
             raise IndexCorruptError(f"{folder}: record or chunk count differs from the manifest")
-        if dense.size != manifest["dense"]["vectors"] or len(chunk_dense) != len(chunks):
+        if dense.size != manifest.dense.vectors or len(chunk_dense) != len(chunks):
             raise IndexCorruptError(f"{folder}: vector count differs from the manifest")
         order = np.argsort(chunk_dense, kind="stable")
         bounds = np.searchsorted(chunk_dense[order], np.arange(dense.size + 1))

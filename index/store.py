@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import numpy as np
 from corpus.chunking import chunk_source
 from corpus.links import CodeRef, code_refs, index_terms, record_links
 from corpus.records import Chunk, CodeRecord, Parent, Section, Source
+from index.layout import IndexFiles
 
 
 def record_to_json(r: CodeRecord) -> dict[str, object]:
@@ -49,14 +51,14 @@ def record_from_json(d: dict[str, object]) -> CodeRecord:
     )
 
 
-def write_records(path: Path, records: Sequence[CodeRecord]) -> None:
+def write_records(files: IndexFiles, records: Sequence[CodeRecord]) -> None:
     """``records.jsonl`` plus ``records.idx.npy`` (line offsets) and ``records.meta.json``."""
     offsets = np.zeros(len(records) + 1, np.int64)
-    with path.open("wb") as fh:
+    with files.records.open("wb") as fh:
         for i, r in enumerate(records):
             fh.write(json.dumps(record_to_json(r), ensure_ascii=False).encode() + b"\n")
             offsets[i + 1] = fh.tell()
-    np.save(path.with_suffix(".idx.npy"), offsets)
+    np.save(files.record_offsets, offsets)
     terms: dict[str, list[str]] = {}
     links: dict[str, dict[str, list[str]]] = {}
     for i, r in enumerate(records):
@@ -76,17 +78,17 @@ def write_records(path: Path, records: Sequence[CodeRecord]) -> None:
         "terms": terms,  # row -> index terms, where they are more than the title
         "links": links,  # row -> instructional note kind -> code references
     }
-    path.with_suffix(".meta.json").write_text(json.dumps(meta, ensure_ascii=False))
+    files.record_meta.write_text(json.dumps(meta, ensure_ascii=False))
 
 
 class RecordStore(Sequence[CodeRecord]):
     """Records read lazily from ``records.jsonl``: codes, titles, flags, index terms and
     instructional-note links stay in memory."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.offsets = np.load(path.with_suffix(".idx.npy"))
-        meta = json.loads(path.with_suffix(".meta.json").read_text(encoding="utf-8"))
+    def __init__(self, files: IndexFiles) -> None:
+        self.path = path = files.records
+        self.offsets = np.load(files.record_offsets)
+        meta = json.loads(files.record_meta.read_text(encoding="utf-8"))
         self.systems: list[str] = meta["systems"]
         self.codes: list[str] = meta["codes"]
         self.titles: list[str] = meta["titles"]
@@ -96,6 +98,9 @@ class RecordStore(Sequence[CodeRecord]):
         if not (len(self.codes) == len(self.titles) == len(self.offsets) - 1):
             raise ValueError(f"{path}: record index and metadata disagree")
         self._fd = os.open(path, os.O_RDONLY)  # os.pread: safe from several threads
+        # closed with the store (after a reload, when its last request is done), so the
+        # descriptor does not keep a deleted index version on disk
+        self.close = weakref.finalize(self, os.close, self._fd)
         self._cache: dict[int, CodeRecord] = {}
 
     def __len__(self) -> int:
@@ -123,9 +128,6 @@ class RecordStore(Sequence[CodeRecord]):
             kind: tuple(ref for text in refs for ref in code_refs(f"({text})"))
             for kind, refs in self._links.get(str(i), {}).items()
         }
-
-    def close(self) -> None:
-        os.close(self._fd)
 
 
 class ChunkTable:

@@ -8,7 +8,8 @@ import pytest
 
 from assistant.errors import QueryError
 from assistant.notes import laterality, sections, statements
-from assistant.suggest import MAX_NOTE_CHARS, validate_note
+from assistant.suggest import validate_note
+from corpus.limits import MAX_NOTE_CHARS
 
 NOTES = Path(__file__).parent / "fixtures" / "notes"
 

@@ -7,7 +7,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,7 +15,7 @@ import httpx
 import numpy as np
 import pytest
 
-import api.workers as workers_module
+from api.serving import RETRY_S
 from assistant import Assistant
 from corpus.loader import load_corpus
 from index.build import build_index
@@ -72,9 +71,14 @@ def test_onnx_export_matches_sentence_transformers(real, tmp_path_factory) -> No
     assert np.min(np.sum(int8.encode(texts) * reference, axis=1)) > 0.95
 
 
-def _serve(index_dir: Path, cache: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
+def _serve(
+    index_dir: Path, cache: Path, *extra: str, tmp: Path | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    """``medcode serve`` in a subprocess (``tmp``: its temporary folder, TMPDIR)."""
     port = free_port()
     env = {**os.environ, "MEDCODE_CACHE_DIR": str(cache)}
+    if tmp is not None:
+        env["TMPDIR"] = str(tmp)
     argv = [sys.executable, "-m", "api.cli", "serve", "--index-dir", str(index_dir)]
     proc = subprocess.Popen(
         [*argv, "--port", str(port), *extra],
@@ -127,14 +131,16 @@ def _children(pid: int) -> set[int]:
 def test_workers_share_the_port_reload_together_and_stop_together(
     real, tmp_path: Path, fixtures: Path, seeds: Path
 ) -> None:
-    """``medcode serve --workers 2``: both processes answer; SIGHUP to the supervisor and
-    POST /admin/reload switch every worker; a killed worker is replaced, and one whose
-    replacement cannot load the index leaves the other serving; SIGTERM stops all."""
+    """``medcode serve --workers 2`` (gunicorn with uvicorn workers): both processes
+    answer; SIGHUP to the master and POST /admin/reload switch every worker; a killed worker
+    is replaced, and one whose replacement cannot load the index leaves the other serving;
+    SIGTERM stops all."""
     assistant, embedder = real
     index_dir = Path(assistant.index.folder).parent
     cache = Path(embedder.onnx_path).parents[2]
-    metrics_dirs = set(Path(tempfile.gettempdir()).glob("medcode-metrics-*"))
-    proc, url = _serve(index_dir, cache, "--workers", "2")
+    run_tmp = tmp_path / "run-tmp"  # the server's own TMPDIR: its metrics folder goes there
+    run_tmp.mkdir()
+    proc, url = _serve(index_dir, cache, "--workers", "2", tmp=run_tmp)
     try:
         first = _versions_by_pid(url, 2)
         assert len(first) == 2 and set(first.values()) == {current_dir(index_dir).name}
@@ -146,6 +152,7 @@ def test_workers_share_the_port_reload_together_and_stop_together(
             )
             assert [r.status_code for r in codes] == [200] * 12
         assert [_searches_counted(url) for _ in range(6)] == [12.0] * 6
+        assert len(list(run_tmp.glob("medcode-metrics-*"))) == 1
         config = small_config(fixtures, seeds)
         build_index(load_corpus(config), index_dir, embedder, cache)  # a new live version
         new = current_dir(index_dir).name
@@ -175,7 +182,7 @@ def test_workers_share_the_port_reload_together_and_stop_together(
         live = pointer.read_text()
         pointer.write_text("v-gone")
         os.kill(min(after), signal.SIGKILL)
-        time.sleep(2 + workers_module.RETRY_S)  # a failed replacement and its retry
+        time.sleep(2 + RETRY_S)  # a failed replacement and its retry
         assert proc.poll() is None
         for _ in range(5):
             assert httpx.get(f"{url}/search", params={"q": "urge incontinence"}).status_code == 200
@@ -188,7 +195,7 @@ def test_workers_share_the_port_reload_together_and_stop_together(
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0
         assert "leaked" not in err  # multiprocessing's resource tracker, at shutdown
-        assert set(Path(tempfile.gettempdir()).glob("medcode-metrics-*")) == metrics_dirs
+        assert not list(run_tmp.glob("medcode-metrics-*"))  # the metrics folder is removed
         for pid in after:
             with pytest.raises(ProcessLookupError):
                 os.kill(pid, 0)
@@ -211,5 +218,5 @@ def test_workers_that_cannot_load_the_index_stop_the_service(real, tmp_path: Pat
         _, err = proc.communicate(timeout=120)
     finally:
         proc.kill()
-    assert proc.returncode == 2
+    assert proc.returncode == 2, err[-3000:]
     assert "dense_map.npy" in err and "checksum" in err

@@ -19,12 +19,12 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import LoadedDep, SettingsDep, require_api_key, run_limited, system_name
 from api.routes.common import ERRORS
-from api.schemas import ChatRequest, ChatResponse
+from api.schemas import ChatRequest, ChatResponse, MedcodeExtras
+from api.serialize import to_json, view
 from api.settings import Settings
 from assistant.chat import ChatAnswer, Turn, answer
 from assistant.errors import QueryError
 from assistant.llm import LLMConfig, phrase
-from assistant.serialize import chat_to_json
 
 router = APIRouter(tags=["chat"], dependencies=[Depends(require_api_key)], responses=ERRORS)
 MODEL_NAME = "medcode-retrieval"
@@ -57,7 +57,7 @@ def _events(a: ChatAnswer, cid: str, created: int, model: str) -> Iterator[str]:
     for piece in re.findall(r"\S*\s*", a.text):
         if piece:
             yield chunk({"content": piece})
-    yield chunk({}, "stop", medcode=chat_to_json(a))
+    yield chunk({}, "stop", medcode=to_json(MedcodeExtras, a))
     yield "data: [DONE]\n\n"
 
 
@@ -126,5 +126,5 @@ async def chat_completions(loaded: LoadedDep, settings: SettingsDep, body: ChatR
             "completion_tokens": completion,
             "total_tokens": prompt + completion,
         },
-        "medcode": chat_to_json(result),
+        "medcode": view(MedcodeExtras, result),
     }

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends
 from api.deps import LoadedDep, require_api_key, system_name
 from api.routes.common import ERRORS, NOT_FOUND
 from api.schemas import RecordOut
+from api.serialize import json_response, record_view
 from assistant.errors import UnknownSystemError
-from assistant.serialize import record_to_json
 
 router = APIRouter(
     tags=["codes"], dependencies=[Depends(require_api_key)], responses={**ERRORS, **NOT_FOUND}
@@ -24,4 +24,4 @@ def get_code(loaded: LoadedDep, system: str, code: str) -> Any:
         raise UnknownSystemError("the code system is empty")
     record = loaded.assistant.code(name, code)
     axes = loaded.assistant.pcs_axes(record.code) if record.system == "ICD-10-PCS" else None
-    return record_to_json(record, axes)
+    return json_response(RecordOut, record_view(record, axes))

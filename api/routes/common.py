@@ -14,3 +14,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     503: {**_E, "description": "no index loaded, or the request timed out"},
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {**_E, "description": "unknown code"}}
+ADMIN: dict[int | str, dict[str, Any]] = {
+    401: {**_E, "description": "missing or wrong admin key (MEDCODE_ADMIN_KEY is set)"},
+    403: {**_E, "description": "not a loopback client, and no admin key is set"},
+    503: ERRORS[503],
+}

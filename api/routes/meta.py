@@ -6,13 +6,12 @@ import os
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
-from api.deps import LoadedDep, MetricsDep, StateDep, require_api_key
+from api.deps import LoadedDep, MetricsDep, StateDep, require_admin, require_api_key
 from api.errors import error_json
-from api.routes.common import ERRORS
+from api.routes.common import ADMIN, ERRORS
 from api.schemas import ErrorOut, HealthOut, ReloadOut, StatsOut
-from api.workers import notify_siblings
 from index.errors import IndexStoreError
 
 router = APIRouter(tags=["service"])
@@ -39,17 +38,13 @@ def stats(loaded: LoadedDep) -> Any:
     manifest = loaded.assistant.index.manifest
     return {
         "systems": {
-            name: {
-                "codes": v["codes"],
-                "billable": v["billable"],
-                "version": ", ".join(v["versions"]),
-            }
-            for name, v in manifest["code_sets"].items()
+            name: {"codes": v.codes, "billable": v.billable, "version": ", ".join(v.versions)}
+            for name, v in manifest.code_sets.items()
         },
-        "records": manifest["records"],
-        "chunks": manifest["chunks"],
-        "model": manifest["model"]["name"],
-        "backend": manifest["model"]["backend"],
+        "records": manifest.records,
+        "chunks": manifest.chunks,
+        "model": manifest.model.name,
+        "backend": manifest.model.backend,
         "index_version": loaded.version,
         "loaded_at": loaded.loaded_at,
     }
@@ -65,10 +60,10 @@ def metrics(metrics: MetricsDep) -> Response:
 @router.post(
     "/admin/reload",
     response_model=ReloadOut,
-    dependencies=[Depends(require_api_key)],
-    responses=ERRORS,
+    dependencies=[Depends(require_admin)],  # its own key, or loopback: never the API key
+    responses=ADMIN,
 )
-async def reload(state: StateDep, metrics: MetricsDep) -> Any:
+async def reload(request: Request, state: StateDep, metrics: MetricsDep) -> Any:
     """Load the index version that is live on disk now and switch to it atomically.
 
     Requests in flight finish on the index they started with; if the new index cannot be
@@ -82,5 +77,5 @@ async def reload(state: StateDep, metrics: MetricsDep) -> Any:
         raise
     metrics.reloads.labels("ok").inc()
     metrics.set_index(state.records())
-    notify_siblings()  # with --workers N, the other workers load it too
+    request.app.state.notify_reload()  # with --workers N, the other workers load it too
     return {"index_version": loaded.version, "previous_version": previous}

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Query
 
 from api.deps import LoadedDep, SettingsDep, check_k, check_query, require_api_key, run_limited
 from api.routes.common import ERRORS
-from api.schemas import HARD_MAX_QUERY, PcsBuildOut
-from assistant.serialize import pcs_build_to_json
+from api.schemas import PcsBuildOut
+from api.serialize import json_response, pcs_build_view
+from corpus.limits import MAX_K_HTTP, MAX_QUERY_CHARS
 
 router = APIRouter(tags=["pcs"], dependencies=[Depends(require_api_key)], responses=ERRORS)
 
@@ -18,10 +19,11 @@ router = APIRouter(tags=["pcs"], dependencies=[Depends(require_api_key)], respon
 async def build(
     loaded: LoadedDep,
     settings: SettingsDep,
-    q: Annotated[str, Query(min_length=1, max_length=HARD_MAX_QUERY, description="procedure")],
-    k: Annotated[int, Query(ge=1, le=50, description="number of codes")] = 10,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="procedure")],
+    k: Annotated[int, Query(ge=1, le=MAX_K_HTTP, description="number of codes")] = 10,
 ) -> Any:
     check_query(q, settings.max_query_chars)
     check_k(k, settings)
     assistant = loaded.assistant
-    return pcs_build_to_json(await run_limited(settings, lambda: assistant.build_pcs(q, k)))
+    build = await run_limited(settings, lambda: assistant.build_pcs(q, k))
+    return json_response(PcsBuildOut, pcs_build_view(build))

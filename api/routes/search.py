@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query
 
 from api.deps import (
     LoadedDep,
@@ -16,22 +16,22 @@ from api.deps import (
     system_name,
 )
 from api.routes.common import ERRORS
-from api.schemas import HARD_MAX_QUERY, SearchOut
-from assistant.serialize import response_to_json
+from api.schemas import SearchOut
+from api.serialize import json_response
+from corpus.limits import MAX_K_HTTP, MAX_QUERY_CHARS
 
 router = APIRouter(tags=["search"], dependencies=[Depends(require_api_key)], responses=ERRORS)
 
 
 @router.get("/search", response_model=SearchOut)
 async def search(
-    response: Response,
     loaded: LoadedDep,
     settings: SettingsDep,
-    q: Annotated[str, Query(min_length=1, max_length=HARD_MAX_QUERY, description="question")],
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="question")],
     system: Annotated[
         str | None, Query(max_length=20, description="CPT, HCPCS, ICD-10-CM or ICD-10-PCS")
     ] = None,
-    k: Annotated[int, Query(ge=1, le=50, description="number of codes")] = 10,
+    k: Annotated[int, Query(ge=1, le=MAX_K_HTTP, description="number of codes")] = 10,
     billable_only: Annotated[bool, Query(description="only billable codes")] = False,
 ) -> Any:
     check_query(q, settings.max_query_chars)
@@ -41,5 +41,5 @@ async def search(
     found = await run_limited(
         settings, lambda: assistant.search(q, name, k, billable_only=billable_only)
     )
-    response.headers["X-Medcode-Index"] = loaded.version  # which index answered
-    return response_to_json(found)
+    headers = {"X-Medcode-Index": loaded.version}  # which index answered
+    return json_response(SearchOut, found, headers)

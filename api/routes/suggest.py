@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from api.deps import LoadedDep, SettingsDep, check_query, require_api_key, run_limited
 from api.routes.common import ERRORS
 from api.schemas import SuggestIn, SuggestOut
-from assistant.serialize import suggestions_to_json
+from api.serialize import json_response
 
 router = APIRouter(tags=["suggest"], dependencies=[Depends(require_api_key)], responses=ERRORS)
 
@@ -19,4 +19,4 @@ async def suggest(loaded: LoadedDep, settings: SettingsDep, body: SuggestIn) -> 
     note = check_query(body.text, settings.max_note_chars, "note")
     assistant = loaded.assistant
     response = await run_limited(settings, lambda: assistant.suggest(note))
-    return suggestions_to_json(response)
+    return json_response(SuggestOut, response)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from corpus.limits import BACKENDS
 from index.embedding.base import Embedder
 from index.errors import EmbedderError
-
-BACKENDS = ("onnx-int8", "onnx", "torch")
 
 
 def load_embedder(
