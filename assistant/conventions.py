@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.knowledge.qualifiers import Group, agreement, query_values
+from assistant.knowledge.qualifiers import Agreement, Group, agreement, query_values
 from assistant.query import APPROACHES, QueryAnalysis, first_match
 from assistant.weights import WEIGHTS, Weights
 from corpus.links import CodeRef
@@ -206,6 +206,8 @@ class QueryFacts:
     written: frozenset[str]  # content stems of the query as written
     reworded: frozenset[str]  # ... and as reworded by the lexicon
     definitive: bool = False  # it states a diagnosis ("dx:", "c/w", "consistent with")
+    # title (lower case) -> its qualifier agreement with this query, filled as it goes
+    memo: dict[str, Agreement] = field(default_factory=dict, compare=False)
 
     @property
     def variants(self) -> tuple[frozenset[str], ...]:
@@ -296,7 +298,9 @@ def specificity_shift(
 ) -> float:
     """Qualifier groups, with/without contradictions and an exact index-term match."""
     lower = title.lower()
-    found = agreement(groups, facts.qualifiers, lower)
+    found = facts.memo.get(lower)
+    if found is None:
+        found = facts.memo[lower] = agreement(groups, facts.qualifiers, lower)
     shift = (
         w.qualifier_agree * found.agree
         + w.qualifier_conflict * found.conflict
@@ -304,7 +308,7 @@ def specificity_shift(
         + w.qualifier_unmatched * found.unmatched
     )
     without = _title_without(lower)
-    if (without & facts.positive) or ((_content(lower) - without) & facts.negated):
+    if (without & facts.positive) or ((title_info(title).content - without) & facts.negated):
         # "without X" when the query names X; X (but not "without X") when it says "no X"
         shift += w.with_without_conflict
     if facts.variants and terms:

@@ -166,7 +166,7 @@ class Conventions:
         out, resolutions = resolve_billable(
             scored,
             lambda r: bool(records.billable[r]),
-            lambda r: self.tree.descendants(records.systems[r], records.codes[r]),
+            lambda r: self._children(r, scored),
             child_fit,
             lambda r: (records.systems[r], records.codes[r], records.titles[r]),
             w,
@@ -175,6 +175,21 @@ class Conventions:
             per_record.merge(res.child, res.parent)
             notes[res.child].append(res.note)
         return out
+
+    def _children(self, row: int, scored: dict[int, float]) -> list[int]:
+        """The descendants a header may resolve to: all of them, or for a large family
+        (a category of thousands of injury codes) those retrieval found, their own
+        descendants, and the family's default child."""
+        records = self.records
+        kids = self.tree.descendants(records.systems[row], records.codes[row])
+        if len(kids) <= self.w.resolve_max_children:
+            return kids
+        found = [r for r in kids if r in scored]
+        near = [
+            d for r in found for d in self.tree.descendants(records.systems[r], records.codes[r])
+        ]
+        default = self.tree.default_child(row)
+        return list(dict.fromkeys([*found, *near, *([default] if default is not None else [])]))
 
     def defaults(
         self,

@@ -17,7 +17,7 @@ class Weights:
     # -- fuse --------------------------------------------------------------------------
     dense_weight: float = 0.5  # convex fusion: share of the (min-max scaled) cosine
     rrf_k: int = 60  # rank fusion constant (the "rrf" mode only)
-    rerank_candidates: int = 200  # codes that go on to the convention stage
+    rerank_candidates: int = 150  # codes that go on to the convention stage
     # -- conventions: qualifiers read from the query and the code title -----------------
     side_match: float = 0.08
     side_conflict: float = -0.15
@@ -48,6 +48,7 @@ class Weights:
     missing_per_term: float = -0.02
     # -- conventions: a non-billable code resolved to its best billable child ------------
     resolve_candidates: int = 25
+    resolve_max_children: int = 300  # larger families: the children retrieval found
     resolved_child_gap: float = 0.01  # the child scores its parent's score minus this
     resolved_parent_gap: float = 0.05  # the parent stays, this far below
     child_lexical_tiebreak: float = 0.001  # children that fit equally: by BM25
@@ -55,7 +56,7 @@ class Weights:
     default_candidates: int = 20  # leading codes whose categories are checked
     default_child: float = 0.05
     # -- ICD-10-PCS: axes of each code against what the query says (assistant/pcs) ------
-    pcs_tables: int = 8  # leading tables whose every valid code is scored
+    pcs_tables: int = 4  # leading tables whose every valid code is scored
     pcs_sibling_gap: float = 0.05  # a code not retrieved starts this far below its table
     pcs_named_table_gap: float = 0.1  # a table named (not retrieved): below the best table
     pcs_own_share: float = 0.5  # a code starts at this share of its own retrieval score,

@@ -95,6 +95,7 @@ class RecordStore(Sequence[CodeRecord]):
         self.billable = np.array(meta["billable"], dtype=bool)
         self._terms: dict[str, list[str]] = meta["terms"]
         self._links: dict[str, dict[str, list[str]]] = meta["links"]
+        self._parsed_links: dict[int, dict[str, tuple[CodeRef, ...]]] = {}
         if not (len(self.codes) == len(self.titles) == len(self.offsets) - 1):
             raise ValueError(f"{path}: record index and metadata disagree")
         self._fd = os.open(path, os.O_RDONLY)  # os.pread: safe from several threads
@@ -124,10 +125,14 @@ class RecordStore(Sequence[CodeRecord]):
 
     def links(self, i: int) -> dict[str, tuple[CodeRef, ...]]:
         """Record ``i``'s instructional notes as code references, by note kind."""
-        return {
-            kind: tuple(ref for text in refs for ref in code_refs(f"({text})"))
-            for kind, refs in self._links.get(str(i), {}).items()
-        }
+        found = self._parsed_links.get(i)
+        if found is None:
+            found = {
+                kind: tuple(ref for text in refs for ref in code_refs(f"({text})"))
+                for kind, refs in self._links.get(str(i), {}).items()
+            }
+            self._parsed_links[i] = found
+        return found
 
 
 class ChunkTable:

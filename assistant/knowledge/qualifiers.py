@@ -26,7 +26,7 @@ class Value:
     pattern: re.Pattern[str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: a cache key, cheap to hash
 class Group:
     axis: str
     values: tuple[Value, ...]
@@ -98,16 +98,31 @@ def query_values(groups: tuple[Group, ...], lower_query: str) -> tuple[str | Non
     return tuple(g.value(lower_query) for g in groups)
 
 
+# A group a title is outside of (its scope does not apply).
+_OUTSIDE = "\x00outside"
+
+
+@lru_cache(maxsize=262144)
+def title_values(groups: tuple[Group, ...], lower_title: str) -> tuple[str | None, ...]:
+    """What a title says for each group (titles do not change: cached per title)."""
+    out: list[str | None] = []
+    for group in groups:
+        if not group.applies_to(lower_title):
+            out.append(_OUTSIDE)
+            continue
+        have = group.value(lower_title)
+        out.append(group.default if have is None and group.absent_is_default else have)
+    return tuple(out)
+
+
 def agreement(
     groups: tuple[Group, ...], wanted: tuple[str | None, ...], lower_title: str
 ) -> Agreement:
     agree = conflict = non_default = unmatched = 0
-    for group, want in zip(groups, wanted, strict=True):
-        if not group.applies_to(lower_title):
+    values = title_values(groups, lower_title)
+    for group, want, have in zip(groups, wanted, values, strict=True):
+        if have == _OUTSIDE:
             continue
-        have = group.value(lower_title)
-        if have is None and group.absent_is_default:
-            have = group.default
         if have is None:
             unmatched += want is not None
             continue

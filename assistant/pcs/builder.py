@@ -37,17 +37,32 @@ class Builder:
         self.tables = tables
         self.w = weights
         self._parts: dict[str, tuple[str, list[frozenset[str]]]] | None = None
+        self._axes_of: dict[str, tuple[AxisValue, ...]] = {}  # the codes' axes, as used
+        self._judges = (
+            self._operation,
+            self._body_part,
+            self._approach,
+            self._device,
+            self._qualifier,
+        )
 
     def fit(self, code: str, reading: Reading) -> AxisFit:
-        axes = self.tables.axes(code)
-        parts = (
-            self._operation(axes[2], reading),
-            self._body_part(axes[3], reading),
-            self._approach(axes[4], reading),
-            self._device(axes[5], reading),
-            self._qualifier(axes[6], reading),
-        )
+        """Each axis scored once per query and value (codes of a table share values)."""
+        axes = self._axes(code)
+        memo = reading.memo
+        parts = []
+        for axis, judge in zip(axes[2:], self._judges, strict=True):
+            key = (axis.position, axis.meaning)
+            if key not in memo:
+                memo[key] = judge(axis, reading)
+            parts.append(memo[key])
         return AxisFit(tuple(p[0] for p in parts), tuple(p[1] for p in parts))
+
+    def _axes(self, code: str) -> tuple[AxisValue, ...]:
+        found = self._axes_of.get(code)
+        if found is None:
+            found = self._axes_of[code] = self.tables.axes(code)
+        return found
 
     # -- one axis each: (score, the words that decided it) -----------------------------
     def _operation(self, axis: AxisValue, r: Reading) -> tuple[float, str]:

@@ -7,7 +7,7 @@ nothing."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.conventions import QueryFacts
@@ -76,6 +76,9 @@ class Reading:
     diagnostic: bool  # biopsy / diagnostic
     side: str | None
     operation_stems: frozenset[str]
+    # (position, meaning) -> (score, evidence): axis scores of this query, filled by the
+    # builder as it goes (the same value recurs in many codes of a table)
+    memo: dict[tuple[int, str], tuple[float, str]] = field(default_factory=dict, compare=False)
 
     def said(self, stems: frozenset[str]) -> float:
         """How much of ``stems`` the query says: its own words fully, expansions half."""
