@@ -371,11 +371,12 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(to_json(SuggestOut, response), indent=2, ensure_ascii=False))
         return 0
-    print(f"{response.statements} statements read")
+    print(f"{response.statements} statements read ({response.setting} note)")
     for system, suggestions in response.by_system().items():
-        print(f"\n== {system}")
+        print(f"\n== {system}: recommended")
         for s in suggestions:
-            print(f"{s.code:<9} {s.score:5.3f}  {s.title}")
+            print(f"{s.code:<9} {s.confidence:4.0%}  {s.title}")
+            print(f"          why: {s.rationale}")
             for e in s.evidence:
                 span = f"{e.section} {e.start}-{e.end}"
                 print(f"          evidence [{span}]: “{_snippet(e.text, 120)}”")
@@ -383,8 +384,12 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                 print(f"          source: “{_snippet(c.text, 120)}” ({Path(c.source).name})")
             for n in s.notes:
                 print(f"          note: {n}")
+    if response.alternatives:
+        print("\n== alternatives (considered, not recommended)")
+        for a in response.alternatives:
+            print(f"  {a.system} {a.code:<9} {a.confidence:4.0%}  {a.title}: {a.why}")
     if response.excluded:
-        print("\n== excluded (not suggested)")
+        print("\n== statements coded nothing")
         for e in response.excluded:
             print(f"  {e.reason:<24} [{e.section} {e.start}-{e.end}] “{_snippet(e.text, 90)}”")
     if not response.suggestions:

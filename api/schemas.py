@@ -148,14 +148,29 @@ class EvidenceOut(BaseModel):
 
 
 class SuggestionOut(BaseModel):
+    """A recommended code: its evidence in the note, the rule used, its confidence."""
+
     code: str
     system: str
     title: str
     score: float
+    confidence: float
+    rationale: str = Field(description="the coding rule that made this code")
     notes: list[str]
     evidence: list[EvidenceOut]
     citations: list[CitationOut]
     related: list[RelatedOut]
+
+
+class AlternativeOut(BaseModel):
+    """A code considered and not recommended."""
+
+    code: str
+    system: str
+    title: str
+    confidence: float
+    why: str
+    evidence: list[EvidenceOut]
 
 
 class ExcludedOut(BaseModel):
@@ -168,8 +183,13 @@ class ExcludedOut(BaseModel):
 
 class SuggestOut(BaseModel):
     statements: int
-    suggestions: list[SuggestionOut]
-    excluded: list[ExcludedOut]
+    setting: str = Field(description="inpatient or outpatient, as read from the note")
+    recommended: list[SuggestionOut]
+    alternatives: list[AlternativeOut]
+    excluded: list[ExcludedOut] = Field(
+        description="statements coded nothing: negated, uncertain (outpatient), family, "
+        "planned or not performed, superseded"
+    )
 
 
 class SystemStats(BaseModel):

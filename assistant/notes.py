@@ -1,7 +1,15 @@
-"""Operative notes: sections, statements, negation/uncertainty/history, with offsets.
+"""Clinical notes: sections, statements, and what each statement asserts (ConText-style:
+negated, uncertain, historical, family, not performed or only planned), with offsets.
 
 Everything here works on offsets into the note, so every piece of evidence satisfies
 ``note[start:end] == text``. Note text is PHI: nothing here logs it.
+
+The statuses follow the ConText algorithm (Harkema et al., 2009; medspaCy's ``ConText``):
+trigger phrases whose scope runs forward to the end of the clause (a period, a semicolon,
+or a conjunction that opens a new clause such as "but" or "however"), pseudo-triggers that
+look like a trigger and are not ("no change", "not only"), and categories NEGATED,
+POSSIBLE, HISTORICAL, FAMILY and HYPOTHETICAL, plus NOT PERFORMED for procedure steps.
+``bench/context_agreement.py`` measures this against medspaCy's ConText.
 """
 
 from __future__ import annotations
@@ -12,13 +20,45 @@ from typing import Literal
 
 from assistant.conventions import title_laterality
 
-Kind = Literal["diagnosis", "procedure", "finding"]
+Kind = Literal["diagnosis", "procedure", "finding", "history"]
+Status = Literal[
+    "positive", "negated", "uncertain", "history", "family", "not_performed", "hypothetical"
+]
 
 # Heading patterns (case-insensitive, at the start of a line, colon optional) -> (name, kind)
 SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
     (r"pre-?\s*op(?:erative)?\.?\s*(?:diagnos[ie]s|dx)", "preoperative_diagnosis", "diagnosis"),
     (r"post-?\s*op(?:erative)?\.?\s*(?:diagnos[ie]s|dx)", "postoperative_diagnosis", "diagnosis"),
-    (r"(?:final\s+|discharge\s+|admitting\s+)?diagnos[ie]s|dx", "diagnosis", "diagnosis"),
+    (
+        r"(?:final\s+|discharge\s+|admitting\s+|principal\s+|secondary\s+)?diagnos[ie]s|dx",
+        "diagnosis",
+        "diagnosis",
+    ),
+    (
+        r"assessment(?:\s+and\s+plan)?|impression|a/p|problem list|active problems",
+        "assessment",
+        "diagnosis",
+    ),
+    (r"family\s+history|fhx|fh", "family_history", "history"),
+    (r"social\s+history|sh", "social_history", None),
+    (
+        r"past\s+(?:medical\s+|surgical\s+)?history|pmh|psh|medical history|history",
+        "history",
+        "history",
+    ),
+    (
+        r"history of (?:the )?present illness|hpi|chief complaint|cc|"
+        r"reason for (?:visit|admission)|hospital course|subjective|"
+        r"clinical (?:history|summary)|presentation",
+        "narrative",
+        "finding",
+    ),
+    (
+        r"(?:discharge\s+|home\s+|current\s+|admission\s+)?medications?|meds|allergies",
+        "medications",
+        None,
+    ),
+    (r"plan|follow[- ]?up|recommendations?|instructions", "plan", None),
     (
         r"(?:name\s+of\s+)?(?:procedure\(s\)|procedures?|operations?)(?:\s+performed)?"
         r"|surgery performed",
@@ -33,14 +73,22 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
     (r"findings?|operative findings", "findings", "finding"),
     (
         r"(?:description|details)\s+of\s+(?:the\s+)?(?:procedure|operation)|"
-        r"procedure\s+(?:description|details|in detail)|technique|operative (?:technique|report)",
+        r"procedure\s+(?:description|details|in detail|note)|technique|"
+        r"operative (?:technique|report|note|details)|description|details|narrative|"
+        r"prep|course|postpartum course|tourniquet|vein mapping|ultrasound|resuscitation|"
+        r"primary(?:/secondary)? survey|secondary survey|setting|post-procedure [\w/ ]+",
         "description",
         None,
     ),
     (r"complications?", "complications", "finding"),
-    (r"anesthesia|anesthetic", "anesthesia", None),
+    (r"anesthesia|anesthetic|sedation|analgesia", "anesthesia", None),
     (r"(?:estimated\s+)?blood\s+loss|ebl", "blood_loss", None),
-    (r"specimens?|drains?|implants?|fluids?|disposition|condition", "other", None),
+    (
+        r"specimens?|drains?|implants?|fluids?|disposition|condition(?: at discharge)?|"
+        r"patient|tee findings|labs?|vitals?|exam(?:ination)?|imaging|pathology|ebl",
+        "other",
+        None,
+    ),
     (r"surgeon|assistants?|attending|date of (?:surgery|service|procedure)", "other", None),
 )
 _HEADING = re.compile(
@@ -50,19 +98,138 @@ _HEADING = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 
-# NegEx-style triggers. "without"/"not" are left out: code titles use them
-# ("without complications", "not intractable").
-NEGATION = re.compile(
-    r"\b(no|denie[sd]|negative for|no evidence of|free of|absence of|ruled out|"
-    r"rule[sd]? out|r/o)\b",
-    re.IGNORECASE,
+# ConText triggers by category. Forward triggers govern the words after them up to the end
+# of the clause, backward ones the words before them back to its start. "without" and
+# "not" alone are left out of the negations: code titles use them ("without
+# complications", "not intractable").
+_F = re.IGNORECASE
+FORWARD: tuple[tuple[Status, re.Pattern[str]], ...] = (
+    (
+        "family",
+        re.compile(
+            r"\b(?:family history of|family history|fhx|fh of|(?:his|her|the patient's)? ?"
+            r"(?:mother|father|brother|sister|sibling|grandmother|grandfather|aunt|uncle)"
+            r"(?: had| has| with| died of)?)\b",
+            _F,
+        ),
+    ),
+    (
+        "negated",
+        re.compile(
+            r"\b(?:no evidence of|without evidence of|negative for|free of|absence of|"
+            r"rule[sd]? out|r/o|denie[sd]|no|not|nor|never had)\b",
+            _F,
+        ),
+    ),
+    (
+        "uncertain",
+        re.compile(
+            r"\b(?:possible|possibly|probable|probably|suspected|suspect|suspicious for|"
+            r"questionable|likely|concern(?:ing)? for|presumed|presumptive|differential "
+            r"(?:includes|diagnosis)|versus|vs\.?)\b",
+            _F,
+        ),
+    ),
+    (
+        "hypothetical",
+        re.compile(
+            r"\b(?:plan(?:s|ned)? (?:for|to)|will (?:need|undergo|be|have|return|follow)|"
+            r"scheduled for|to be scheduled|consider(?:ing)?|if (?:needed|necessary)|"
+            r"recommend(?:ed|s)?|candidate for|return if)\b",
+            _F,
+        ),
+    ),
+    (
+        "history",
+        re.compile(r"\b(?:history of|h/o|hx of|status post|s/p|prior|previous|remote|old)\b", _F),
+    ),
 )
-UNCERTAIN = re.compile(
-    r"\b(possible|possibly|probable|probably|suspected|suspicious for|questionable|"
-    r"cannot be excluded|likely|versus|vs\.?|concern for)\b",
-    re.IGNORECASE,
+BACKWARD: tuple[tuple[Status, re.Pattern[str]], ...] = (
+    (
+        "not_performed",
+        re.compile(
+            r"\b(?:(?:was|were|is|are)? ?not (?:performed|done|placed|inserted|undertaken|"
+            r"attempted|completed|required|needed|carried out)|deferred|aborted|abandoned|"
+            r"cancel(?:l)?ed|omitted|declined|was not|were not)\b",
+            _F,
+        ),
+    ),
+    (
+        "negated",
+        re.compile(
+            r"\b(?:(?:was|were|is|are) (?:negative|absent|normal|unremarkable)|ruled out|"
+            r"excluded|resolved|not (?:seen|present|identified|found|appreciated|established|"
+            r"confirmed|diagnosed))\b",
+            _F,
+        ),
+    ),
+    ("uncertain", re.compile(r"\b(?:(?:is|was) (?:unlikely|likely|suspected|possible))\b", _F)),
 )
-HISTORY = re.compile(r"\b(history of|h/o|hx of|status post|s/p)\b", re.IGNORECASE)
+# Look like triggers and are not.
+PSEUDO = re.compile(
+    r"\b(?:no change|no further|not only|no increase|no longer (?:needs?|requires?)|"
+    r"gram negative|not certain whether|without difficulty|no complications? (?:from|of) "
+    r"(?:the )?(?:procedure|surgery)|not intractable|no significant change)\b",
+    _F,
+)
+# A clause ends at these: a trigger's scope does not reach past them.
+TERMINATOR = re.compile(
+    r"[.;:]|\s-\s|\b(?:but|however|although|except|aside from|yet|which|who|and then)\b", _F
+)
+_CONTENT = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Part of a statement a trigger governs (offsets into the statement's text)."""
+
+    start: int
+    end: int
+    status: Status
+    trigger: str
+
+
+def scopes(text: str, kind: str = "diagnosis") -> list[Scope]:
+    """The ConText scopes of ``text``: each trigger with the clause part it governs."""
+    masked = PSEUDO.sub(lambda m: " " * len(m.group(0)), text)
+    out: list[Scope] = []
+    for status, pattern in FORWARD:
+        for m in pattern.finditer(masked):
+            end = TERMINATOR.search(masked, m.end())
+            out.append(Scope(m.start(), end.start() if end else len(text), status, m.group(0)))
+    for status, pattern in BACKWARD:
+        if status == "not_performed" and kind not in ("procedure", "finding"):
+            continue
+        for m in pattern.finditer(masked):
+            starts = [t.end() for t in TERMINATOR.finditer(masked, 0, m.start())]
+            out.append(Scope(starts[-1] if starts else 0, m.end(), status, m.group(0)))
+    return sorted(out, key=lambda s: (s.start, s.end))
+
+
+def asserted(text: str, found: list[Scope]) -> str:
+    """``text`` with every governed part blanked (same length: offsets still hold)."""
+    chars = list(text)
+    for scope in found:
+        chars[scope.start : scope.end] = " " * (scope.end - scope.start)
+    return "".join(chars)
+
+
+def context(text: str, kind: str = "diagnosis") -> tuple[Status, str]:
+    """A statement's status: positive when words outside every trigger's scope still say
+    something (two content words), else the status of its first scope."""
+    found = scopes(text, kind)
+    if not found:
+        return "positive", ""
+    rest = asserted(text, found)
+    if len(_CONTENT.findall(rest)) >= MIN_ASSERTED_WORDS:
+        return "positive", ""
+    first = found[0]
+    return first.status, first.trigger
+
+
+MIN_ASSERTED_WORDS = 2
+
+
 # A statement of just "None." / "No complications." carries nothing to code.
 EMPTY = re.compile(
     r"^\s*(?:none|n/a|no complications?|minimal|none apparent|"
@@ -91,8 +258,11 @@ class Statement:
     section: str
     kind: Kind
     span: Span
-    status: Literal["positive", "negated", "uncertain", "history"]
+    status: Status
     reason: str = ""
+    # what the statement asserts: its text with negated, uncertain, historical ... parts
+    # blanked (same length as ``span.text``); the search query for a positive statement
+    asserted: str = ""
 
 
 def _span(note: str, start: int, end: int) -> Span:
@@ -122,6 +292,8 @@ def sections(note: str) -> list[NoteSection]:
 
 
 _ITEM = re.compile(r"(?:^|\n)\s*(?:\d+[.)]|[-•*])\s+|;\s+|\n\s*\n|(?<=[.!?])\s+(?=[A-Z])")
+# history lists ("Hypertension, hyperlipidemia, GERD") also split on commas
+_LIST_ITEM = re.compile(r"(?:^|\n)\s*(?:\d+[.)]|[-•*])\s+|;\s+|,\s+|\n|(?<=[.!?])\s+(?=[A-Z])")
 
 
 def statements(note: str) -> list[Statement]:
@@ -133,7 +305,8 @@ def statements(note: str) -> list[Statement]:
         body = sec.body
         pos = body.start
         pieces: list[tuple[int, int]] = []
-        for m in _ITEM.finditer(note, body.start, body.end):
+        splitter = _LIST_ITEM if sec.kind == "history" else _ITEM
+        for m in splitter.finditer(note, body.start, body.end):
             pieces.append((pos, m.start()))
             pos = m.end()
         pieces.append((pos, body.end))
@@ -148,12 +321,14 @@ def statements(note: str) -> list[Statement]:
 
 def _classify(sec: NoteSection, span: Span) -> Statement:
     kind: Kind = sec.kind or "finding"
-    for status, pattern in (("negated", NEGATION), ("uncertain", UNCERTAIN), ("history", HISTORY)):
-        m = pattern.search(span.text)
-        if m:
-            reason = f"{status}: '{m.group(0)}'"
-            return Statement(sec.name, kind, span, status, reason)  # type: ignore[arg-type]
-    return Statement(sec.name, kind, span, "positive")
+    if sec.name == "family_history":
+        return Statement(sec.name, kind, span, "family", "family: family history", span.text)
+    found = scopes(span.text, kind)
+    rest = asserted(span.text, found)
+    if not found or len(_CONTENT.findall(rest)) >= MIN_ASSERTED_WORDS:
+        return Statement(sec.name, kind, span, "positive", "", rest)
+    first = found[0]
+    return Statement(sec.name, kind, span, first.status, f"{first.status}: '{first.trigger}'", rest)
 
 
 def laterality(text: str) -> str | None:

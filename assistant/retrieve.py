@@ -32,11 +32,16 @@ class Retrieval:
         use_dense: bool = True,
         use_lexical: bool = True,
         fusion: str = "convex",
+        vector: np.ndarray | None = None,
     ) -> Fused:
         """Candidate chunks with scores in [0, 1], BM25 of every chunk, and each
-        candidate's cosine similarity (convex fusion)."""
+        candidate's cosine similarity (convex fusion). ``vector``: ``text`` already
+        embedded (a batch of queries is embedded in one call), shape (1, dim)."""
         lexical = self.index.lexical.scores(text) if use_lexical else None
-        vector = self.embedder.encode([text]) if use_dense else None
+        if not use_dense:
+            vector = None
+        elif vector is None:
+            vector = self.embedder.encode([text])
         if fusion == "rrf" or vector is None or lexical is None:
             rankings: dict[str, list[tuple[int, int]]] = {}
             if vector is not None:

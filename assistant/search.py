@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,17 +102,23 @@ class Retriever:
         return self.search_with_signals(query, system, k, billable_only)[0]
 
     def search_with_signals(
-        self, query: str, system: str | None = None, k: int = 10, billable_only: bool = False
+        self,
+        query: str,
+        system: str | None = None,
+        k: int = 10,
+        billable_only: bool = False,
+        vectors: Mapping[str, np.ndarray] | None = None,
     ) -> tuple[SearchResponse, dict[tuple[str, str], Signals]]:
         """The response and, per result found by retrieval, the signals its confidence was
-        estimated from (what ``medcode calibrate`` fits on)."""
+        estimated from (what ``medcode calibrate`` fits on). ``vectors``: texts already
+        embedded (see :meth:`embed_queries`)."""
         _validate(query, system, k)
         analysis = analyze(query, self.vocabulary, system)  # stage: analyze
         exact = self._exact(analysis, system)
         if analysis.only_codes and exact:
             return SearchResponse(query, tuple(exact[:k]), analysis.expansions), {}
         text = analysis.expanded if self.options.use_expansion else analysis.text
-        fused = self.candidates(analysis, system)  # stage: retrieve and fuse
+        fused = self.candidates(analysis, system, vectors)  # stage: retrieve and fuse
         ranked = self.conventions(fused, analysis, text)  # stage: conventions
         rows = self._select(ranked.rows, exact, system, k, billable_only)
         similarity = {row: ranked.per_record.similarity(row) for row in rows}
@@ -147,11 +154,13 @@ class Retriever:
             rows, ranked.rows, ranked.scores, similarity, ranked.facts, known, self.index.records
         )
 
-    def build_pcs(self, query: str, k: int = 10) -> PcsBuild:
+    def build_pcs(
+        self, query: str, k: int = 10, vectors: Mapping[str, np.ndarray] | None = None
+    ) -> PcsBuild:
         """ICD-10-PCS codes composed for ``query``: the best code's seven axes with the
         words that determined each, the axes left open (with their valid choices), and
         the best codes."""
-        response = self.search(query, system="ICD-10-PCS", k=k)
+        response = self.search_with_signals(query, "ICD-10-PCS", k, vectors=vectors)[0]
         builder = self.ranking.builder
         if builder is None:
             raise QueryError("this index holds no ICD-10-PCS tables; rebuild it with PCS")
@@ -162,16 +171,40 @@ class Retriever:
         built = explain(builder.tables, builder, reading, ranked, self.weights.pcs_open_margin)
         return PcsBuild(query, built, response.results)
 
-    def candidates(self, analysis: QueryAnalysis, system: str | None) -> Fused:
+    def candidates(
+        self,
+        analysis: QueryAnalysis,
+        system: str | None,
+        vectors: Mapping[str, np.ndarray] | None = None,
+    ) -> Fused:
         """Retrieval for an analysed query: the whole (expanded) query and, in chart
         phrasing, the diagnosis it states ("dx: ..."), each chunk at its better score."""
-        text = analysis.expanded if self.options.use_expansion else analysis.text
-        fused = self.retrieve(text, system)
+        fused = self.retrieve(self._texts(analysis)[0], system, vectors)
         if analysis.focus and self.options.use_expansion:
-            fused = merge(fused, self.retrieve(analysis.focus, system))
+            fused = merge(fused, self.retrieve(analysis.focus, system, vectors))
         return fused
 
-    def retrieve(self, text: str, system: str | None) -> Fused:
+    def _texts(self, analysis: QueryAnalysis) -> list[str]:
+        """The texts retrieval embeds for a query: the query (expanded), its focus."""
+        text = analysis.expanded if self.options.use_expansion else analysis.text
+        focus = [analysis.focus] if analysis.focus and self.options.use_expansion else []
+        return [text, *focus]
+
+    def embed_queries(self, queries: Sequence[tuple[str, str | None]]) -> dict[str, np.ndarray]:
+        """The texts that searching ``queries`` ((query, code set) pairs) embeds, embedded
+        in one batch: pass the result to :meth:`search_with_signals` as ``vectors``."""
+        texts: list[str] = []
+        for query, system in queries:
+            texts.extend(self._texts(analyze(query, self.vocabulary, system)))
+        unique = list(dict.fromkeys(texts))
+        if not unique or not self.options.use_dense:
+            return {}
+        matrix = self.embedder.encode(unique)
+        return {t: matrix[i : i + 1] for i, t in enumerate(unique)}
+
+    def retrieve(
+        self, text: str, system: str | None, vectors: Mapping[str, np.ndarray] | None = None
+    ) -> Fused:
         """Candidate chunks of ``text`` (in ``system``, if given) with fused scores."""
         opts = self.options
         return self.retrieval.fused(
@@ -181,6 +214,7 @@ class Retriever:
             use_dense=opts.use_dense,
             use_lexical=opts.use_lexical,
             fusion=opts.fusion,
+            vector=None if vectors is None else vectors.get(text),
         )
 
     def conventions(self, fused: Fused, analysis: QueryAnalysis, text: str) -> Ranked:

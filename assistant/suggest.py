@@ -1,28 +1,80 @@
-"""Code suggestions for an operative note, each tied to the note's words.
+"""Codes for a clinical note, coded as a coder codes it.
 
-Diagnosis statements are searched in ICD-10-CM, procedure statements in ICD-10-PCS and
-the procedure code systems the index holds (CPT pages, HCPCS). Negated, uncertain and
-historical statements never produce a suggestion; they are listed as excluded.
+- What is coded: the procedure statements (PROCEDURE(S) PERFORMED, OPERATION, numbered
+  lists) in ICD-10-PCS (and the CPT pages and HCPCS the index holds), the diagnoses of the
+  diagnosis sections (the postoperative diagnosis wins over the preoperative one), the
+  conditions of the history lists, and chronic conditions under treatment named in the
+  narrative ("hypertension controlled on amlodipine").
+- What is not: negated, family, planned and not-performed statements; uncertain diagnoses
+  in an outpatient note (guideline IV.H: code the sign or symptom; in an inpatient note
+  they are coded as if established, guideline II.H); "history of" conditions go to their
+  personal-history codes.
+- Then, as a coder would: one code per finding (the unspecified sibling gives way to a
+  specific one), no Excludes1 pair, and the codes that "use additional code" notes ask
+  for when the note supports them.
+Each recommended code has its evidence in the note (``note[start:end] == text``), a
+rationale naming the rule used and a calibrated confidence; codes considered and not
+recommended are alternatives, with why.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from assistant.errors import QueryError
+from assistant.note_rules import reconcile
 from assistant.notes import Statement, laterality, statements
+from assistant.query import APPROACHES
 from assistant.results import Citation, CodeResult, RelatedCode
 from assistant.search import Retriever
+from assistant.weights import NOTE_WEIGHTS, NoteWeights
 from corpus.limits import MAX_NOTE_CHARS
 
-# Below this cosine between a statement and a code's best passage, a procedure code
-# system's top hit is not suggested (CPT holds only the pages the user supplied).
-MIN_SIMILARITY = {"ICD-10-CM": 0.35, "ICD-10-PCS": 0.35, "CPT": 0.45, "HCPCS": 0.45}
-# Indications, findings and complications are prose: a diagnosis taken from them must
-# match more closely than one from a diagnosis heading.
-MIN_FINDING_SIMILARITY = 0.6
 PROCEDURE_SYSTEMS = ("ICD-10-PCS", "CPT", "HCPCS")
+# an inpatient note: admission, discharge, a hospital course
+_INPATIENT = re.compile(
+    r"\b(?:admi(?:tted|ssion)|inpatient|discharge summary|hospital (?:day|course)|"
+    r"length of stay|discharged)\b",
+    re.IGNORECASE,
+)
+# chronic conditions under treatment in narrative text
+_TREATED = re.compile(
+    r"\b(?:on (?:\w+ ){0,3}(?:daily|bid|tid|qd|mg|therapy)|controlled (?:on|with)|managed with|"
+    r"treated with|takes|taking|maintained on|on [a-z]+(?:ol|il|in|ide|one|ine|pam|lam|tan|"
+    r"pril|statin|zole|mab|parin)\b|requiring|dependent)",
+    re.IGNORECASE,
+)
+_DIAGNOSIS_SECTIONS = ("postoperative_diagnosis", "diagnosis", "assessment")
+_SUBJECT = re.compile(
+    r"\b(?:(?:the )?(?:patient|pt|she|he|they)(?: also)? (?:has|have|had|is|with)|"
+    r"known|history of|mother|father|sister|brother|with)\b",
+    re.IGNORECASE,
+)
+_WORDS = re.compile(r"[A-Za-z]{3,}")
+# a drug the patient is on long term ("on insulin", "takes metformin", "anticoagulated")
+_LONG_TERM = re.compile(
+    r"\b(?:on|takes|taking|maintained on|controlled (?:on|with)|managed with)\s+"
+    r"(?P<drug>insulin|metformin|[a-z]*(?:gliptin|gliflozin|glutide|glipizide|glyburide)|"
+    r"warfarin|coumadin|apixaban|rivaroxaban|dabigatran|eliquis|xarelto|aspirin|clopidogrel|"
+    r"plavix|prednisone|steroids?|methotrexate|levothyroxine|estrogen|estradiol|hormone "
+    r"replacement|opioids?|oxycodone|statins?|atorvastatin|anticoagula\w*)",
+    re.IGNORECASE,
+)
+# how an injury happened: the external-cause codes a coder adds
+_MECHANISM = re.compile(
+    r"\b(?:fell|fall(?:ing)?|slipped|tripped|struck|hit by|collision|mvc|mva|motor vehicle|"
+    r"bicycle|bike|cyclist|pedestrian|bitten|bite|assault(?:ed)?|gunshot|stabbed|burned by|"
+    r"ladder|stairs|ice|crash(?:ed)?)\b",
+    re.IGNORECASE,
+)
+_EXTERNAL_CAUSES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("V", "W", "X"), "external cause: how the injury happened"),
+    (("Y92",), "external cause: place of occurrence"),
+    (("Y93",), "external cause: activity"),
+)
+_INJURY_CHAPTERS = ("S", "T", "V", "W", "X", "Y")
 
 
 @dataclass(frozen=True)
@@ -35,6 +87,8 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Suggestion:
+    """A recommended code: evidence in the note, the rule that made it, a confidence."""
+
     code: str
     system: str
     title: str
@@ -43,6 +97,20 @@ class Suggestion:
     citations: tuple[Citation, ...]
     notes: tuple[str, ...] = ()
     related: tuple[RelatedCode, ...] = ()
+    confidence: float = 0.0
+    rationale: str = ""
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A code considered and not recommended, with why."""
+
+    code: str
+    system: str
+    title: str
+    confidence: float
+    why: str
+    evidence: tuple[Evidence, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,9 +124,15 @@ class Excluded:
 
 @dataclass(frozen=True)
 class SuggestResponse:
-    suggestions: tuple[Suggestion, ...]
+    suggestions: tuple[Suggestion, ...]  # the recommended codes
     excluded: tuple[Excluded, ...] = ()
     statements: int = 0
+    alternatives: tuple[Alternative, ...] = ()
+    setting: str = "outpatient"
+
+    @property
+    def recommended(self) -> tuple[Suggestion, ...]:
+        return self.suggestions
 
     def by_system(self) -> dict[str, list[Suggestion]]:
         out: dict[str, list[Suggestion]] = {}
@@ -70,9 +144,22 @@ class SuggestResponse:
 @dataclass
 class _Draft:
     result: CodeResult
-    score: float
+    confidence: float
+    rationale: str
     evidence: list[Evidence] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    others: list[CodeResult] = field(default_factory=list)  # the statement's next codes
+
+
+@dataclass(frozen=True)
+class _Query:
+    statement: Statement
+    text: str  # what is searched
+    system: str
+    threshold: float
+    rationale: str
+    prefixes: tuple[str, ...] = ()  # only codes starting so count (a Z79 drug query ...)
+    avoid: tuple[str, ...] = ()  # codes starting so do not
 
 
 def validate_note(note: object) -> str:
@@ -94,65 +181,228 @@ def validate_note(note: object) -> str:
     return note
 
 
-def suggest(retriever: Retriever, note: object) -> SuggestResponse:
+def suggest(
+    retriever: Retriever, note: object, weights: NoteWeights = NOTE_WEIGHTS
+) -> SuggestResponse:
     text = validate_note(note)
     found = statements(text)
-    drafts: dict[tuple[str, str], _Draft] = {}
-    excluded: list[Excluded] = []
+    setting = "inpatient" if _INPATIENT.search(text) else "outpatient"
+    queries, excluded = _plan(found, text, setting, weights)
     available = set(retriever.index.records.systems)
-    for st in found:
-        if st.status != "positive":
-            excluded.append(
-                Excluded(st.span.start, st.span.end, st.span.text, st.section, st.reason)
+    queries = [q for q in queries if q.system in available]
+    vectors = retriever.embed_queries([(q.text, q.system) for q in queries])
+    drafts: dict[tuple[str, str], _Draft] = {}
+    alternatives: list[Alternative] = []
+    for q in queries:
+        st = q.statement
+        ev = Evidence(st.span.start, st.span.end, st.span.text, st.section)
+        if q.system == "ICD-10-PCS":
+            results = retriever.build_pcs(q.text, k=weights.candidates, vectors=vectors).results
+        else:
+            k = weights.filtered_candidates if q.prefixes or q.avoid else weights.candidates
+            response, _ = retriever.search_with_signals(q.text, q.system, k, vectors=vectors)
+            results = response.results
+        results = tuple(
+            r
+            for r in results
+            if (not q.prefixes or r.code.startswith(q.prefixes))
+            and not (q.avoid and r.code.startswith(q.avoid))
+        )
+        if not results:
+            continue
+        top = results[0]
+        if top.match != "exact" and top.confidence < q.threshold:
+            alternatives.append(
+                Alternative(
+                    top.code,
+                    top.system,
+                    top.title,
+                    top.confidence,
+                    f"confidence {top.confidence:.2f} is below {q.threshold:.2f}",
+                    (ev,),
+                )
             )
             continue
-        systems = ["ICD-10-CM"] if st.kind != "procedure" else list(PROCEDURE_SYSTEMS)
-        for system in systems:
-            if system not in available:
-                continue
-            for result in _best(retriever, st, system):
-                key = (result.system, result.code)
-                draft = drafts.setdefault(key, _Draft(result, result.score))
-                draft.score = max(draft.score, result.score)
-                ev = Evidence(st.span.start, st.span.end, st.span.text, st.section)
-                if ev not in draft.evidence:
-                    draft.evidence.append(ev)
-    _cpt_modifiers(retriever, drafts.values())
+        draft = drafts.get((top.system, top.code))
+        if draft is None:
+            draft = drafts[(top.system, top.code)] = _Draft(top, top.confidence, q.rationale)
+            draft.others = list(results[1:])
+        draft.confidence = max(draft.confidence, top.confidence)
+        if ev not in draft.evidence:
+            draft.evidence.append(ev)
+    kept, dropped = reconcile(retriever, list(drafts.values()))
+    alternatives.extend(dropped)
+    _cpt_modifiers(retriever, kept)
     suggestions = [
         Suggestion(
             code=d.result.code,
             system=d.result.system,
             title=d.result.title,
-            score=round(d.score, 4),
+            score=d.result.score,
             evidence=tuple(d.evidence),
             citations=d.result.citations,
             notes=tuple(dict.fromkeys([*d.result.notes, *d.notes])),
             related=d.result.related,
+            confidence=round(d.confidence, 4),
+            rationale=d.rationale,
         )
-        for d in drafts.values()
+        for d in kept
     ]
+    listed = {(s.system, s.code) for s in suggestions}
+    shown = []
+    for a in sorted(alternatives, key=lambda a: -a.confidence):
+        if (a.system, a.code) not in listed and a.confidence >= weights.alternative_floor:
+            listed.add((a.system, a.code))
+            shown.append(a)
     order = {"ICD-10-CM": 0, "ICD-10-PCS": 1, "CPT": 2, "HCPCS": 3}
-    suggestions.sort(key=lambda s: (order.get(s.system, 9), -len(s.evidence), -s.score))
-    return SuggestResponse(tuple(suggestions), tuple(excluded), len(found))
+    suggestions.sort(
+        key=lambda s: (order.get(s.system, 9), s.evidence[0].start if s.evidence else 0)
+    )
+    return SuggestResponse(tuple(suggestions), tuple(excluded), len(found), tuple(shown), setting)
 
 
-def _best(retriever: Retriever, st: Statement, system: str) -> list[CodeResult]:
-    """The top code for a statement in one system, if it is relevant enough."""
-    results = retriever.search(st.span.text[:1000], system=system, k=3).results
-    if not results:
-        return []
-    top = results[0]
-    floor = MIN_SIMILARITY.get(system, 0.4)
-    if st.kind == "finding":
-        floor = max(floor, MIN_FINDING_SIMILARITY)
-    if top.match != "exact" and top.similarity < floor:
-        return []
-    return [top]
+def _plan(
+    found: list[Statement], note: str, setting: str, w: NoteWeights
+) -> tuple[list[_Query], list[Excluded]]:
+    """What to search for each statement, and the statements coded nothing, with why."""
+    queries: list[_Query] = []
+    excluded: list[Excluded] = []
+    has_post = any(st.section == "postoperative_diagnosis" for st in found)
+    approach = _note_approach(note)
+
+    def exclude(st: Statement, reason: str) -> None:
+        excluded.append(Excluded(st.span.start, st.span.end, st.span.text, st.section, reason))
+
+    for st in found:
+        asserted = " ".join(st.asserted.split()) or st.span.text
+        if st.kind == "procedure":
+            if st.status in ("not_performed", "hypothetical", "negated"):
+                exclude(st, f"{st.reason}: a procedure not performed codes nothing")
+                continue
+            query = asserted
+            if approach and not any(p.search(query.lower()) for _, p in APPROACHES):
+                query = f"{query} {approach}"  # the description says how it was done
+            for system in PROCEDURE_SYSTEMS:
+                queries.append(
+                    _Query(st, query, system, w.procedure_threshold, "procedure performed")
+                )
+            continue
+        if st.section == "preoperative_diagnosis" and has_post:
+            exclude(st, "preoperative diagnosis: the postoperative diagnosis is coded")
+            continue
+        if st.status == "family":
+            queries.append(
+                _Query(
+                    st,
+                    f"family history of {_condition(st.span.text)}",
+                    "ICD-10-CM",
+                    w.history_threshold,
+                    "family history: a family-history code (Z80-Z84)",
+                    prefixes=("Z80", "Z81", "Z82", "Z83", "Z84"),
+                )
+            )
+            continue
+        if st.status in ("negated", "hypothetical", "not_performed"):
+            exclude(st, st.reason)
+            continue
+        if st.status == "uncertain":
+            if setting == "outpatient":
+                exclude(
+                    st, f"{st.reason}: uncertain diagnosis, outpatient: code the sign or symptom"
+                )
+                continue
+            rationale = "uncertain diagnosis coded as if established (inpatient, guideline II.H)"
+            queries.append(_Query(st, st.span.text, "ICD-10-CM", w.diagnosis_threshold, rationale))
+            continue
+        if st.status == "history":
+            queries.append(
+                _Query(
+                    st,
+                    f"personal history of {st.span.text}",
+                    "ICD-10-CM",
+                    w.history_threshold,
+                    "history of a condition no longer present: personal history code",
+                )
+            )
+            continue
+        if st.section in _DIAGNOSIS_SECTIONS or st.section == "preoperative_diagnosis":
+            queries.append(
+                _Query(st, asserted, "ICD-10-CM", w.diagnosis_threshold, "diagnosis stated")
+            )
+            # a line naming two conditions ("X with Y", "X and Y", "X secondary to Y"): each
+            # part is searched too; a combination code for the whole line wins if it fits
+            for part in _parts(asserted):
+                queries.append(
+                    _Query(st, part, "ICD-10-CM", w.part_threshold, "condition named in the line")
+                )
+        elif st.kind == "history":
+            rationale = "chronic condition in the history list"
+            queries.append(_Query(st, asserted, "ICD-10-CM", w.history_threshold, rationale))
+        elif _TREATED.search(st.span.text):
+            rationale = "chronic condition under treatment"
+            queries.append(
+                _Query(
+                    st,
+                    _condition(asserted),
+                    "ICD-10-CM",
+                    w.treated_threshold,
+                    rationale,
+                    avoid=_INJURY_CHAPTERS,
+                )
+            )
+        drug = _LONG_TERM.search(st.span.text)
+        if drug and st.status == "positive":
+            queries.append(
+                _Query(
+                    st,
+                    f"long term (current) use of {drug.group('drug')}",
+                    "ICD-10-CM",
+                    w.history_threshold,
+                    "long-term (current) drug therapy (Z79)",
+                    prefixes=("Z79",),
+                )
+            )
+        if _MECHANISM.search(st.span.text) and st.status == "positive":
+            for prefixes, why in _EXTERNAL_CAUSES:
+                queries.append(
+                    _Query(st, asserted, "ICD-10-CM", w.history_threshold, why, prefixes=prefixes)
+                )
+    return queries, excluded
+
+
+_JOINS = re.compile(
+    r",\s*(?:and\s+)?|\s+(?:and|with|w/|secondary to|due to|from|in the setting of|"
+    r"complicated by|plus)\s+",
+    re.IGNORECASE,
+)
+
+
+def _parts(text: str) -> list[str]:
+    """The conditions a diagnosis line joins, when there are two or more with at least
+    two words each ("Hypertensive heart disease with heart failure" -> both parts)."""
+    pieces = [" ".join(p.split()).strip(" .;:") for p in _JOINS.split(text)]
+    pieces = [p for p in pieces if len(_WORDS.findall(p)) >= 2]
+    return pieces if len(pieces) >= 2 else []
+
+
+def _condition(text: str) -> str:
+    """The condition a narrative sentence names: before the treatment it is on, without
+    the subject ("She has hypertension controlled on amlodipine" -> "hypertension")."""
+    m = _TREATED.search(text)
+    head = text[: m.start()] if m and len(_WORDS.findall(text[: m.start()])) >= 1 else text
+    head = _SUBJECT.sub(" ", head)
+    return " ".join(head.split()) or text
+
+
+def _note_approach(note: str) -> str | None:
+    """The approach the note's words name (the first, most specific, PCS approach)."""
+    lower = note.lower()
+    return next((name for name, pattern in APPROACHES if pattern.search(lower)), None)
 
 
 def _cpt_modifiers(retriever: Retriever, drafts: Iterable[_Draft]) -> None:
     """Laterality modifiers and the multiple-procedure rule, from each code's page."""
-    cpt = sorted((d for d in drafts if d.result.system == "CPT"), key=lambda d: -d.score)
+    cpt = sorted((d for d in drafts if d.result.system == "CPT"), key=lambda d: -d.confidence)
     for d in cpt:
         attrs = retriever.record(d.result.system, d.result.code).attributes
         sides = {laterality(e.text) for e in d.evidence} - {None}

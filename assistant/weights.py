@@ -84,3 +84,21 @@ class Weights:
 
 
 WEIGHTS = Weights()
+
+
+@dataclass(frozen=True)
+class NoteWeights:
+    """Coding a note: the confidence a statement's best code needs to be recommended."""
+
+    candidates: int = 5  # codes searched per statement (the next ones feed companions)
+    filtered_candidates: int = 20  # ... when only some codes count (Z79, external causes)
+    diagnosis_threshold: float = 0.3  # a diagnosis section's statement
+    part_threshold: float = 0.45  # one condition of a line that names two
+    history_threshold: float = 0.4  # a history list's condition, a personal-history code
+    treated_threshold: float = 0.3  # a chronic condition under treatment in narrative text
+    procedure_threshold: float = 0.15  # a procedure statement
+    companion_threshold: float = 0.2  # a code a "use additional code" note asks for
+    alternative_floor: float = 0.1  # less likely codes are not listed as alternatives
+
+
+NOTE_WEIGHTS = NoteWeights()

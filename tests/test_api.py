@@ -116,11 +116,11 @@ def test_suggest_gives_evidence_offsets_and_never_suggests_negated_findings(
     r = client.post("/suggest", json={"text": note})
     assert r.status_code == 200
     body = r.json()
-    codes = {s["code"] for s in body["suggestions"]}
+    codes = {s["code"] for s in body["recommended"]}
     assert "64561" in codes
     negated = [e for e in body["excluded"] if e["reason"].startswith("negated")]
     assert any("infection" in e["text"] for e in negated)
-    for s in body["suggestions"]:
+    for s in body["recommended"]:
         assert s["evidence"]
         for e in s["evidence"]:
             assert note[e["start"] : e["end"]] == e["text"]

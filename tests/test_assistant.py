@@ -331,7 +331,9 @@ def test_cpt_modifier_and_multiple_procedure_notes(assistant: Assistant) -> None
 
     def draft(code: str, score: float, text: str) -> _Draft:
         result = CodeResult(code, "CPT", "t", score, True)
-        return _Draft(result, score, [Evidence(0, len(text), text, "procedure")])
+        return _Draft(
+            result, score, "procedure performed", [Evidence(0, len(text), text, "procedure")]
+        )
 
     primary = draft("64590", 0.9, "generator replacement")
     secondary = draft("64580", 0.8, "open neuromuscular electrode array, left side")

@@ -80,3 +80,119 @@ def test_laterality() -> None:
 def test_bad_notes_are_clear_errors(note: object, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         validate_note(note)
+
+
+# -- coding a note as a coder does (the plan: what is searched, what is not) -------------------
+def _plan(note: str, setting: str = "outpatient"):  # type: ignore[no-untyped-def]
+    from assistant.suggest import _plan as plan
+    from assistant.weights import NOTE_WEIGHTS
+
+    return plan(statements(note), note, setting, NOTE_WEIGHTS)
+
+
+def test_context_scopes_follow_clauses() -> None:
+    from assistant.notes import context
+
+    assert context("No deep vein thrombosis.") == ("negated", "No")
+    # a negation inside the line governs only its own clause
+    assert context("Acute cholecystitis, no evidence of gangrene")[0] == "positive"
+    assert context("Pneumonia ruled out")[0] == "negated"  # a backward trigger
+    assert context("so the cholangiogram was NOT performed", "procedure")[0] == "not_performed"
+    assert context("Mother with breast cancer at 45")[0] == "family"
+    assert context("No change in his chronic kidney disease stage 3")[0] == "positive"  # pseudo
+    assert context("Migraine, not intractable")[0] == "positive"
+
+
+def test_a_procedure_not_performed_codes_nothing() -> None:
+    note = (
+        "PROCEDURE(S) PERFORMED:\n1. Laparoscopic cholecystectomy.\n"
+        "2. Intraoperative cholangiogram was not performed.\n"
+    )
+    queries, excluded = _plan(note)
+    searched = {q.text for q in queries}
+    assert any("cholecystectomy" in t for t in searched)
+    assert not any("cholangiogram" in t for t in searched)
+    assert any("not_performed" in e.reason for e in excluded)
+
+
+def test_two_conditions_in_one_line_are_both_searched() -> None:
+    note = "POSTOPERATIVE DIAGNOSIS: Hypertensive heart disease with congestive heart failure.\n"
+    texts = [q.text for q in _plan(note)[0]]
+    assert texts[0].startswith("Hypertensive heart disease with congestive heart failure")
+    assert "Hypertensive heart disease" in texts and "congestive heart failure" in texts
+
+
+def test_uncertain_diagnosis_outpatient_is_not_coded_inpatient_is() -> None:
+    note = "ASSESSMENT: Probable community acquired pneumonia.\n"
+    out_queries, out_excluded = _plan(note, "outpatient")
+    assert not out_queries and "outpatient: code the sign or symptom" in out_excluded[0].reason
+    in_queries, _ = _plan(note, "inpatient")
+    assert in_queries and "II.H" in in_queries[0].rationale
+
+
+def test_history_only_and_family_history_go_to_their_z_codes() -> None:
+    note = (
+        "PAST MEDICAL HISTORY: History of colon cancer.\n"
+        "FAMILY HISTORY: Mother with breast cancer.\n"
+    )
+    queries, _ = _plan(note)
+    by_text = {q.text: q for q in queries}
+    history = next(q for t, q in by_text.items() if t.startswith("personal history of"))
+    assert "personal history" in history.rationale
+    family = next(q for t, q in by_text.items() if t.startswith("family history of"))
+    assert family.prefixes == ("Z80", "Z81", "Z82", "Z83", "Z84")
+
+
+def test_chronic_condition_on_medication_is_coded_with_its_drug_therapy() -> None:
+    note = (
+        "INDICATIONS: Right knee pain. "
+        "She has hypertension controlled on amlodipine and is on insulin.\n"
+    )
+    queries, _ = _plan(note)
+    condition = next(q for q in queries if q.rationale == "chronic condition under treatment")
+    assert condition.text.lower().startswith("hypertension") and "amlodipine" not in condition.text
+    assert condition.avoid  # a drug name does not make it a poisoning code
+    drug = next(q for q in queries if q.prefixes == ("Z79",))
+    assert drug.text == "long term (current) use of insulin"
+
+
+def test_postoperative_diagnosis_wins_over_preoperative() -> None:
+    note = (
+        "PREOPERATIVE DIAGNOSIS: Acute appendicitis.\n"
+        "POSTOPERATIVE DIAGNOSIS: Perforated appendicitis with localized peritonitis.\n"
+    )
+    queries, excluded = _plan(note)
+    assert all(q.statement.section == "postoperative_diagnosis" for q in queries)
+    assert "postoperative diagnosis is coded" in excluded[0].reason
+
+
+def test_description_sentences_are_not_coded_alone() -> None:
+    note = (
+        "PROCEDURE: Laparoscopic appendectomy.\n"
+        "DESCRIPTION: The abdomen was prepped. The wound was irrigated and closed.\n"
+    )
+    queries, _ = _plan(note)
+    assert {q.statement.section for q in queries} == {"procedure"}
+    assert all("irrigated" not in q.text for q in queries)
+
+
+def test_injury_mechanism_asks_for_external_causes() -> None:
+    note = "DIAGNOSIS: Left distal radius fracture after she slipped on ice on the sidewalk.\n"
+    prefixes = {q.prefixes for q in _plan(note)[0]}
+    assert {("V", "W", "X"), ("Y92",), ("Y93",)} <= prefixes
+
+
+def test_sibling_codes_collapse_and_excludes1_pairs_do_not_survive(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from assistant.note_rules import _same_finding
+    from assistant.results import CodeResult
+    from assistant.suggest import Evidence, _Draft
+
+    ev = Evidence(0, 10, "x" * 10, "diagnosis")
+
+    def draft(code: str, system: str = "ICD-10-PCS") -> _Draft:
+        return _Draft(CodeResult(code, system, "t", 0.5, True), 0.5, "r", [ev])
+
+    # the same procedure with another approach is one finding; another body part is not
+    assert _same_finding(draft("0FT44ZZ"), draft("0FT40ZZ"))
+    assert not _same_finding(draft("0FT44ZZ"), draft("0FB44ZZ"))
+    assert _same_finding(draft("K80.12", "ICD-10-CM"), draft("K80.10", "ICD-10-CM"))

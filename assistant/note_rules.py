@@ -1,0 +1,120 @@
+"""How a coder settles the codes found in one note: one code per finding, no Excludes1
+pair, and the companions that "use additional code" notes ask for."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from assistant.weights import NOTE_WEIGHTS
+
+if TYPE_CHECKING:
+    from assistant.search import Retriever
+    from assistant.suggest import Alternative, _Draft
+
+_UNSPECIFIED = re.compile(r"\b(?:unspecified|NOS)\b", re.IGNORECASE)
+
+
+def reconcile(retriever: Retriever, drafts: list[_Draft]) -> tuple[list[_Draft], list[Alternative]]:
+    """The drafts a coder keeps and the ones given up, with why."""
+    from assistant.suggest import Alternative
+
+    dropped: list[Alternative] = []
+    kept: list[_Draft] = []
+
+    def give_up(d: _Draft, why: str) -> None:
+        r = d.result
+        dropped.append(Alternative(r.code, r.system, r.title, d.confidence, why, tuple(d.evidence)))
+
+    for d in sorted(drafts, key=lambda d: -d.confidence):
+        rival = next((k for k in kept if _same_finding(k, d)), None)
+        if rival is not None:
+            rival.evidence.extend(e for e in d.evidence if e not in rival.evidence)
+            give_up(d, f"the same finding is coded more specifically by {rival.result.code}")
+            continue
+        clash = next((k for k in kept if _excludes1(retriever, k, d)), None)
+        if clash is not None:
+            give_up(d, f"Excludes1 with {clash.result.code}: the two are not coded together")
+            continue
+        kept.append(d)
+    # an unspecified code gives way to a specific sibling of the same category
+    for d in list(kept):
+        if d.result.system == "ICD-10-CM" and _UNSPECIFIED.search(d.result.title):
+            specific = next(
+                (
+                    k
+                    for k in kept
+                    if k is not d
+                    and k.result.system == "ICD-10-CM"
+                    and k.result.code[:3] == d.result.code[:3]
+                    and not _UNSPECIFIED.search(k.result.title)
+                ),
+                None,
+            )
+            if specific is not None:
+                kept.remove(d)
+                give_up(d, f"a specific code of the same category is coded: {specific.result.code}")
+    kept.extend(companions(retriever, kept, drafts))
+    return kept, dropped
+
+
+def _same_finding(a: _Draft, b: _Draft) -> bool:
+    """Two codes for one thing: PCS codes that differ only in approach, or CM codes of one
+    statement's evidence in the same category."""
+    ra, rb = a.result, b.result
+    if ra.system != rb.system:
+        return False
+    if ra.system == "ICD-10-PCS":
+        return ra.code[:4] == rb.code[:4] and ra.code[5:] == rb.code[5:]
+    shared = {(e.start, e.end) for e in a.evidence} & {(e.start, e.end) for e in b.evidence}
+    return bool(shared) and ra.code[:3] == rb.code[:3]
+
+
+def _row(retriever: Retriever, d: _Draft) -> int | None:
+    return retriever.record_row(d.result.system, d.result.code)
+
+
+def _excludes1(retriever: Retriever, a: _Draft, b: _Draft) -> bool:
+    if a.result.system != "ICD-10-CM" or b.result.system != "ICD-10-CM":
+        return False
+    ra, rb = _row(retriever, a), _row(retriever, b)
+    if ra is None or rb is None:
+        return False
+    refs_a = retriever.ranking.excludes1_refs(ra)
+    refs_b = retriever.ranking.excludes1_refs(rb)
+    return any(x.covers(b.result.code) for x in refs_a) or any(
+        x.covers(a.result.code) for x in refs_b
+    )
+
+
+def companions(retriever: Retriever, kept: list[_Draft], drafts: list[_Draft]) -> list[_Draft]:
+    """Codes that a kept code's "use additional code" (or its categories') notes name and
+    that the note supports: one of its statements found them among its best codes."""
+    from assistant.suggest import _Draft
+
+    records, tree = retriever.index.records, retriever.tree
+    have = {d.result.code for d in kept}
+    out: list[_Draft] = []
+    for d in kept:
+        row = _row(retriever, d)
+        if d.result.system != "ICD-10-CM" or row is None:
+            continue
+        refs = [
+            ref
+            for r in (row, *tree.ancestors(row))
+            for ref in records.links(r).get("use_additional_code", ())
+        ]
+        if not refs:
+            continue
+        for other in drafts:
+            for candidate in [other.result, *other.others]:
+                code = candidate.code
+                if code in have or candidate.confidence < NOTE_WEIGHTS.companion_threshold:
+                    continue
+                if candidate.system == "ICD-10-CM" and any(ref.covers(code) for ref in refs):
+                    have.add(code)
+                    rationale = f"use additional code: a note of {d.result.code} asks for it"
+                    out.append(
+                        _Draft(candidate, candidate.confidence, rationale, list(other.evidence))
+                    )
+    return out
