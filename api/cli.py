@@ -173,7 +173,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                 print(f"          note: {note}")
             for c in r.citations[:1]:
                 print(
-                    f"          “{_snippet(c.text)}” ({Path(c.source).name}, {c.section}, "
+                    f"          “{_snippet(c.text)}” ({c.source}, "
                     f"{c.start}-{c.end})"
                 )
     if not response.results:
@@ -381,7 +381,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                 span = f"{e.section} {e.start}-{e.end}"
                 print(f"          evidence [{span}]: “{_snippet(e.text, 120)}”")
             for c in s.citations[:1]:
-                print(f"          source: “{_snippet(c.text, 120)}” ({Path(c.source).name})")
+                print(f"          source: “{_snippet(c.text, 120)}” ({c.source})")
             for n in s.notes:
                 print(f"          note: {n}")
     if response.alternatives:

@@ -22,9 +22,23 @@ class ErrorOut(BaseModel):
     error: ErrorBody
 
 
+class CitationSourceOut(BaseModel):
+    """A passage's source as a reader names it (no server path)."""
+
+    code_set: str
+    edition: str
+    code: str
+    part: str = Field(description="the part of the entry: title, inclusion_terms, notes ...")
+    document: str | None = Field(
+        default=None, description="a user's document: its file name in the documents folder"
+    )
+
+
 class CitationOut(BaseModel):
-    text: str = Field(description="the cited passage; source_text[start:end] == text")
-    source: str
+    text: str = Field(
+        description="the cited passage: the source record's source_text[start:end] == text"
+    )
+    source: CitationSourceOut
     section: str
     start: int
     end: int
@@ -52,6 +66,23 @@ class CodeResultOut(BaseModel):
         description="estimated chance that this is the right code for the query (calibrated "
         "on a dev set; 1.0 for a code number typed in the query)"
     )
+    parents: list[AncestorOut] = Field(description="the chapter, block and categories above it")
+    instructions: list[InstructionOut] = Field(
+        description="instructional notes of the code and its categories"
+    )
+
+
+class InstructionOut(BaseModel):
+    kind: str = Field(description="excludes1, excludes2, code_first, use_additional_code, ...")
+    text: str
+    codes: list[str] = Field(description="the codes or ranges the note names")
+    inherited_from: str | None = Field(description="the category the note belongs to")
+
+
+class AncestorOut(BaseModel):
+    code: str
+    title: str
+    level: str
 
 
 class ExpansionOut(BaseModel):
@@ -116,8 +147,10 @@ class SectionOut(BaseModel):
 
 
 class SourceOut(BaseModel):
+    """Where a record came from, as a reader names it (a file name, never a path)."""
+
     kind: str
-    location: str
+    label: str
     version: str
 
 

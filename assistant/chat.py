@@ -13,11 +13,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.confidence import CONFIDENT
 from assistant.errors import QueryError
 from assistant.query import APPROACHES, ENCOUNTER, LATERALITY
 from assistant.results import Citation, CodeResult
 from assistant.search import Retriever
 from corpus.limits import MAX_TURNS
+from corpus.records import SourceLabel
 
 _FOLLOW_UP = re.compile(
     r"^\s*(?:and|also|but|what about|how about|what if|same|instead|then|ok(?:ay)?|"
@@ -30,13 +32,19 @@ _FILLER = re.compile(
     re.IGNORECASE,
 )
 _SYSTEM_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("ICD-10-PCS", re.compile(r"\b(icd-?10-?pcs|pcs|inpatient procedure)\b", re.I)),
-    ("ICD-10-CM", re.compile(r"\b(icd-?10-?cm|icd-?10|diagnos[ie]s)\b", re.I)),
+    (
+        "ICD-10-PCS",
+        re.compile(
+            r"\b(icd-?10-?pcs|pcs|inpatient procedure|procedure codes?|procedures?)\b", re.I
+        ),
+    ),
+    ("ICD-10-CM", re.compile(r"\b(icd-?10-?cm|icd-?10|diagnos[ie]s|diagnosis codes?)\b", re.I)),
     ("HCPCS", re.compile(r"\b(hcpcs|level ii|supply|supplies|dme)\b", re.I)),
     ("CPT", re.compile(r"\b(cpt|professional procedure)\b", re.I)),
 )
 _SYSTEM_NAMES = re.compile(
-    r"\b(?:icd-?10-?pcs|icd-?10-?cm|icd-?10|hcpcs|cpt)\b(?:\s+codes?)?(?:\s+(?:for|of))?",
+    r"\b(?:icd-?10-?pcs|icd-?10-?cm|icd-?10|hcpcs|cpt|procedure|diagnosis)\b(?:\s+codes?)?"
+    r"(?:\s+(?:for|of))?",
     re.IGNORECASE,
 )
 _LEAD_IN = re.compile(
@@ -44,6 +52,9 @@ _LEAD_IN = re.compile(
     r"(?:for|of)?\s+(?=\S)",
     re.IGNORECASE,
 )
+
+
+ALTERNATIVES = 3  # codes listed after the recommended one
 
 
 @dataclass(frozen=True)
@@ -122,9 +133,17 @@ def answer(
     system = system or asked_system
     response = retriever.search(query, system=system, k=k)
     sources: list[Source] = []
-    numbers: dict[tuple[str, int, int], int] = {}
-    lines = [f"Codes for “{query}”" + (f" ({system})" if system else "") + ":", ""]
-    for rank, r in enumerate(response.results, 1):
+    numbers: dict[tuple[SourceLabel, int, int], int] = {}
+    where = f" ({system})" if system else ""
+    if response.no_confident_match or not response.results:
+        lines = [
+            f"No confident match for “{query}”{where}. Could you say more: the condition or "
+            "procedure in clinical words, the site and side, the type or acuity, how it was "
+            "done (open, laparoscopic, percutaneous)?"
+        ]
+        return ChatAnswer("\n".join(lines), query, system, (), ())
+
+    def cite(r: CodeResult) -> str:
         refs = []
         for c in r.citations[:1]:
             key = (c.source, c.start, c.end)
@@ -132,16 +151,37 @@ def answer(
                 numbers[key] = len(sources) + 1
                 sources.append(Source(numbers[key], r.code, r.system, c))
             refs.append(f"[{numbers[key]}]")
-        billable = "" if r.billable else " (not billable: choose a more specific code)"
-        lines.append(f"{rank}. {r.system} {r.code}: {r.title}{billable} {' '.join(refs)}".rstrip())
-    if not response.results:
-        lines.append("No code matches this question.")
+        return " ".join(refs)
+
+    confident = [r for r in response.results if r.confidence >= CONFIDENT]
+    bests: list[CodeResult] = []
+    for r in confident:  # the recommended code of each code set searched
+        if all(b.system != r.system for b in bests):
+            bests.append(r)
+    lines = [f"Codes for “{query}”{where}:"]
+    for best in bests:
+        billable = "" if best.billable else " (not billable: choose a more specific code)"
+        lines.append(
+            f"- {best.system} {best.code}: {best.title}{billable} "
+            f"(confidence {best.confidence:.0%}) {cite(best)}".rstrip()
+        )
+        for note in best.notes[:2]:
+            lines.append(f"  why: {note}")
+        for x in best.related:
+            if x.relation in ("use_additional_code", "code_first"):
+                verb = (
+                    "use additional code" if x.relation == "use_additional_code" else "code first"
+                )
+                lines.append(f"  {verb}: {x.code} {x.title}")
+    others = [r for r in response.results if r not in bests][:ALTERNATIVES]
+    if others:
+        lines += ["", "Alternatives, if the record says otherwise:"]
+        for r in others:
+            line = f"- {r.system} {r.code}: {r.title} ({r.confidence:.0%}) {cite(r)}"
+            lines.append(line.rstrip())
     if sources:
         lines += ["", "Sources:"]
         for s in sources:
             quote = " ".join(s.citation.text.split())
-            lines.append(
-                f"[{s.number}] {s.citation.source} ({s.system} {s.code}, {s.citation.section}, "
-                f"characters {s.citation.start}-{s.citation.end}): “{quote}”"
-            )
+            lines.append(f"[{s.number}] {s.citation.source}: “{quote}”")
     return ChatAnswer("\n".join(lines), query, system, response.results, tuple(sources))

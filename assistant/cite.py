@@ -7,12 +7,21 @@ from collections.abc import Set
 
 from assistant.citations import best_span
 from assistant.hierarchy import CodeTree
-from assistant.results import Citation, CodeResult, RelatedCode
+from assistant.results import Ancestor, Citation, CodeResult, Instruction, RelatedCode
 from corpus.links import code_refs
-from corpus.records import CodeRecord
+from corpus.records import CodeRecord, SourceLabel
 from index.search_index import SearchIndex
 
 RELATIONS = ("code_first", "use_additional_code", "code_also")
+INSTRUCTIONS = (
+    "excludes1",
+    "excludes2",
+    "code_first",
+    "use_additional_code",
+    "code_also",
+    "seventh_character",
+    "notes",
+)
 
 
 class Citer:
@@ -41,7 +50,8 @@ class Citer:
         for chunk_id in own[:n]:
             chunk = self.index.chunks.get(chunk_id)
             a, b = best_span(record.source_text, chunk.start, chunk.end, terms)
-            citations.append(Citation(record.source_text[a:b], chunk.source, chunk.section, a, b))
+            label = source_label(record, chunk.section)
+            citations.append(Citation(record.source_text[a:b], label, chunk.section, a, b))
         return CodeResult(
             code=record.code,
             system=record.system,
@@ -52,7 +62,27 @@ class Citer:
             notes=tuple(notes),
             match=match,
             related=self.related(record, row),
+            parents=tuple(Ancestor(p.code, p.title, p.level) for p in record.parents),
+            instructions=self.instructions(record),
         )
+
+    def instructions(self, record: CodeRecord) -> tuple[Instruction, ...]:
+        """The instructional notes of the code and of its categories, which apply to it."""
+        out: list[Instruction] = []
+        sources: list[tuple[CodeRecord, str | None]] = [(record, None)]
+        for parent in reversed(record.parents):
+            found = self.tree.row(record.system, parent.code)
+            if found is not None:
+                sources.append((self.index.records[found], parent.code))
+        for source, inherited in sources:
+            for section in source.sections:
+                if section.name not in INSTRUCTIONS:
+                    continue
+                for line in section.text.split("\n"):
+                    if line.strip():
+                        codes = tuple(str(ref) for ref in code_refs(line))
+                        out.append(Instruction(section.name, line.strip(), codes, inherited))
+        return tuple(out)
 
     def related(self, record: CodeRecord, row: int | None = None) -> tuple[RelatedCode, ...]:
         """Codes that the record's (or its parents') "code first", "use additional code"
@@ -81,3 +111,9 @@ class Citer:
                         title = self.index.records.titles[target]
                         out.append(RelatedCode(section.name, code, title, note))
         return tuple(out)
+
+
+def source_label(record: CodeRecord, part: str) -> SourceLabel:
+    """How a reader names the source of a passage of ``record``'s ``part``."""
+    document = record.source.label if record.source.kind == "document" else None
+    return SourceLabel(record.system, record.source.version, record.code, part, document)

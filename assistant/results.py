@@ -6,14 +6,17 @@ from dataclasses import dataclass, field
 
 from assistant.confidence import CONFIDENT
 from assistant.query import Expansion
+from corpus.records import SourceLabel
 
 
 @dataclass(frozen=True)
 class Citation:
-    """A passage of a code's source; ``source_text[start:end] == text``."""
+    """A passage of a code's source; ``source_text[start:end] == text``, where
+    ``source_text`` is that of the record ``source`` names (a readable label, never a
+    server path)."""
 
     text: str
-    source: str
+    source: SourceLabel
     section: str
     start: int
     end: int
@@ -27,6 +30,24 @@ class RelatedCode:
     code: str
     title: str
     note: str
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """An instructional note that bears on a code (its own or a category's): Excludes1,
+    Excludes2, code first, use additional code, code also, 7th character, notes."""
+
+    kind: str
+    text: str
+    codes: tuple[str, ...] = ()  # the codes (or ranges) it names
+    inherited_from: str | None = None  # the category whose note it is, if not the code's
+
+
+@dataclass(frozen=True)
+class Ancestor:
+    code: str
+    title: str
+    level: str
 
 
 @dataclass(frozen=True)
@@ -44,6 +65,8 @@ class CodeResult:
     # the estimated chance that this is the right code for the query (calibrated on a dev
     # set; 1.0 for a code number typed in the query)
     confidence: float = 0.0
+    parents: tuple[Ancestor, ...] = ()  # chapter, block, category ... (a result card)
+    instructions: tuple[Instruction, ...] = ()
 
 
 @dataclass(frozen=True)

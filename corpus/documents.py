@@ -86,9 +86,10 @@ def decode_document(path: Path, raw: bytes) -> tuple[str | None, str]:
 
 
 def load_document(
-    path: Path, entry: ManifestEntry | None, warnings: list[LoadWarning]
+    path: Path, entry: ManifestEntry | None, warnings: list[LoadWarning], rel: str = ""
 ) -> CodeRecord | None:
-    """One document as a record, or None (with a warning) when it cannot be used."""
+    """One document as a record, or None (with a warning) when it cannot be used.
+    ``rel``: its name as readers see it (relative to the documents folder)."""
     raw = path.read_bytes()
     text, problem = decode_document(path, raw)
     if text is None:
@@ -117,7 +118,7 @@ def load_document(
         code=entry.code,
         title=page.title or f"{entry.system} {entry.code}",
         billable=True,
-        source=Source("document", str(path), "user-supplied document"),
+        source=Source("document", str(path), "user-supplied document", rel or path.name),
         source_text=text,
         parents=(Parent(entry.code[:3], f"{entry.system} {entry.code[:3]}xx", "range"),),
         sections=page.sections,
@@ -143,7 +144,7 @@ def load_documents(folder: Path) -> DocumentSet:
             continue
         rel = path.relative_to(folder).as_posix()
         try:
-            record = load_document(path, manifest.get(rel), warnings)
+            record = load_document(path, manifest.get(rel), warnings, rel)
         except OSError as exc:
             warnings.append(LoadWarning(str(path), f"skipped: cannot read ({exc})"))
             continue

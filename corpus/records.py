@@ -20,11 +20,38 @@ SYSTEMS: tuple[System, ...] = ("CPT", "HCPCS", "ICD-10-CM", "ICD-10-PCS")
 
 @dataclass(frozen=True)
 class Source:
-    """Where a record came from: a file path or a package, and the code-set version."""
+    """Where a record came from: a file path or a package, and the code-set version.
+    ``location`` is for the server's own use; ``name`` is what a reader is shown (a
+    document's path relative to its folder, a code-set file's name): never a server path."""
 
     kind: Literal["document", "package", "file"]
     location: str
     version: str
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.location.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class SourceLabel:
+    """A cited passage's source as a reader names it: the code set, its edition, the code
+    and the part of its entry; for a user's document, its file name (relative to the
+    documents folder) and section. ``source_text[start:end] == text`` holds for the
+    record this label names."""
+
+    code_set: str
+    edition: str
+    code: str
+    part: str
+    document: str | None = None
+
+    def __str__(self) -> str:
+        part = self.part.replace("_", " ")
+        if self.document:
+            return f"{self.document} ({self.code_set} {self.code}, {part})"
+        return f"{self.code_set} {self.edition}, {self.code}, {part}"
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def record_to_json(r: CodeRecord) -> dict[str, object]:
         "code": r.code,
         "title": r.title,
         "billable": r.billable,
-        "source": [r.source.kind, r.source.location, r.source.version],
+        "source": [r.source.kind, r.source.location, r.source.version, r.source.name],
         "parents": [[p.code, p.title, p.level] for p in r.parents],
         "sections": [[s.name, s.start, s.end] for s in r.sections],
         "attributes": dict(r.attributes),
@@ -37,13 +37,13 @@ def record_to_json(r: CodeRecord) -> dict[str, object]:
 def record_from_json(d: dict[str, object]) -> CodeRecord:
     text = str(d["source_text"])
     source: list[str] = d["source"]  # type: ignore[assignment]
-    kind, location, version = source
+    kind, location, version, name = (*source, "")[:4]
     return CodeRecord(
         system=d["system"],  # type: ignore[arg-type]
         code=str(d["code"]),
         title=str(d["title"]),
         billable=bool(d["billable"]),
-        source=Source(kind, location, version),  # type: ignore[arg-type]
+        source=Source(kind, location, version, name),  # type: ignore[arg-type]
         source_text=text,
         parents=tuple(Parent(c, t, lv) for c, t, lv in d["parents"]),  # type: ignore[attr-defined]
         sections=tuple(Section(n, text[a:b], a, b) for n, a, b in d["sections"]),  # type: ignore[attr-defined]

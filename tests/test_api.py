@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -474,3 +475,68 @@ def test_reload_of_the_version_already_loaded_opens_nothing(small_index, tmp_pat
     second = state.load()
     assert second.version == "v-20990101T000000-000000" and len(opened) == 2
     assert state.current() is second
+
+
+# -- answers a coder can act on (#16) ----------------------------------------------------------
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_no_response_names_a_server_path(client, small_index) -> None:
+    index_dir, _ = small_index
+    note = "POSTOPERATIVE DIAGNOSIS: Urge incontinence.\nPROCEDURE: Percutaneous sacral lead."
+    bodies = [
+        client.get("/search", params={"q": QUERY}).json(),
+        client.get("/search", params={"q": "N39.41"}).json(),
+        client.get("/codes/ICD-10-CM/N39.41").json(),
+        client.get("/codes/CPT/64561").json(),
+        client.post("/suggest", json={"text": note}).json(),
+        chat(client, [{"role": "user", "content": QUERY}]).json(),
+        client.get("/stats").json(),
+        client.get("/healthz").json(),
+    ]
+    for body in bodies:
+        for s in _strings(body):
+            assert "site-packages" not in s and str(index_dir) not in s, s
+            assert not re.search(r"(?:^|[\s(\"'])/(?:work|tmp|root|home|usr|opt)/", s), s
+    citation = bodies[0]["results"][0]["citations"][0]
+    assert set(citation["source"]) == {"code_set", "edition", "code", "part", "document"}
+
+
+def test_result_cards_carry_parents_and_instructional_notes(client) -> None:
+    results = client.get("/search", params={"q": "E11.22", "k": 1}).json()["results"]
+    card = results[0]
+    assert card["code"] == "E11.22" and card["billable"]
+    assert [p["code"] for p in card["parents"]][-2:] == ["E11", "E11.2"]
+    kinds = {(i["kind"], i["inherited_from"]) for i in card["instructions"]}
+    assert ("use_additional_code", None) in kinds  # stage of CKD (N18.1-N18.6)
+    assert ("excludes1", "E11") in kinds  # type 1 diabetes (E10.-) ...
+    excludes = [i for i in card["instructions"] if i["kind"] == "excludes1"]
+    assert any("E10" in i["codes"] for i in excludes)
+    assert any(r["relation"] == "use_additional_code" for r in card["related"])
+
+
+def test_chat_follow_up_switches_to_procedure_codes(client) -> None:
+    first = [{"role": "user", "content": "urge incontinence diagnosis code"}]
+    answer = chat(client, first).json()["choices"][0]["message"]["content"]
+    follow = [
+        *first,
+        {"role": "assistant", "content": answer},
+        {"role": "user", "content": "and the procedure code for the percutaneous sacral lead?"},
+    ]
+    body = chat(client, follow).json()
+    assert body["medcode"]["system"] == "ICD-10-PCS"
+    assert all(r["system"] == "ICD-10-PCS" for r in body["medcode"]["codes"])
+
+
+def test_chat_off_topic_question_gets_no_codes(client) -> None:
+    body = chat(client, [{"role": "user", "content": "asdkjh qwe zzxq"}]).json()
+    text = body["choices"][0]["message"]["content"]
+    assert text.startswith("No confident match") and "?" in text
+    assert body["medcode"]["codes"] == [] and body["medcode"]["sources"] == []

@@ -78,6 +78,9 @@ def test_search_box_shows_64561_with_a_cited_passage(server: str, browser) -> No
     assert "64561" in hit.text
     quote = hit.find_element(By.CSS_SELECTOR, "blockquote.citation")
     assert len(quote.text) > 20 and "characters" in quote.text
+    where = quote.find_element(By.CSS_SELECTOR, ".where").text
+    assert "CPT" in where and "/" not in where.split("·")[0]  # a readable source, no path
+    assert "confidence" in hit.find_element(By.CSS_SELECTOR, ".score").text
 
 
 def test_chat_widget_streams_an_answer_with_sources(server: str, browser) -> None:

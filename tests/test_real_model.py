@@ -21,6 +21,7 @@ from corpus.loader import load_corpus
 from index.build import build_index
 from index.embedding.factory import load_embedder
 from index.layout import current_dir
+from tests.conftest import SEEDS
 from tests.helpers import free_port
 from tests.test_index import small_config
 
@@ -42,7 +43,10 @@ def test_sacral_lead_query_finds_64561_and_n39_41(real) -> None:
     assert grouped["CPT"][0].code == "64561"
     assert "N39.41" in [r.code for r in grouped["ICD-10-CM"][:3]]
     citation = grouped["CPT"][0].citations[0]
-    page = Path(citation.source).read_bytes().decode("utf-8")
+    # the source is named as a reader names it: the page's file name, no server path
+    assert citation.source.document is not None and "/" not in citation.source.document
+    assert citation.source.code == "64561" and citation.source.code_set == "CPT"
+    page = (SEEDS / citation.source.document).read_bytes().decode("utf-8")
     assert page[citation.start : citation.end] == citation.text
 
 
