@@ -172,10 +172,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             for note in r.notes:
                 print(f"          note: {note}")
             for c in r.citations[:1]:
-                print(
-                    f"          “{_snippet(c.text)}” ({c.source}, "
-                    f"{c.start}-{c.end})"
-                )
+                print(f"          “{_snippet(c.text)}” ({c.source}, {c.start}-{c.end})")
     if not response.results:
         print("no matching codes")
     return 0

@@ -350,11 +350,12 @@ def excludes1_pairs(
     better-ranked row names, or whose own Excludes1 names that row -> that better row."""
     out: dict[int, int] = {}
     kept: list[int] = []
+    refs = {row: excludes(row) for row in rows[:window]}  # each row's notes, read once
     for row in rows[:window]:
         code = code_of(row)
-        mine = excludes(row)
+        mine = refs[row]
         for better in kept:
-            if any(ref.covers(code) for ref in excludes(better)) or any(
+            if any(ref.covers(code) for ref in refs[better]) or any(
                 ref.covers(code_of(better)) for ref in mine
             ):
                 out[row] = better

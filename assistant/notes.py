@@ -9,7 +9,8 @@ trigger phrases whose scope runs forward to the end of the clause (a period, a s
 or a conjunction that opens a new clause such as "but" or "however"), pseudo-triggers that
 look like a trigger and are not ("no change", "not only"), and categories NEGATED,
 POSSIBLE, HISTORICAL, FAMILY and HYPOTHETICAL, plus NOT PERFORMED for procedure steps.
-``bench/context_agreement.py`` measures this against medspaCy's ConText.
+medspaCy itself is not used: its releases pin numpy<2, which the rest of the stack
+(faiss-cpu, sentence-transformers on numpy 2) cannot share in one environment.
 """
 
 from __future__ import annotations

@@ -57,6 +57,7 @@ class Weights:
     default_child: float = 0.05
     # -- ICD-10-PCS: axes of each code against what the query says (assistant/pcs) ------
     pcs_tables: int = 4  # leading tables whose every valid code is scored
+    pcs_table_margin: float = 0.2  # ... within this much of the best retrieved PCS code
     pcs_sibling_gap: float = 0.05  # a code not retrieved starts this far below its table
     pcs_named_table_gap: float = 0.1  # a table named (not retrieved): below the best table
     pcs_own_share: float = 0.5  # a code starts at this share of its own retrieval score,

@@ -127,9 +127,12 @@ class Builder:
         retrieved sibling in the table less a gap) plus its axis fit."""
         w = self.w
         best_table: dict[str, float] = {}
-        for code, score in sorted(scored.items(), key=lambda kv: -kv[1]):
-            if code[:3] not in best_table and len(best_table) < w.pcs_tables:
-                best_table[code[:3]] = score
+        ordered = sorted(scored.items(), key=lambda kv: -kv[1])
+        floor = ordered[0][1] - w.pcs_table_margin if ordered else 0.0
+        for code, score in ordered:
+            if score < floor or len(best_table) >= w.pcs_tables:
+                break
+            best_table.setdefault(code[:3], score)
         if best_table:  # tables the query names by operation and body part, not retrieved
             top = max(best_table.values()) - w.pcs_named_table_gap
             for table in self.named_tables(reading):
