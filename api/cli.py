@@ -401,7 +401,7 @@ def _add_index_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from api.serving import bind_socket, serve_one, serve_workers
+    from api.serving import REUSE_PORT, bind_socket, reserve_port, serve_one, serve_workers
     from index.layout import current_dir
     from index.manifest import read_manifest, verify_files
 
@@ -409,10 +409,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     folder = current_dir(settings.index_dir)  # fail fast, before the model loads
     verify_files(folder, read_manifest(folder), checksums=False)
     level = "info" if args.verbose else "warning"
+    if settings.workers > 1:  # each worker listens on the port and loads the index
+        reserved = reserve_port(settings.host, settings.port) if REUSE_PORT else None
+        if reserved is None:  # no SO_REUSEPORT: check the port, gunicorn binds it again
+            bind_socket(settings.host, settings.port).close()
+        try:
+            return serve_workers(
+                settings, level, lambda address: _say_serving(settings, address), reserved
+            )
+        finally:
+            if reserved is not None:
+                reserved.close()
     sock = bind_socket(settings.host, settings.port)  # a port in use stops here
-    if settings.workers > 1:  # gunicorn binds it again; each worker loads the index
-        sock.close()
-        return serve_workers(settings, level, lambda address: _say_serving(settings, address))
     return serve_one(settings, sock, level, lambda address: _say_serving(settings, address))
 
 

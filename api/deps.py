@@ -119,12 +119,35 @@ def check_query(text: str, limit: int, what: str = "query") -> str:
     return text
 
 
-async def run_limited(settings: Settings, work: Callable[[], T]) -> T:
-    """Run blocking work in a worker thread; past the timeout the request gets 503."""
-    try:
-        with anyio.fail_after(settings.request_timeout_s):
-            return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
-    except TimeoutError as exc:
-        raise RequestTimeout(
-            f"the request took longer than {settings.request_timeout_s:g} s"
-        ) from exc
+class Compute:
+    """Blocking work (searches, notes) in worker threads: at most ``threads`` searches at
+    once in this process, each within the request timeout (its wait for a thread included).
+    More search threads than this process's share of the cores do not search faster: they
+    queue for Python's lock, and a thread that holds it while the OS runs another process
+    stalls them all."""
+
+    def __init__(self, threads: int, timeout_s: float) -> None:
+        self.limiter = anyio.CapacityLimiter(threads)
+        self.timeout_s = timeout_s
+
+    async def run(self, work: Callable[[], T], *, search: bool = True) -> T:
+        """``work`` in a worker thread; past the timeout the request gets 503. ``search``
+        False: work that mostly waits (a call to the LLM) runs outside the search threads."""
+        limiter = self.limiter if search else None
+        try:
+            with anyio.fail_after(self.timeout_s):
+                return await anyio.to_thread.run_sync(work, abandon_on_cancel=True, limiter=limiter)
+        except TimeoutError as exc:
+            raise RequestTimeout(f"the request took longer than {self.timeout_s:g} s") from exc
+
+
+async def get_compute(request: Request, settings: SettingsDep) -> Compute:
+    """This process's search threads (made on first use, in the event loop)."""
+    compute: Compute | None = getattr(request.app.state, "compute", None)
+    if compute is None:
+        compute = Compute(settings.threads_per_process(), settings.request_timeout_s)
+        request.app.state.compute = compute
+    return compute
+
+
+ComputeDep = Annotated[Compute, Depends(get_compute)]

@@ -35,6 +35,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from gunicorn import sock as gunicorn_sock
+from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 from gunicorn.errors import HaltServer
@@ -50,6 +52,7 @@ RETRY_S = 5.0  # a replacement worker that cannot load the index exits after thi
 START_FAILED = 2  # exit status when the index cannot be loaded at start
 GRACE_S = 30  # SIGTERM: requests in flight get this long to finish
 HEARTBEAT_S = 1.0  # a worker loading the index tells the master it is alive this often
+REUSE_PORT = hasattr(socket, "SO_REUSEPORT")  # Linux, BSD: a listening socket per worker
 
 Address = tuple[Any, ...]
 
@@ -66,6 +69,28 @@ def bind_socket(host: str, port: int) -> socket.socket:
     try:
         sock.bind(address)
         sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    return sock
+
+
+def reserve_port(host: str, port: int) -> socket.socket:
+    """``--workers N``: the port, bound and not listening, for the workers' own listening
+    sockets to share (``SO_REUSEPORT``), so that the kernel spreads new connections evenly
+    over the workers. One shared listening socket lets the worker that wakes first accept
+    a burst of keep-alive connections and serve them alone while the other idles.
+
+    The bind itself is a plain one (``SO_REUSEPORT`` is set after it), so a port that
+    anything else holds, another medcode included, stops here with a clear error; a socket
+    that does not listen is sent no connections."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto or socket.IPPROTO_TCP)
+    try:
+        sock.bind(address)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     except OSError as exc:
         sock.close()
         raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from exc
@@ -96,17 +121,22 @@ def serve_one(
 
 
 def serve_workers(
-    settings: Settings, log_level: str, on_ready: Callable[[Address], None] | None = None
+    settings: Settings,
+    log_level: str,
+    on_ready: Callable[[Address], None] | None = None,
+    reserved: socket.socket | None = None,
 ) -> int:
     """Gunicorn with ``settings.workers`` uvicorn workers; the exit status (0, or 2 if the
-    index cannot be loaded at start). ``on_ready`` gets the bound address."""
+    index cannot be loaded at start). ``on_ready`` gets the bound address. With
+    ``reserved`` (``reserve_port``), each worker listens on a socket of its own on that
+    port (gunicorn's ``reuse_port``); without it, the workers share gunicorn's one socket."""
     metrics_dir = tempfile.mkdtemp(prefix="medcode-metrics-")
     before = os.environ.get(MULTIPROC_ENV)
     # set before any worker starts (and before a worker creates its metrics): each worker's
     # values then go to files in this folder
     os.environ[MULTIPROC_ENV] = metrics_dir
     master = os.getpid()
-    arbiter = _Arbiter(_Application(settings, log_level, on_ready))
+    arbiter = _Arbiter(_Application(settings, log_level, on_ready, reserved))
     try:
         arbiter.run()
     except SystemExit as exc:  # gunicorn's master ends with sys.exit, and so does a worker
@@ -144,8 +174,9 @@ class _Arbiter(Arbiter):  # type: ignore[misc]  # gunicorn has no type informati
 
 
 class Worker(UvicornWorker):  # type: ignore[misc]  # its base (gunicorn's) is untyped
-    """A uvicorn worker that survives an early ``SIGHUP`` and stays alive (for the master's
-    timeout) while it loads the index."""
+    """A uvicorn worker that survives an early ``SIGHUP``, stays alive (for the master's
+    timeout) while it loads the index and, with a port of its own (``reserve_port``),
+    listens only once the index is loaded."""
 
     def init_signals(self) -> None:
         super().init_signals()
@@ -153,6 +184,16 @@ class Worker(UvicornWorker):  # type: ignore[misc]  # its base (gunicorn's) is u
         # version itself: a reload asked for during the load is not lost
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
         _die_with_parent()
+
+    def init_process(self) -> None:
+        if self.cfg.reuse_port:
+            # gunicorn bound this worker's own socket at the fork: closed until the index
+            # is loaded, so that no connection waits on (or is lost with) a worker that is
+            # not serving yet; the other workers' sockets take the new connections
+            for listener in self.sockets:
+                listener.close()
+            self.sockets: list[Any] = []
+        super().init_process()
 
     def load_wsgi(self) -> None:
         done = threading.Event()
@@ -168,6 +209,10 @@ class Worker(UvicornWorker):  # type: ignore[misc]  # its base (gunicorn's) is u
         finally:
             done.set()
             beat.join()
+        if self.cfg.reuse_port:  # the index is loaded: listen on this worker's own socket
+            self.sockets = gunicorn_sock.create_sockets(self.cfg, self.log)
+            for listener in self.sockets:
+                gunicorn_util.close_on_exec(listener)
 
 
 def _die_with_parent() -> None:
@@ -187,9 +232,14 @@ def _child_exit(server: Any, worker: Any) -> None:
 
 class _Application(BaseApplication):  # type: ignore[misc]  # gunicorn has no type information
     def __init__(
-        self, settings: Settings, log_level: str, on_ready: Callable[[Address], None] | None
+        self,
+        settings: Settings,
+        log_level: str,
+        on_ready: Callable[[Address], None] | None,
+        reserved: socket.socket | None,
     ) -> None:
         self.settings, self.log_level, self.on_ready = settings, log_level, on_ready
+        self.reserved = reserved
         # one byte shared by the master and every worker (forked): 1 once a worker has
         # loaded the index, after which a worker that cannot load it is retried
         self.served = mmap.mmap(-1, 1)
@@ -198,8 +248,11 @@ class _Application(BaseApplication):  # type: ignore[misc]  # gunicorn has no ty
     def load_config(self) -> None:
         s = self.settings
         host = f"[{s.host}]" if ":" in s.host else s.host
+        port = s.port if self.reserved is None else self.reserved.getsockname()[1]
         for key, value in {
-            "bind": [f"{host}:{s.port}"],
+            "bind": [f"{host}:{port}"],
+            # each worker binds its own listening socket on the reserved port
+            "reuse_port": self.reserved is not None,
             "workers": s.workers,
             "worker_class": f"{__name__}.Worker",
             "loglevel": self.log_level,
@@ -218,7 +271,8 @@ class _Application(BaseApplication):  # type: ignore[misc]  # gunicorn has no ty
 
     def _when_ready(self, server: Any) -> None:
         if self.on_ready is not None:
-            self.on_ready(server.LISTENERS[0].sock.getsockname())
+            sock = self.reserved if self.reserved is not None else server.LISTENERS[0].sock
+            self.on_ready(sock.getsockname())
 
     def load(self) -> Any:
         """In each worker, after the fork: load the index, build the app."""

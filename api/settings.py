@@ -6,6 +6,7 @@ limits may be set lower than ``corpus.limits``, never higher.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from platformdirs import user_cache_dir
@@ -33,6 +34,13 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535, description="port to listen on")
     workers: int = Field(
         1, ge=1, le=64, description="server processes (one per core; each loads the index)"
+    )
+    search_threads: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description="searches one server process runs at once (default: the cores this "
+        "process may use divided by the workers, at least 1); others wait their turn",
     )
     max_body_bytes: int = Field(
         limits.MAX_BODY_BYTES,
@@ -70,6 +78,13 @@ class Settings(BaseSettings):
     llm_model: str = Field("default", description="model name sent to the LLM endpoint")
     llm_api_key: SecretStr | None = Field(None, description="bearer token for the LLM endpoint")
     llm_timeout_s: float = Field(20.0, gt=0, description="LLM request timeout")
+
+    def threads_per_process(self) -> int:
+        """``search_threads``, or this process's share of the cores it may run on."""
+        if self.search_threads is not None:
+            return self.search_threads
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        return max(1, (cores or os.cpu_count() or 1) // self.workers)
 
     @model_validator(mode="after")
     def _admin_key_is_not_the_api_key(self) -> Settings:

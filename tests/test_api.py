@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
+import httpx
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -15,7 +19,7 @@ from api.app import create_app
 from api.settings import Settings
 from assistant.assistant import Assistant
 from index.errors import IndexNotFoundError
-from tests.helpers import HashEmbedder
+from tests.helpers import HashEmbedder, live_server
 
 QUERY = "percutaneous sacral lead for urge incontinence"
 
@@ -372,6 +376,60 @@ def test_slow_requests_time_out_with_503(small_index, fixtures: Path) -> None:
     with TestClient(create_app(Settings(index_dir=index_dir, request_timeout_s=0.2), opener)) as c:
         r = c.get("/search", params={"q": QUERY})
     assert r.status_code == 503 and "longer than 0.2 s" in error_of(r)
+
+
+class _Counting(HashEmbedder):
+    """Records how many encodes (one per search) run at the same time."""
+
+    def __init__(self) -> None:
+        super().__init__(delay=0.1)
+        self.lock, self.now, self.most = threading.Lock(), 0, 0
+
+    def encode(self, texts: list[str], **kw: Any) -> np.ndarray:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            return super().encode(texts, **kw)
+        finally:
+            with self.lock:
+                self.now -= 1
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_searches_run_at_most_search_threads_at_once(small_index, threads: int) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistant.search import Retriever
+    from index.search_index import SearchIndex
+
+    index_dir, _ = small_index
+    counting = _Counting()
+
+    def opener(settings: Settings) -> Assistant:
+        index = SearchIndex.open(settings.index_dir, model=counting.info)
+        return Assistant(Retriever(index, counting))
+
+    settings = Settings(index_dir=index_dir, search_threads=threads)
+    with live_server(create_app(settings, opener)) as url:
+        counting.most = 0  # searches only, from here
+        with ThreadPoolExecutor(6) as pool:
+            codes = list(
+                pool.map(
+                    lambda i: httpx.get(f"{url}/search", params={"q": QUERY}).status_code, range(12)
+                )
+            )
+    assert codes == [200] * 12
+    assert counting.most <= threads  # the others waited for a search thread
+    if threads > 1:
+        assert counting.most > 1  # and more than one may run when allowed
+
+
+def test_search_threads_default_to_the_share_of_cores() -> None:
+    cores = len(os.sched_getaffinity(0))
+    assert Settings(workers=1).threads_per_process() == cores
+    assert Settings(workers=cores * 2).threads_per_process() == 1
+    assert Settings(workers=1, search_threads=5).threads_per_process() == 5
 
 
 def test_page_and_widget_are_served(client) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import shutil
 import signal
@@ -148,6 +150,19 @@ def test_workers_share_the_port_reload_together_and_stop_together(
     try:
         first = _versions_by_pid(url, 2)
         assert len(first) == 2 and set(first.values()) == {current_dir(index_dir).name}
+        # 16 keep-alive connections opened at once are spread over both workers (each has
+        # a listening socket of its own), not taken by whichever woke first
+        host, port = url.removeprefix("http://").split(":")
+        conns = [http.client.HTTPConnection(host, int(port), timeout=10) for _ in range(16)]
+        for conn in conns:
+            conn.connect()
+        served: dict[int, int] = {}
+        for conn in conns:
+            conn.request("GET", "/healthz")
+            pid = json.loads(conn.getresponse().read())["pid"]
+            served[pid] = served.get(pid, 0) + 1
+            conn.close()
+        assert len(served) == 2 and min(served.values()) >= 2, served
         # /metrics sums the workers: every scrape, whichever worker answers, counts all
         with ThreadPoolExecutor(4) as pool:  # fresh connections, spread over both
             codes = pool.map(

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
-from api.deps import LoadedDep, SettingsDep, require_api_key, run_limited, system_name
+from api.deps import ComputeDep, LoadedDep, SettingsDep, require_api_key, system_name
 from api.routes.common import ERRORS
 from api.schemas import ChatRequest, ChatResponse, MedcodeExtras
 from api.serialize import to_json, view
@@ -85,7 +85,9 @@ STREAM: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/v1/chat/completions", response_model=ChatResponse, responses=STREAM)
-async def chat_completions(loaded: LoadedDep, settings: SettingsDep, body: ChatRequest) -> Any:
+async def chat_completions(
+    loaded: LoadedDep, settings: SettingsDep, compute: ComputeDep, body: ChatRequest
+) -> Any:
     turns = [Turn(m.role, m.text()) for m in body.messages]
     for t in turns:  # questions are queries; earlier answers may be longer
         limit = settings.max_query_chars if t.role == "user" else settings.max_note_chars
@@ -95,11 +97,10 @@ async def chat_completions(loaded: LoadedDep, settings: SettingsDep, body: ChatR
     retriever = loaded.assistant.retriever
     llm = _llm(settings)
 
-    def work() -> ChatAnswer:
-        draft = answer(retriever, turns, system=system)
-        return phrase(retriever, draft, turns, llm) if llm else draft
-
-    result = await run_limited(settings, work)
+    draft = await compute.run(lambda: answer(retriever, turns, system=system))
+    result = draft
+    if llm is not None:  # the LLM's wording: a call that waits, outside the search threads
+        result = await compute.run(lambda: phrase(retriever, draft, turns, llm), search=False)
     cid, created, model = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time()), MODEL_NAME
     if body.stream:
         return StreamingResponse(

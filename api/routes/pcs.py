@@ -6,7 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import LoadedDep, SettingsDep, check_k, check_query, require_api_key, run_limited
+from api.deps import (
+    ComputeDep,
+    LoadedDep,
+    SettingsDep,
+    check_k,
+    check_query,
+    require_api_key,
+)
 from api.routes.common import ERRORS
 from api.schemas import PcsBuildOut
 from api.serialize import json_response, pcs_build_view
@@ -19,11 +26,12 @@ router = APIRouter(tags=["pcs"], dependencies=[Depends(require_api_key)], respon
 async def build(
     loaded: LoadedDep,
     settings: SettingsDep,
+    compute: ComputeDep,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="procedure")],
     k: Annotated[int, Query(ge=1, le=MAX_K_HTTP, description="number of codes")] = 10,
 ) -> Any:
     check_query(q, settings.max_query_chars)
     check_k(k, settings)
     assistant = loaded.assistant
-    build = await run_limited(settings, lambda: assistant.build_pcs(q, k))
+    build = await compute.run(lambda: assistant.build_pcs(q, k))
     return json_response(PcsBuildOut, pcs_build_view(build))

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import (
+    ComputeDep,
     LoadedDep,
     SettingsDep,
     check_k,
     check_query,
     require_api_key,
-    run_limited,
     system_name,
 )
 from api.routes.common import ERRORS
@@ -27,6 +27,7 @@ router = APIRouter(tags=["search"], dependencies=[Depends(require_api_key)], res
 async def search(
     loaded: LoadedDep,
     settings: SettingsDep,
+    compute: ComputeDep,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="question")],
     system: Annotated[
         str | None, Query(max_length=20, description="CPT, HCPCS, ICD-10-CM or ICD-10-PCS")
@@ -38,8 +39,6 @@ async def search(
     check_k(k, settings)
     name = system_name(system)
     assistant = loaded.assistant
-    found = await run_limited(
-        settings, lambda: assistant.search(q, name, k, billable_only=billable_only)
-    )
+    found = await compute.run(lambda: assistant.search(q, name, k, billable_only=billable_only))
     headers = {"X-Medcode-Index": loaded.version}  # which index answered
     return json_response(SearchOut, found, headers)

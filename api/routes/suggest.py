@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from api.deps import LoadedDep, SettingsDep, check_query, require_api_key, run_limited
+from api.deps import ComputeDep, LoadedDep, SettingsDep, check_query, require_api_key
 from api.routes.common import ERRORS
 from api.schemas import SuggestIn, SuggestOut
 from api.serialize import json_response
@@ -15,8 +15,10 @@ router = APIRouter(tags=["suggest"], dependencies=[Depends(require_api_key)], re
 
 
 @router.post("/suggest", response_model=SuggestOut)
-async def suggest(loaded: LoadedDep, settings: SettingsDep, body: SuggestIn) -> Any:
+async def suggest(
+    loaded: LoadedDep, settings: SettingsDep, compute: ComputeDep, body: SuggestIn
+) -> Any:
     note = check_query(body.text, settings.max_note_chars, "note")
     assistant = loaded.assistant
-    response = await run_limited(settings, lambda: assistant.suggest(note))
+    response = await compute.run(lambda: assistant.suggest(note))
     return json_response(SuggestOut, response)
