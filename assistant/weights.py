@@ -60,12 +60,13 @@ class Weights:
     pcs_table_margin: float = 0.2  # ... within this much of the best retrieved PCS code
     pcs_sibling_gap: float = 0.05  # a code not retrieved starts this far below its table
     pcs_named_table_gap: float = 0.1  # a table named (not retrieved): below the best table
+    pcs_named_table_strength: float = 0.5  # ... named by an operation read this firmly
     pcs_own_share: float = 0.5  # a code starts at this share of its own retrieval score,
     pcs_part_share: float = 0.0  # this share of its body part's best, the rest from its
     # table's best
     pcs_operation_match: float = 0.1  # the root operation is one the query names
     pcs_operation_conflict: float = -0.05  # ... the query names others only
-    pcs_body_part: float = 0.12  # times the share of the body part's words said
+    pcs_body_part: float = 0.24  # times the share of the body part's words said
     pcs_body_part_missing: float = -0.08  # none of them said
     pcs_approach_match: float = 0.1
     pcs_approach_conflict: float = -0.1

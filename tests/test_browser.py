@@ -81,6 +81,8 @@ def test_search_box_shows_64561_with_a_cited_passage(server: str, browser) -> No
     where = quote.find_element(By.CSS_SELECTOR, ".where").text
     assert "CPT" in where and "/" not in where.split("·")[0]  # a readable source, no path
     assert "confidence" in hit.find_element(By.CSS_SELECTOR, ".score").text
+    groups = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "h2.group")]  # type: ignore[attr-defined]
+    assert "CPT" in groups and len(groups) == len(set(groups))  # one group per code system
 
 
 def test_chat_widget_streams_an_answer_with_sources(server: str, browser) -> None:
@@ -100,3 +102,44 @@ def test_chat_widget_streams_an_answer_with_sources(server: str, browser) -> Non
 
     text = WebDriverWait(browser, 20).until(answered)
     assert "64561" in str(text) and "[1]" in str(text)
+
+
+def test_a_pcs_result_opens_its_seven_axes(server: str, browser) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    browser.get(server)  # type: ignore[attr-defined]
+    browser.find_element(By.ID, "q").send_keys(QUERY)  # type: ignore[attr-defined]
+    Select(browser.find_element(By.ID, "system")).select_by_visible_text("ICD-10-PCS")  # type: ignore[attr-defined]
+    browser.find_element(By.ID, "go").click()  # type: ignore[attr-defined]
+    hit = WebDriverWait(browser, 20).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, '.result[data-code="01HY3MZ"]'))
+    )
+    hit.find_element(By.CSS_SELECTOR, ".axes-panel summary").click()
+    rows = WebDriverWait(browser, 20).until(
+        lambda _: hit.find_elements(By.CSS_SELECTOR, "table.axes tr") or False
+    )
+    cells = [r.text for r in rows]
+    assert len(cells) == 7
+    assert cells[0].startswith("1 Section") and "Medical and Surgical" in cells[0]
+    assert "Insertion" in cells[2]  # H, the root operation
+
+
+def test_the_note_panel_suggests_codes_with_their_evidence(server: str, browser, fixtures) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    note = (fixtures / "notes" / "sacral_lead.txt").read_text()
+    browser.get(server)  # type: ignore[attr-defined]
+    browser.find_element(By.CSS_SELECTOR, "#note-panel summary").click()  # type: ignore[attr-defined]
+    area = browser.find_element(By.ID, "note")  # type: ignore[attr-defined]
+    browser.execute_script("arguments[0].value = arguments[1];", area, note)  # type: ignore[attr-defined]
+    browser.find_element(By.ID, "suggest-go").click()  # type: ignore[attr-defined]
+    hit = WebDriverWait(browser, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, '.suggestion[data-code="64561"]') or False
+    )[0]
+    evidence = hit.find_element(By.CSS_SELECTOR, ".evidence").text
+    quoted = evidence.split("”")[0].lstrip("“")
+    assert quoted and quoted in note  # the words of the note that support the code
+    assert "confidence" in hit.text and hit.find_element(By.CSS_SELECTOR, ".why").text

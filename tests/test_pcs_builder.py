@@ -104,6 +104,20 @@ def test_axes_decide_device_qualifier_and_part_of_a_body_part(assistant: Assista
     assert builder.fit("02703ZZ", reading).total > builder.fit("02703DZ", reading).total
 
 
+def test_the_body_part_key_speaks_as_the_query_does(assistant: Assistant) -> None:
+    """A structure the key codes to a general body part makes that part as said as the
+    query's own words, and an electrode is a lead."""
+    from assistant.pcs.reading import meaning_stems
+
+    query = "percutaneous implantation of sacral nerve neurostimulator electrode array"
+    builder, reading = _reading(assistant, query)
+    assert reading.said(meaning_stems("Peripheral Nerve")) == 1.0
+    assert reading.said(meaning_stems("Bladder")) == 0.0
+    assert _axes_choose(assistant, query, "01H") == "01HY3MZ"
+    lead = builder.fit("01HY3MZ", reading).scores
+    assert lead[3] > builder.fit("01HY32Z", reading).scores[3]  # lead, not monitoring device
+
+
 def test_open_axes_are_reported_with_their_valid_choices(assistant: Assistant) -> None:
     build = assistant.build_pcs("appendectomy", k=10)
     assert build.built is not None

@@ -158,9 +158,15 @@ class Builder:
         return out
 
     def named_tables(self, reading: Reading) -> list[str]:
-        """Tables whose root operation the query names firmly and which hold a body part
-        the query's own words name (most of its name)."""
-        firm = {op for op, strength in reading.operations.items() if strength >= 1.0}
+        """Tables whose root operation the query names (at least as firmly as
+        ``pcs_named_table_strength``: a word, the lexicon, word formation or a device
+        named without a verb) and which hold a body part the query's own words name (most
+        of its name)."""
+        firm = {
+            op
+            for op, strength in reading.operations.items()
+            if strength >= self.w.pcs_named_table_strength
+        }
         if not firm:
             return []
         out = []

@@ -125,9 +125,12 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     if not operations:
         operations.update(otomy)
     stems = facts.positive - facts.negated
-    for part in general_parts(kept.lower(), load_key()):  # the body part key
-        stems |= meaning_stems(part)
-    stems = frozenset(stems - _GENERIC)
+    # the body part key: a structure the query names is coded to the general body part of
+    # the table, so that part counts as said by the query's own words
+    keyed: set[str] = set()
+    for part in general_parts(kept.lower(), load_key()):
+        keyed |= meaning_stems(part)
+    stems = frozenset((stems | keyed) - _GENERIC)
     device = bool(stems & vocab.device_stems)
     if not operations and device:  # a device named with no operation: it is put in
         operations["insertion"] = DEVICE_INSERTION_STRENGTH
@@ -138,7 +141,7 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     operation_stems = frozenset(t for op in vocab.operations for t in tokenize(op))
     return Reading(
         stems=stems,
-        written=frozenset(facts.written - facts.negated),
+        written=frozenset((facts.written | keyed) - facts.negated),
         operations=operations,
         approach=analysis.approach,
         device=device,
