@@ -8,6 +8,8 @@
 - "with"/"without": a title "without X" contradicts a query naming X, and the reverse;
 - index terms: a query that is exactly one of a code's index terms (title or inclusion term
   without nonessential modifiers, as a coder looks it up) is that code's;
+- gates (``knowledge/rules/code_gates.json``): injury, drug-event, obstetric and perinatal
+  codes need the query to name an injury, a drug event, a pregnancy, a newborn;
 - coverage: a title term the query did not ask for costs a little, so an unspecific query
   meets the unspecified code and a qualifier such as "Diagnostic" must be asked for;
 - billable resolution: a category or header is replaced by its best billable child;
@@ -21,6 +23,7 @@ from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from assistant.knowledge.gates import Gate, gated, load_gates, shut_gates
 from assistant.knowledge.qualifiers import Agreement, Group, agreement, query_values
 from assistant.query import APPROACHES, QueryAnalysis, first_match
 from assistant.weights import WEIGHTS, Weights
@@ -206,6 +209,7 @@ class QueryFacts:
     written: frozenset[str]  # content stems of the query as written
     reworded: frozenset[str]  # ... and as reworded by the lexicon
     definitive: bool = False  # it states a diagnosis ("dx:", "c/w", "consistent with")
+    shut: tuple[Gate, ...] = ()  # code families the query gives no ground for (injury ...)
     # title (lower case) -> its qualifier agreement with this query, filled as it goes
     memo: dict[str, Agreement] = field(default_factory=dict, compare=False)
 
@@ -258,6 +262,7 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
         written=_content(_UNSTATED.sub(" ", analysis.text.lower())) - negated,
         reworded=_content(_UNSTATED.sub(" ", analysis.rewritten.lower())) - negated,
         definitive=bool(_DEFINITIVE.search(raw.lower())),
+        shut=shut_gates(load_gates(), f"{raw.lower()} {lower}"),
     )
 
 
@@ -265,6 +270,12 @@ def symptom_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS) -> float:
     """ICD-10-CM guidelines (I.B.4-5): a sign or symptom is not coded when a definitive
     diagnosis is stated; the query states one ("dx:", "c/w", "diagnosed with")."""
     return w.symptom_with_diagnosis if facts.definitive and code[:1] == "R" else 0.0
+
+
+def gate_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS) -> float:
+    """A code of a family the query gives no ground for (an injury code for a query that
+    names no injury, a poisoning code for a drug named as treatment) moves down."""
+    return w.gate_unmet if gated(code, facts.shut) else 0.0
 
 
 @lru_cache(maxsize=131072)

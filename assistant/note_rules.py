@@ -1,5 +1,6 @@
 """How a coder settles the codes found in one note: one code per finding, no Excludes1
-pair, and the companions that "use additional code" notes ask for."""
+pair, a combination code for a whole diagnosis line before the codes of its parts, and the
+companions that "use additional code" notes ask for."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ if TYPE_CHECKING:
     from assistant.search import Retriever
     from assistant.suggest import Alternative, _Draft
 
+# the rationale of a code found for one part of a diagnosis line ("X with Y": X, Y)
+PART_RATIONALE = "condition named in the line"
 _UNSPECIFIED = re.compile(r"\b(?:unspecified|NOS)\b", re.IGNORECASE)
 
 
@@ -26,7 +29,9 @@ def reconcile(retriever: Retriever, drafts: list[_Draft]) -> tuple[list[_Draft],
         r = d.result
         dropped.append(Alternative(r.code, r.system, r.title, d.confidence, why, tuple(d.evidence)))
 
-    for d in sorted(drafts, key=lambda d: -d.confidence):
+    # codes of whole statements first (a combination code covers its parts: guideline
+    # I.B.9), then by confidence
+    for d in sorted(drafts, key=lambda d: (d.rationale == PART_RATIONALE, -d.confidence)):
         rival = next((k for k in kept if _same_finding(k, d)), None)
         if rival is not None:
             rival.evidence.extend(e for e in d.evidence if e not in rival.evidence)

@@ -13,6 +13,7 @@ from assistant.candidates import Fused, PerRecord
 from assistant.conventions import (
     QueryFacts,
     excludes1_pairs,
+    gate_shift,
     query_facts,
     query_within,
     resolve_billable,
@@ -140,6 +141,7 @@ class Conventions:
             shift += specificity_shift(facts, self.groups, records.titles[row], names, self.w)
             if records.systems[row] == "ICD-10-CM":
                 shift += symptom_shift(records.codes[row], facts, self.w)
+                shift += gate_shift(records.codes[row], facts, self.w)
         return shift
 
     def resolve(

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from assistant.errors import QueryError
-from assistant.note_rules import reconcile
+from assistant.note_rules import PART_RATIONALE, reconcile
 from assistant.notes import Statement, laterality, statements
 from assistant.query import APPROACHES
 from assistant.results import Citation, CodeResult, RelatedCode
@@ -33,12 +33,31 @@ from assistant.weights import NOTE_WEIGHTS, NoteWeights
 from corpus.limits import MAX_NOTE_CHARS
 
 PROCEDURE_SYSTEMS = ("ICD-10-PCS", "CPT", "HCPCS")
-# an inpatient note: admission, discharge, a hospital course
-_INPATIENT = re.compile(
-    r"\b(?:admi(?:tted|ssion)|inpatient|discharge summary|hospital (?:day|course)|"
-    r"length of stay|discharged)\b",
+# the setting of a note: a discharge summary or a hospital course is inpatient; otherwise a
+# heading that calls the note outpatient wins over an admission mentioned; a patient
+# "discharged" home may be an outpatient
+_INPATIENT_STAY = re.compile(
+    r"\b(?:inpatient|discharge summary|hospital (?:day|course)|length of stay)\b", re.IGNORECASE
+)
+_ADMITTED = re.compile(r"\badmi(?:tted|ssion)\b", re.IGNORECASE)
+_OUTPATIENT = re.compile(
+    r"\b(?:outpatient|out-patient|same[- ]day|ambulatory|day surgery|office|clinic|"
+    r"emergency department visit|ed visit)\b",
     re.IGNORECASE,
 )
+HEADING_LINES = 3  # the first lines of a note, where it states its setting
+
+
+def note_setting(text: str) -> str:
+    """ "inpatient" or "outpatient", as the note says."""
+    if _INPATIENT_STAY.search(text):
+        return "inpatient"
+    heading = [line for line in text.splitlines() if line.strip()][:HEADING_LINES]
+    if _OUTPATIENT.search("\n".join(heading)):
+        return "outpatient"
+    return "inpatient" if _ADMITTED.search(text) else "outpatient"
+
+
 # chronic conditions under treatment in narrative text
 _TREATED = re.compile(
     r"\b(?:on (?:\w+ ){0,3}(?:daily|bid|tid|qd|mg|therapy)|controlled (?:on|with)|managed with|"
@@ -186,7 +205,7 @@ def suggest(
 ) -> SuggestResponse:
     text = validate_note(note)
     found = statements(text)
-    setting = "inpatient" if _INPATIENT.search(text) else "outpatient"
+    setting = note_setting(text)
     queries, excluded = _plan(found, text, setting, weights)
     available = set(retriever.index.records.systems)
     queries = [q for q in queries if q.system in available]
@@ -332,9 +351,7 @@ def _plan(
             # a line naming two conditions ("X with Y", "X and Y", "X secondary to Y"): each
             # part is searched too; a combination code for the whole line wins if it fits
             for part in _parts(asserted):
-                queries.append(
-                    _Query(st, part, "ICD-10-CM", w.part_threshold, "condition named in the line")
-                )
+                queries.append(_Query(st, part, "ICD-10-CM", w.part_threshold, PART_RATIONALE))
         elif st.kind == "history":
             rationale = "chronic condition in the history list"
             queries.append(_Query(st, asserted, "ICD-10-CM", w.history_threshold, rationale))

@@ -37,6 +37,7 @@ class Weights:
     term_exact_written: float = 0.3
     # a symptom code (R00-R99) when the query states a diagnosis ("dx:", "c/w")
     symptom_with_diagnosis: float = -0.1
+    gate_unmet: float = -0.3  # a code family the query gives no ground for (gates)
     # an "Other ..." / NEC code when the query does not say "other"
     residual_title: float = -0.06
     # a title term the query did not ask for (so an unspecific query meets the

@@ -276,3 +276,49 @@ def test_inflammation_words_keep_their_own_stem() -> None:
 
     assert tokenize("hepatitis") != tokenize("hepatic")
     assert tokenize("esophagitis") != tokenize("esophageal")
+
+
+def test_code_gates_open_only_on_their_words() -> None:
+    from assistant.knowledge.gates import gated, load_gates, shut_gates
+
+    gates = load_gates()
+    assert {g.name for g in gates} >= {"injury", "drug event", "pregnancy", "newborn"}
+
+    def behind(code: str, text: str) -> str | None:
+        return gated(code, shut_gates(gates, text))
+
+    # a drug named as treatment is no drug event; an overdose or a side effect is
+    assert behind("T47.1X6A", "gerd on omeprazole") == "drug event"
+    assert behind("T47.1X1A", "omeprazole overdose") is None
+    assert behind("T43.225A", "side effect of sertraline") is None
+    # an injury code needs an injury; a condition code is behind no gate
+    assert behind("S33.140A", "lumbar disc herniation with radiculopathy") == "injury"
+    assert behind("S33.140A", "l4-l5 subluxation after a fall") is None
+    assert behind("M51.16", "lumbar disc herniation with radiculopathy") is None
+    # obstetric and perinatal codes need a pregnancy, a newborn
+    assert behind("O23.10", "bladder infection") == "pregnancy"
+    assert behind("O23.10", "bladder infection at 20 weeks pregnant") is None
+    assert behind("P59.9", "jaundice") == "newborn"
+    assert behind("P59.9", "jaundice in a newborn") is None
+
+
+def test_malformed_gate_rules_are_refused() -> None:
+    from assistant.knowledge.gates import parse_gates
+
+    with pytest.raises(KnowledgeError, match="version 1"):
+        parse_gates({"gates": []})
+    with pytest.raises(KnowledgeError, match="gate 1: needs 'codes'"):
+        parse_gates({"version": 1, "gates": [{"name": "x", "codes": "^S"}]})
+    with pytest.raises(KnowledgeError, match="gate 1: bad pattern"):
+        parse_gates({"version": 1, "gates": [{"name": "x", "codes": "^S", "words": ["(a"]}]})
+
+
+def test_spinal_levels_name_their_region_near_a_spine_word() -> None:
+    from assistant.query import analyze
+
+    assert "lumbar" in analyze("L4-L5 disc herniation", system="ICD-10-CM").rewritten
+    assert "lumbosacral" in analyze("L5-S1 disc bulge", system="ICD-10-CM").rewritten
+    assert "cervical" in analyze("C5-6 stenosis", system="ICD-10-CM").rewritten
+    # without a spine word a level is left alone (T2-weighted images, the S1 heart sound)
+    assert "thoracic" not in analyze("T2 weighted images", system="ICD-10-CM").rewritten
+    assert "sacral" not in analyze("S1 heart sound", system="ICD-10-CM").rewritten

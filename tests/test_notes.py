@@ -8,7 +8,7 @@ import pytest
 
 from assistant.errors import QueryError
 from assistant.notes import laterality, sections, statements
-from assistant.suggest import validate_note
+from assistant.suggest import note_setting, validate_note
 from corpus.limits import MAX_NOTE_CHARS
 
 NOTES = Path(__file__).parent / "fixtures" / "notes"
@@ -130,6 +130,26 @@ def test_uncertain_diagnosis_outpatient_is_not_coded_inpatient_is() -> None:
     assert in_queries and "II.H" in in_queries[0].rationale
 
 
+@pytest.mark.parametrize(
+    ("note", "setting"),
+    [
+        (
+            "DISCHARGE SUMMARY\nHOSPITAL COURSE: diuresed.\nFollow up outpatient cardiology.",
+            "inpatient",
+        ),
+        ("Admitted through the emergency department with a hip fracture.", "inpatient"),
+        ("OPERATIVE REPORT (Outpatient)\nDischarged home the same day.", "outpatient"),
+        (
+            "EMERGENCY DEPARTMENT NOTE\nLaceration repaired. Discharged home with parent.",
+            "outpatient",
+        ),
+        ("PROCEDURE: colonoscopy.", "outpatient"),
+    ],
+)
+def test_the_setting_is_read_from_the_note(note: str, setting: str) -> None:
+    assert note_setting(note) == setting
+
+
 def test_history_only_and_family_history_go_to_their_z_codes() -> None:
     note = (
         "PAST MEDICAL HISTORY: History of colon cancer.\n"
@@ -196,3 +216,33 @@ def test_sibling_codes_collapse_and_excludes1_pairs_do_not_survive(tmp_path) -> 
     assert _same_finding(draft("0FT44ZZ"), draft("0FT40ZZ"))
     assert not _same_finding(draft("0FT44ZZ"), draft("0FB44ZZ"))
     assert _same_finding(draft("K80.12", "ICD-10-CM"), draft("K80.10", "ICD-10-CM"))
+
+
+def test_a_combination_code_for_the_whole_line_wins_over_its_parts() -> None:
+    """ "Disc herniation with radiculopathy": the line's combination code (M51.16) stays even
+    when a part's code (M54.16) is more confident and the two exclude each other."""
+    from types import SimpleNamespace
+
+    from assistant.note_rules import PART_RATIONALE, reconcile
+    from assistant.results import CodeResult
+    from assistant.suggest import Evidence, _Draft
+    from corpus.links import CodeRef
+
+    ev = Evidence(0, 10, "x" * 10, "postoperative_diagnosis")
+    rows = {"M51.16": 0, "M54.16": 1}
+    excludes = {0: (), 1: (CodeRef("M51.1", "M51.1"),)}  # M54.1 Excludes1 M51.1-
+    retriever = SimpleNamespace(
+        record_row=lambda system, code: rows.get(code),
+        ranking=SimpleNamespace(excludes1_refs=lambda row: excludes[row]),
+        index=SimpleNamespace(records=SimpleNamespace(links=lambda row: {})),
+        tree=SimpleNamespace(ancestors=lambda row: ()),
+    )
+
+    def draft(code: str, confidence: float, rationale: str) -> _Draft:
+        return _Draft(CodeResult(code, "ICD-10-CM", "t", 0.5, True), confidence, rationale, [ev])
+
+    whole = draft("M51.16", 0.8, "diagnosis stated")
+    part = draft("M54.16", 0.9, PART_RATIONALE)
+    kept, dropped = reconcile(retriever, [part, whole])  # type: ignore[arg-type]
+    assert [d.result.code for d in kept] == ["M51.16"]
+    assert [a.code for a in dropped] == ["M54.16"] and "Excludes1" in dropped[0].why

@@ -1,0 +1,63 @@
+"""Code families a coder assigns only when the documentation says so
+(``rules/code_gates.json``): injury codes need an injury, drug-event codes a drug event,
+obstetric codes a pregnancy, perinatal codes a newborn ... A gate is a pattern on codes
+and the words that open it."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from assistant.errors import KnowledgeError
+
+GATES_FILE = "rules/code_gates.json"
+
+
+@dataclass(frozen=True)
+class Gate:
+    name: str
+    codes: re.Pattern[str]
+    words: re.Pattern[str]
+
+
+def parse_gates(data: object, name: str = GATES_FILE) -> tuple[Gate, ...]:
+    if not isinstance(data, dict) or data.get("version") != 1:
+        raise KnowledgeError(f"{name}: expected an object with version 1")
+    out = []
+    for i, g in enumerate(data.get("gates", [])):
+        where = f"{name} gate {i + 1}"
+        if not isinstance(g, dict) or not isinstance(g.get("name"), str):
+            raise KnowledgeError(f"{where}: needs a 'name'")
+        codes, words = g.get("codes"), g.get("words")
+        if not isinstance(codes, str) or not words or not all(isinstance(w, str) for w in words):
+            raise KnowledgeError(f"{where}: needs 'codes' (a pattern) and a list of 'words'")
+        try:
+            out.append(
+                Gate(
+                    g["name"],
+                    re.compile(codes),
+                    re.compile(r"\b(?:" + "|".join(f"(?:{w})" for w in words) + r")\b"),
+                )
+            )
+        except re.error as exc:
+            raise KnowledgeError(f"{where}: bad pattern ({exc})") from exc
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def load_gates() -> tuple[Gate, ...]:
+    raw = resources.files("assistant.knowledge").joinpath(GATES_FILE).read_text("utf-8")
+    return parse_gates(json.loads(raw))
+
+
+def shut_gates(gates: tuple[Gate, ...], lower_text: str) -> tuple[Gate, ...]:
+    """The gates a text leaves shut (none of their words in it)."""
+    return tuple(g for g in gates if not g.words.search(lower_text))
+
+
+def gated(code: str, shut: tuple[Gate, ...]) -> str | None:
+    """The name of the shut gate ``code`` is behind, if any."""
+    return next((g.name for g in shut if g.codes.search(code)), None)
