@@ -85,7 +85,8 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
     (r"anesthesia|anesthetic|sedation|analgesia", "anesthesia", None),
     (r"(?:estimated\s+)?blood\s+loss|ebl", "blood_loss", None),
     (
-        r"specimens?|drains?|implants?|fluids?|disposition|condition(?: at discharge)?|"
+        r"specimens?|drains?|implants?|fluids?|disposition|condition(?: (?:at|on) discharge)?|"
+        r"discharge (?:condition|status|disposition|instructions)|"
         r"patient|tee findings|labs?|vitals?|exam(?:ination)?|imaging|pathology|ebl",
         "other",
         None,
@@ -297,27 +298,75 @@ _ITEM = re.compile(r"(?:^|\n)\s*(?:\d+[.)]|[-•*])\s+|;\s+|\n\s*\n|(?<=[.!?])\s
 _LIST_ITEM = re.compile(r"(?:^|\n)\s*(?:\d+[.)]|[-•*])\s+|;\s+|,\s+|\n|(?<=[.!?])\s+(?=[A-Z])")
 
 
+def _pieces(note: str, start: int, end: int, splitter: re.Pattern[str]) -> list[tuple[int, int]]:
+    pieces: list[tuple[int, int]] = []
+    pos = start
+    for m in splitter.finditer(note, start, end):
+        pieces.append((pos, m.start()))
+        pos = m.end()
+    pieces.append((pos, end))
+    return pieces
+
+
 def statements(note: str) -> list[Statement]:
-    """Diagnosis, procedure and finding statements, with negation/uncertainty/history."""
+    """Diagnosis, procedure and finding statements, with negation/uncertainty/history.
+
+    The first procedure section is the procedure statement; a later one ("PROCEDURES:"
+    then "PROCEDURE: Veress entry ...") is the description, which refines and codes
+    nothing by itself. A history list is split at commas too, except a sentence with a
+    trigger, whose scope runs over its commas ("no hydronephrosis, no renal or perinephric
+    abscess"). A measurement ("HR 118", "creatinine 2.3") is not a statement."""
     out: list[Statement] = []
+    seen_procedure = False
     for sec in sections(note):
         if sec.kind is None:
             continue
+        if sec.kind == "procedure":
+            if seen_procedure:
+                continue
+            seen_procedure = True
         body = sec.body
-        pos = body.start
-        pieces: list[tuple[int, int]] = []
-        splitter = _LIST_ITEM if sec.kind == "history" else _ITEM
-        for m in splitter.finditer(note, body.start, body.end):
-            pieces.append((pos, m.start()))
-            pos = m.end()
-        pieces.append((pos, body.end))
+        pieces = []
+        for a, b in _pieces(note, body.start, body.end, _ITEM):
+            if sec.kind == "history" and not scopes(note[a:b], sec.kind):
+                pieces.extend(_pieces(note, a, b, _LIST_ITEM))
+            else:
+                pieces.append((a, b))
         for a, b in pieces:
             span = _span(note, a, b)
             text = span.text.strip(" .,:")
-            if len(text) < 3 or EMPTY.match(span.text):
+            if len(text) < 3 or EMPTY.match(span.text) or measurement(span.text):
                 continue
             out.append(_classify(sec, span))
     return out
+
+
+# the words of vital signs and laboratory values: a statement of only these and numbers is
+# a measurement, which a coder does not code (guideline III.B: abnormal findings are coded
+# only when the provider names their significance)
+_MEASURE_TEXT = (
+    "t temp temperature tmax hr pulse heart rate rr respiratory bp blood "
+    "pressure map sbp dbp spo2 sao2 o2 sat sats saturation pao2 paco2 fio2 ph "
+    "wbc hgb hb hemoglobin hct hematocrit plt platelets platelet na sodium k "
+    "potassium cl chloride hco3 bicarbonate co2 bun cr creat creatinine gfr "
+    "egfr glucose bg lactate lactic acid troponin trop bnp nt-probnp inr pt ptt "
+    "aptt a1c hba1c albumin ast alt alk phos bilirubin bili lipase amylase ck "
+    "cpk crp esr procalcitonin tsh ft4 ldl hdl triglycerides cholesterol ef "
+    "lvef ejection fraction weight wt height ht kg lb lbs g dl mg ml l mmol meq "
+    "mmhg cm mm bpm c f on room air ra baseline ed er admission initial repeat "
+    "peak was of at and vitals labs"
+)
+_MEASURE_WORDS = frozenset(_MEASURE_TEXT.split())
+_MEASURE_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9-]*|\d+(?:[.,/]\d+)*")
+
+
+def measurement(text: str) -> bool:
+    """A vital sign or laboratory value and nothing else ("HR 118", "ED: T 39.4 C",
+    "creatinine 2.3 (baseline 0.9)")."""
+    tokens = _MEASURE_TOKEN.findall(text)
+    numbers = [t for t in tokens if t[0].isdigit()]
+    words = [t.lower() for t in tokens if not t[0].isdigit()]
+    return bool(numbers) and bool(words) and all(w in _MEASURE_WORDS for w in words)
 
 
 def _classify(sec: NoteSection, span: Span) -> Statement:

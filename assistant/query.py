@@ -279,7 +279,7 @@ def analyze(
                 expansions.append(Expansion(word, fixed, "spelling", "code titles", *m.span()))
     if system != "ICD-10-CM":
         partial = bool(_PARTIAL.search(lower))
-        expansions = [_resection_or_excision(e, partial) for e in expansions]
+        expansions = _resection_or_excision_all(expansions, partial)
     expansions.sort(key=lambda e: (e.start, e.end))
     approach = first_match(APPROACHES, " ".join([lower, *(e.means.lower() for e in expansions)]))
     extra = [e.means for e in expansions if e.means.lower() not in lower]
@@ -325,6 +325,24 @@ def _sides(expansions: list[Expansion]) -> list[str]:
 
 
 _SIDE_WORDS = frozenset({"left", "right", "bilateral", "both sides"})
+
+
+def _resection_or_excision_all(expansions: list[Expansion], partial: bool) -> list[Expansion]:
+    """The rule below for the "-ectomy" words that leave it open (word formation, or a
+    term whose senses name both) and for a Resection the query calls partial; a term the
+    lexicon makes an Excision ("microdiscectomy") stays one."""
+    named: dict[tuple[int, int], set[str]] = {}
+    for e in expansions:
+        found = _RESECTION_EXCISION.findall(e.means.lower())
+        named.setdefault((e.start, e.end), set()).update(w.split()[0] for w in found)
+    return [
+        _resection_or_excision(e, partial)
+        if e.kind == "morphology"
+        or len(named[(e.start, e.end)]) > 1
+        or (partial and named[(e.start, e.end)] == {"resection"})
+        else e
+        for e in expansions
+    ]
 
 
 def _resection_or_excision(e: Expansion, partial: bool) -> Expansion:

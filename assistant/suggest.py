@@ -94,6 +94,8 @@ _EXTERNAL_CAUSES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("Y93",), "external cause: activity"),
 )
 _INJURY_CHAPTERS = ("S", "T", "V", "W", "X", "Y")
+_SYMPTOM_CHAPTER = ("R",)
+_STATED_SECTIONS = ("postoperative_diagnosis", "preoperative_diagnosis", "diagnosis", "assessment")
 
 
 @dataclass(frozen=True)
@@ -287,6 +289,10 @@ def _plan(
     queries: list[_Query] = []
     excluded: list[Excluded] = []
     has_post = any(st.section == "postoperative_diagnosis" for st in found)
+    # signs and symptoms in the history are integral to the diagnoses the note states
+    # (guideline I.B.5): outside the diagnosis sections, no symptom code (R00-R99)
+    stated = any(st.section in _STATED_SECTIONS and st.status == "positive" for st in found)
+    symptoms = _SYMPTOM_CHAPTER if stated else ()
     approach = _note_approach(note)
 
     def exclude(st: Statement, reason: str) -> None:
@@ -354,7 +360,9 @@ def _plan(
                 queries.append(_Query(st, part, "ICD-10-CM", w.part_threshold, PART_RATIONALE))
         elif st.kind == "history":
             rationale = "chronic condition in the history list"
-            queries.append(_Query(st, asserted, "ICD-10-CM", w.history_threshold, rationale))
+            queries.append(
+                _Query(st, asserted, "ICD-10-CM", w.history_threshold, rationale, avoid=symptoms)
+            )
         elif _TREATED.search(st.span.text):
             rationale = "chronic condition under treatment"
             queries.append(
@@ -364,7 +372,7 @@ def _plan(
                     "ICD-10-CM",
                     w.treated_threshold,
                     rationale,
-                    avoid=_INJURY_CHAPTERS,
+                    avoid=_INJURY_CHAPTERS + symptoms,
                 )
             )
         drug = _LONG_TERM.search(st.span.text)
@@ -411,10 +419,20 @@ def _condition(text: str) -> str:
     return " ".join(head.split()) or text
 
 
+# an endoscope names the approach whatever else the note says; otherwise the approach is
+# the note's only one, and a note naming both an incision and a needle (local anesthetic,
+# a localizing needle, a lead through a vein) leaves it to each procedure's own words
+_SCOPES = ("Via Natural or Artificial Opening Endoscopic", "Percutaneous Endoscopic")
+
+
 def _note_approach(note: str) -> str | None:
-    """The approach the note's words name (the first, most specific, PCS approach)."""
+    """The approach the note's words name, when they name one."""
     lower = note.lower()
-    return next((name for name, pattern in APPROACHES if pattern.search(lower)), None)
+    named = [name for name, pattern in APPROACHES if pattern.search(lower)]
+    scope = next((name for name in named if name in _SCOPES), None)
+    if scope is not None:
+        return scope
+    return named[0] if len(named) == 1 else None
 
 
 def _cpt_modifiers(retriever: Retriever, drafts: Iterable[_Draft]) -> None:

@@ -246,3 +246,44 @@ def test_a_combination_code_for_the_whole_line_wins_over_its_parts() -> None:
     kept, dropped = reconcile(retriever, [part, whole])  # type: ignore[arg-type]
     assert [d.result.code for d in kept] == ["M51.16"]
     assert [a.code for a in dropped] == ["M54.16"] and "Excludes1" in dropped[0].why
+
+
+def test_a_second_procedure_section_is_the_description() -> None:
+    note = (
+        "PROCEDURES:\n1. Laparoscopic left ovarian cystectomy.\n\n"
+        "PROCEDURE: Veress entry at the umbilicus. Uterus normal. Fascia and skin closed.\n"
+    )
+    found = [s for s in statements(note) if s.kind == "procedure"]
+    assert [s.span.text for s in found] == ["Laparoscopic left ovarian cystectomy."]
+
+
+def test_measurements_are_not_statements_and_a_negation_runs_over_commas() -> None:
+    from assistant.notes import measurement
+
+    assert measurement("HR 118") and measurement("ED: T 39.4 C")
+    assert measurement("creatinine 2.3 (baseline 0.9).")
+    assert not measurement("Stage 3 CKD") and not measurement("3 days of flank pain")
+    note = "HISTORY: Flank pain, HR 118. CT: no hydronephrosis, no renal or perinephric abscess.\n"
+    found = statements(note)
+    assert "HR 118" not in [s.span.text.strip(". ") for s in found]
+    abscess = [s for s in found if "perinephric" in s.span.text]
+    assert len(abscess) == 1 and abscess[0].status == "negated"
+
+
+def test_symptoms_in_the_history_give_way_to_stated_diagnoses() -> None:
+    note = "DIAGNOSIS: Acute pyelonephritis.\nHISTORY: Dysuria, hypertension.\n"
+    history = [q for q in _plan(note)[0] if q.statement.section == "history"]
+    assert history and all(q.avoid == ("R",) for q in history)
+    alone = [q for q in _plan("HISTORY: Dysuria, hypertension.\n")[0]]
+    assert alone and all("R" not in q.avoid for q in alone)
+
+
+def test_the_note_approach_is_one_the_note_names_alone_or_a_scope() -> None:
+    from assistant.suggest import _note_approach
+
+    assert _note_approach("A midline incision was made.") == "Open"
+    assert _note_approach("Laparoscopic ports placed through small incisions.") == (
+        "Percutaneous Endoscopic"
+    )
+    # an incision and a needle: each procedure's own words decide
+    assert _note_approach("Local anesthetic by needle; a 3 cm incision was made.") is None

@@ -171,3 +171,18 @@ def test_http_build_and_code_axes(pcs_index: Path, assistant: Assistant) -> None
         ]
         assert client.get("/codes/ICD-10-CM/N39.41").json()["axes"] is None
         assert client.get("/pcs/build", params={"q": ""}).status_code == 422
+
+
+def test_a_lexicon_excision_is_not_undone_by_word_formation() -> None:
+    from assistant.query import analyze
+
+    def ops(query: str) -> list[str]:
+        return [
+            e.means.split()[0].lower()
+            for e in analyze(query, system="ICD-10-PCS").expansions
+            if "ectomy" in e.term
+        ]
+
+    assert ops("microdiscectomy") == ["excision"]  # the lexicon: part of the disc
+    assert set(ops("cholecystectomy")) == {"resection"}  # the whole organ by default
+    assert set(ops("partial cholecystectomy")) == {"excision"}  # unless called partial

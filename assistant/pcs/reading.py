@@ -109,8 +109,17 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     kept = "".join(" " if any(a <= i < b for a, b in negated) else ch for i, ch in enumerate(raw))
     name(kept, 1.0)
     otomy: dict[str, float] = {}
+    # a lexicon term says more than the word formation of the same word ("microdiscectomy"
+    # is an Excision, whatever "-ectomy" says)
+    termed = [
+        (e.start, e.end)
+        for e in analysis.expansions
+        if e.kind != "morphology" and any(op in e.means.lower() for op in vocab.operations)
+    ]
     for e in analysis.expansions:
         if inside(e.start, e.end):
+            continue
+        if e.kind == "morphology" and any(a < e.end and e.start < b for a, b in termed):
             continue
         if e.kind == "morphology":
             target = otomy if e.term.lower().endswith("otomy") else None
