@@ -59,8 +59,30 @@ def reconcile(retriever: Retriever, drafts: list[_Draft]) -> tuple[list[_Draft],
             if specific is not None:
                 kept.remove(d)
                 give_up(d, f"a specific code of the same category is coded: {specific.result.code}")
+    # ICD-10-PCS guideline B3.11a: an inspection done to achieve another procedure on the
+    # same body system is not coded separately
+    for d in list(kept):
+        if _inspection(d.result.code) and d.result.system == "ICD-10-PCS":
+            other = next(
+                (
+                    k
+                    for k in kept
+                    if k.result.system == "ICD-10-PCS"
+                    and k.result.code[:2] == d.result.code[:2]
+                    and not _inspection(k.result.code)
+                ),
+                None,
+            )
+            if other is not None:
+                kept.remove(d)
+                give_up(d, f"an inspection is part of {other.result.code} (guideline B3.11a)")
     kept.extend(companions(retriever, kept, drafts))
     return kept, dropped
+
+
+def _inspection(code: str) -> bool:
+    """A Medical and Surgical code whose root operation is Inspection (J)."""
+    return len(code) == 7 and code[0] == "0" and code[2] == "J"
 
 
 def _same_finding(a: _Draft, b: _Draft) -> bool:

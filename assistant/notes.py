@@ -43,7 +43,9 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
     (r"family\s+history|fhx|fh", "family_history", "history"),
     (r"social\s+history|sh", "social_history", None),
     (
-        r"past\s+(?:medical\s+|surgical\s+)?history|pmh|psh|medical history|history",
+        r"(?:(?:other|pertinent|relevant|significant|additional)\s+)?"
+        r"(?:past\s+(?:medical\s+|surgical\s+)?history|pmh|psh|medical history|history)|"
+        r"(?:hpi|history)\s*/\s*(?:pmh|psh)|pmh\s*/\s*psh",
         "history",
         "history",
     ),
@@ -55,10 +57,11 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
         "finding",
     ),
     (
-        r"(?:discharge\s+|home\s+|current\s+|admission\s+)?medications?|meds|allergies",
+        r"(?:discharge\s+|home\s+|current\s+|admission\s+|outpatient\s+)?medications?|meds",
         "medications",
-        None,
+        "finding",
     ),
+    (r"allergies|allergy|drug allergies", "allergies", None),
     (r"plan|follow[- ]?up|recommendations?|instructions", "plan", None),
     (
         r"(?:name\s+of\s+)?(?:procedure\(s\)|procedures?|operations?)(?:\s+performed)?"
@@ -143,7 +146,11 @@ FORWARD: tuple[tuple[Status, re.Pattern[str]], ...] = (
     ),
     (
         "history",
-        re.compile(r"\b(?:history of|h/o|hx of|status post|s/p|prior|previous|remote|old)\b", _F),
+        re.compile(
+            r"\b(?:history of|h/o|hx of|status post|s/p|prior|previous|remote|old|former|"
+            r"formerly|ex-|quit)\b",
+            _F,
+        ),
     ),
 )
 BACKWARD: tuple[tuple[Status, re.Pattern[str]], ...] = (
@@ -160,6 +167,8 @@ BACKWARD: tuple[tuple[Status, re.Pattern[str]], ...] = (
         "negated",
         re.compile(
             r"\b(?:(?:was|were|is|are) (?:negative|absent|normal|unremarkable)|ruled out|"
+            r"(?:pcr|tests?|testing|screen|cultures?|swabs?|antigens?|serology|studies|panel|"
+            r"results?|assay)\s+(?:(?:was|were|is|are|all|both)\s+)?negative|"
             r"excluded|resolved|not (?:seen|present|identified|found|appreciated|established|"
             r"confirmed|diagnosed))\b",
             _F,
@@ -326,10 +335,15 @@ def statements(note: str) -> list[Statement]:
                 continue
             seen_procedure = True
         body = sec.body
-        pieces = []
+        pieces: list[tuple[int, int]] = []
         for a, b in _pieces(note, body.start, body.end, _ITEM):
             if sec.kind == "history" and not scopes(note[a:b], sec.kind):
-                pieces.extend(_pieces(note, a, b, _LIST_ITEM))
+                for c, d in _pieces(note, a, b, _LIST_ITEM):
+                    # "Diabetes mellitus, type 2": a qualifier alone belongs to its condition
+                    if pieces and _QUALIFIER_ONLY.match(note[c:d].strip(" .")):
+                        pieces[-1] = (pieces[-1][0], d)
+                    else:
+                        pieces.append((c, d))
             else:
                 pieces.append((a, b))
         for a, b in pieces:
@@ -341,6 +355,14 @@ def statements(note: str) -> list[Statement]:
     return out
 
 
+# a list piece that only qualifies the condition before it
+_QUALIFIER_ONLY = re.compile(
+    r"(?:(?:type|stage|grade|class|nyha(?: class)?|gold)\s*[0-9ivx]+[a-c]?|right|left|"
+    r"bilateral|acute|chronic|controlled|uncontrolled|well[- ]controlled|poorly controlled|"
+    r"unspecified|mild|moderate|severe|stable|insulin[- ]dependent|non[- ]insulin[- ]dependent|"
+    r"with(?:out)? complications?|intractable|not intractable|in remission|recurrent)",
+    re.IGNORECASE,
+)
 # the words of vital signs and laboratory values: a statement of only these and numbers is
 # a measurement, which a coder does not code (guideline III.B: abnormal findings are coded
 # only when the provider names their significance)

@@ -182,7 +182,7 @@ def abbreviations() -> dict[str, tuple[str, ...]]:
 
 # Words that make an "-ectomy" an Excision (part of a body part) rather than a Resection.
 # So do lesions: taking out a polyp, lump, cyst or myoma removes part of the organ.
-_PARTIAL = re.compile(
+PARTIAL = re.compile(
     r"\b(partial|biops\w*|wedge|excisional|sub-?total|segmental|sleeve|lesion\w*|"
     r"tumou?r\w*|mass|masses|nodul\w*|lump\w*|polyp\w*|myom\w*|fibroid\w*|lipom\w*|cyst|cysts|"
     r"reduction|preserv\w*|sparing)\b"
@@ -278,8 +278,9 @@ def analyze(
             if fixed:
                 expansions.append(Expansion(word, fixed, "spelling", "code titles", *m.span()))
     if system != "ICD-10-CM":
-        partial = bool(_PARTIAL.search(lower))
+        partial = bool(PARTIAL.search(lower))
         expansions = _resection_or_excision_all(expansions, partial)
+        expansions = _scope_as_approach(expansions, lower)
     expansions.sort(key=lambda e: (e.start, e.end))
     approach = first_match(APPROACHES, " ".join([lower, *(e.means.lower() for e in expansions)]))
     extra = [e.means for e in expansions if e.means.lower() not in lower]
@@ -325,6 +326,40 @@ def _sides(expansions: list[Expansion]) -> list[str]:
 
 
 _SIDE_WORDS = frozenset({"left", "right", "bilateral", "both sides"})
+
+
+# root operations other than Inspection, and the words that name them
+_OPERATION = re.compile(
+    r"\b(?:alteration|bypass|change|control|creation|destruction|detachment|dilation|"
+    r"division|drainage|excision|extirpation|extraction|fragmentation|fusion|insertion|"
+    r"occlusion|reattachment|release|removal|repair|replacement|reposition|resection|"
+    r"restriction|revision|supplement|transfer|transplantation|biops\w*|\w+ectom\w*|"
+    r"\w+ostom\w*|\w+plast\w*|\w+pex\w*|\w+tripsy|polypectom\w*|stent\w*)\b"
+)
+
+
+def _scope_as_approach(expansions: list[Expansion], lower: str) -> list[Expansion]:
+    """A scope with another procedure is the way in, not an Inspection of its own
+    (ICD-10-PCS guideline B3.11a): "cystoscopy with resection of a bladder tumor" loses the
+    scope's "inspection of bladder" when something else is named."""
+    scopes = [(e.start, e.end) for e in expansions if e.means.lower().startswith("inspection")]
+    if not scopes:
+        return expansions
+    # what the query names besides its scopes: its words and the other terms' meanings
+    others = " ".join(
+        [lower]
+        + [
+            e.means.lower()
+            for e in expansions
+            if not any(a < e.end and e.start < b for a, b in scopes)
+        ]
+    )
+    if not _OPERATION.search(_SCOPE_WORDS.sub(" ", others)):
+        return expansions
+    return [e for e in expansions if not e.means.lower().startswith("inspection")]
+
+
+_SCOPE_WORDS = re.compile(r"\b\w*scop(?:y|ic|ies)\b|\binspection\b[^,;]*")
 
 
 def _resection_or_excision_all(expansions: list[Expansion], partial: bool) -> list[Expansion]:

@@ -62,7 +62,7 @@ def note_setting(text: str) -> str:
 _TREATED = re.compile(
     r"\b(?:on (?:\w+ ){0,3}(?:daily|bid|tid|qd|mg|therapy)|controlled (?:on|with)|managed with|"
     r"treated with|takes|taking|maintained on|on [a-z]+(?:ol|il|in|ide|one|ine|pam|lam|tan|"
-    r"pril|statin|zole|mab|parin)\b|requiring|dependent)",
+    r"pril|statin|zole|mab|parin|ate|ban|nib|vir)\b|requiring|dependent)",
     re.IGNORECASE,
 )
 _DIAGNOSIS_SECTIONS = ("postoperative_diagnosis", "diagnosis", "assessment")
@@ -181,6 +181,9 @@ class _Query:
     rationale: str
     prefixes: tuple[str, ...] = ()  # only codes starting so count (a Z79 drug query ...)
     avoid: tuple[str, ...] = ()  # codes starting so do not
+    # a best code starting so makes the statement a sign or symptom integral to the
+    # diagnoses the note states: it codes nothing (guideline I.B.5)
+    integral: tuple[str, ...] = ()
 
 
 def validate_note(note: object) -> str:
@@ -223,6 +226,13 @@ def suggest(
             k = weights.filtered_candidates if q.prefixes or q.avoid else weights.candidates
             response, _ = retriever.search_with_signals(q.text, q.system, k, vectors=vectors)
             results = response.results
+        if q.integral and results and results[0].code.startswith(q.integral):
+            top = results[0]
+            why = "a sign or symptom integral to the diagnoses the note states (guideline I.B.5)"
+            alternatives.append(
+                Alternative(top.code, top.system, top.title, top.confidence, why, (ev,))
+            )
+            continue
         results = tuple(
             r
             for r in results
@@ -244,13 +254,17 @@ def suggest(
                 )
             )
             continue
-        draft = drafts.get((top.system, top.code))
-        if draft is None:
-            draft = drafts[(top.system, top.code)] = _Draft(top, top.confidence, q.rationale)
-            draft.others = list(results[1:])
-        draft.confidence = max(draft.confidence, top.confidence)
-        if ev not in draft.evidence:
-            draft.evidence.append(ev)
+        chosen = [top]
+        if q.system == "ICD-10-PCS" and laterality(st.span.text) == "bilateral":
+            chosen.extend(_other_side(top, results))  # no bilateral value: each side coded
+        for pick in chosen:
+            draft = drafts.get((pick.system, pick.code))
+            if draft is None:
+                draft = drafts[(pick.system, pick.code)] = _Draft(pick, top.confidence, q.rationale)
+                draft.others = [r for r in results if r is not pick]
+            draft.confidence = max(draft.confidence, top.confidence)
+            if ev not in draft.evidence:
+                draft.evidence.append(ev)
     kept, dropped = reconcile(retriever, list(drafts.values()))
     alternatives.extend(dropped)
     _cpt_modifiers(retriever, kept)
@@ -350,6 +364,22 @@ def _plan(
                 )
             )
             continue
+        # the conditions a medication is named for: "metoprolol (hypertension)",
+        # "lisinopril for hypertension" (a medication list says nothing else to code)
+        for condition in _indications(st.span.text, st.section == "medications"):
+            queries.append(
+                _Query(
+                    st,
+                    condition,
+                    "ICD-10-CM",
+                    w.treated_threshold,
+                    "chronic condition under treatment (the medication's indication)",
+                    avoid=_INJURY_CHAPTERS,
+                    integral=symptoms,
+                )
+            )
+        if st.section == "medications":
+            continue
         if st.section in _DIAGNOSIS_SECTIONS or st.section == "preoperative_diagnosis":
             queries.append(
                 _Query(st, asserted, "ICD-10-CM", w.diagnosis_threshold, "diagnosis stated")
@@ -361,7 +391,15 @@ def _plan(
         elif st.kind == "history":
             rationale = "chronic condition in the history list"
             queries.append(
-                _Query(st, asserted, "ICD-10-CM", w.history_threshold, rationale, avoid=symptoms)
+                _Query(
+                    st,
+                    _condition(asserted),
+                    "ICD-10-CM",
+                    w.history_threshold,
+                    rationale,
+                    avoid=_INJURY_CHAPTERS,
+                    integral=symptoms,
+                )
             )
         elif _TREATED.search(st.span.text):
             rationale = "chronic condition under treatment"
@@ -372,7 +410,8 @@ def _plan(
                     "ICD-10-CM",
                     w.treated_threshold,
                     rationale,
-                    avoid=_INJURY_CHAPTERS + symptoms,
+                    avoid=_INJURY_CHAPTERS,
+                    integral=symptoms,
                 )
             )
         drug = _LONG_TERM.search(st.span.text)
@@ -412,11 +451,56 @@ def _parts(text: str) -> list[str]:
 
 def _condition(text: str) -> str:
     """The condition a narrative sentence names: before the treatment it is on, without
-    the subject ("She has hypertension controlled on amlodipine" -> "hypertension")."""
+    the subject ("She has hypertension controlled on amlodipine" -> "hypertension"); a
+    measure under treatment names its condition ("blood pressure controlled on
+    lisinopril" -> "hypertension")."""
     m = _TREATED.search(text)
     head = text[: m.start()] if m and len(_WORDS.findall(text[: m.start()])) >= 1 else text
-    head = _SUBJECT.sub(" ", head)
-    return " ".join(head.split()) or text
+    head = " ".join(_SUBJECT.sub(" ", head).split())
+    if m:
+        for pattern, condition in _TREATED_MEASURES:
+            if pattern.fullmatch(head.strip(" .,:;-").lower()):
+                return condition
+    return head or text
+
+
+# a measure a drug controls, for the condition it stands for
+_TREATED_MEASURES = tuple(
+    (re.compile(p), c)
+    for p, c in (
+        (r"(?:home |her |his |the )?(?:blood pressure|bp|pressures?)", "hypertension"),
+        (r"(?:her |his |the )?(?:cholesterol|lipids?|ldl)", "hyperlipidemia"),
+        (r"(?:her |his |the )?(?:blood )?(?:sugars?|glucose)(?: levels?)?", "diabetes mellitus"),
+        (r"(?:her |his |the )?thyroid", "hypothyroidism"),
+        (r"(?:her |his |the )?reflux", "gastro-esophageal reflux disease"),
+    )
+)
+# "metoprolol (hypertension)", "lisinopril for hypertension", "on X for Y"
+_PAREN = re.compile(r"\(([A-Za-z][A-Za-z ,'/-]{2,60})\)")
+_FOR = re.compile(r"\bfor (?:his |her |the )?([a-z][a-z '/-]{2,60}?)(?=[,.;()]|\band\b|$)", re.I)
+_DRUGLIKE = re.compile(r"\b(?:takes|taking|on|medications?|meds|prescribed|started)\b", re.I)
+
+
+def _indications(text: str, medication_list: bool) -> list[str]:
+    """Conditions a sentence names as a medication's reason, when it speaks of medication."""
+    if not medication_list and not _DRUGLIKE.search(text):
+        return []
+    found = [m.group(1) for m in _PAREN.finditer(text)] + [m.group(1) for m in _FOR.finditer(text)]
+    out = []
+    for f in found:
+        f = " ".join(f.split()).strip(" ,")
+        if len(_WORDS.findall(f)) >= 1 and not _NOT_CONDITION.match(f):
+            out.append(f)
+    return list(dict.fromkeys(out))
+
+
+# what a parenthesis or "for" also holds that names no condition
+_NOT_CONDITION = re.compile(
+    r"(?:held|stopped|paused|discontinued|daily|weekly|monthly|years?|months?|weeks?|days?|"
+    r"now|prn|as needed|home|the|a|an|history|h/o|hx|s/p|status|since|last|started|dose|"
+    r"not|no|\d)\b",
+    re.I,
+)
 
 
 # an endoscope names the approach whatever else the note says; otherwise the approach is
@@ -433,6 +517,20 @@ def _note_approach(note: str) -> str | None:
     if scope is not None:
         return scope
     return named[0] if len(named) == 1 else None
+
+
+_SIDE_SWAP = {"Right": "Left", "Left": "Right"}
+
+
+def _other_side(top: CodeResult, results: tuple[CodeResult, ...]) -> list[CodeResult]:
+    """For a procedure done on both sides of a body part with no bilateral value: the
+    same code for the other side, when it was found (ICD-10-PCS guideline B4.3)."""
+    words = top.title.split()
+    for i, word in enumerate(words):
+        if word in _SIDE_SWAP:
+            other = " ".join([*words[:i], _SIDE_SWAP[word], *words[i + 1 :]])
+            return [r for r in results if r.title == other and r.code[:3] == top.code[:3]][:1]
+    return []
 
 
 def _cpt_modifiers(retriever: Retriever, drafts: Iterable[_Draft]) -> None:

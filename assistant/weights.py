@@ -95,7 +95,7 @@ class NoteWeights:
 
     candidates: int = 5  # codes searched per statement (the next ones feed companions)
     filtered_candidates: int = 20  # ... when only some codes count (Z79, external causes)
-    diagnosis_threshold: float = 0.3  # a diagnosis section's statement
+    diagnosis_threshold: float = 0.4  # a diagnosis section's statement
     part_threshold: float = 0.45  # one condition of a line that names two
     history_threshold: float = 0.4  # a history list's condition, a personal-history code
     treated_threshold: float = 0.3  # a chronic condition under treatment in narrative text

@@ -273,9 +273,9 @@ def test_measurements_are_not_statements_and_a_negation_runs_over_commas() -> No
 def test_symptoms_in_the_history_give_way_to_stated_diagnoses() -> None:
     note = "DIAGNOSIS: Acute pyelonephritis.\nHISTORY: Dysuria, hypertension.\n"
     history = [q for q in _plan(note)[0] if q.statement.section == "history"]
-    assert history and all(q.avoid == ("R",) for q in history)
+    assert history and all(q.integral == ("R",) for q in history)
     alone = [q for q in _plan("HISTORY: Dysuria, hypertension.\n")[0]]
-    assert alone and all("R" not in q.avoid for q in alone)
+    assert alone and all(not q.integral for q in alone)
 
 
 def test_the_note_approach_is_one_the_note_names_alone_or_a_scope() -> None:
@@ -287,3 +287,51 @@ def test_the_note_approach_is_one_the_note_names_alone_or_a_scope() -> None:
     )
     # an incision and a needle: each procedure's own words decide
     assert _note_approach("Local anesthetic by needle; a 3 cm incision was made.") is None
+
+
+def test_a_medication_names_the_condition_it_treats() -> None:
+    note = (
+        "INDICATIONS: Takes atorvastatin (hyperlipidemia) and metoprolol (hypertension).\n"
+        "MEDICATIONS: lisinopril for high blood pressure; aspirin 81 mg daily.\n"
+        "HISTORY: Blood pressure controlled on amlodipine.\n"
+        "ALLERGIES: penicillin (rash).\n"
+    )
+    texts = {q.text for q in _plan(note)[0] if q.system == "ICD-10-CM"}
+    assert {"hyperlipidemia", "hypertension", "high blood pressure"} <= texts
+    assert "rash" not in texts  # an allergy's reaction is not a condition treated
+    assert not any("aspirin" in t for t in texts)
+
+
+def test_former_and_quit_are_history_and_list_qualifiers_stay_with_their_condition() -> None:
+    from assistant.notes import context
+
+    assert context("Former tobacco use (quit 2015).")[0] == "history"
+    assert context("Quit smoking in 2010.")[0] == "history"
+    found = [s.span.text for s in statements("PMH: Diabetes mellitus, type 2, CKD, stage 3.\n")]
+    assert found == ["Diabetes mellitus, type 2", "CKD, stage 3."]
+    other = statements("OTHER HISTORY: Hypothyroidism on levothyroxine.\n")
+    assert other and other[0].kind == "history"
+
+
+def test_an_inspection_is_not_coded_with_the_procedure_it_serves() -> None:
+    from types import SimpleNamespace
+
+    from assistant.note_rules import reconcile
+    from assistant.results import CodeResult
+    from assistant.suggest import Evidence, _Draft
+
+    ev = Evidence(0, 10, "x" * 10, "procedure")
+    retriever = SimpleNamespace(
+        record_row=lambda system, code: None,
+        index=SimpleNamespace(records=None),
+        tree=None,
+    )
+
+    def draft(code: str) -> _Draft:
+        return _Draft(CodeResult(code, "ICD-10-PCS", "t", 0.5, True), 0.6, "r", [ev])
+
+    kept, dropped = reconcile(retriever, [draft("0TJB8ZZ"), draft("0TBB8ZZ")])  # type: ignore[arg-type]
+    assert [d.result.code for d in kept] == ["0TBB8ZZ"]
+    assert "B3.11a" in dropped[0].why
+    kept, _ = reconcile(retriever, [draft("0TJB8ZZ"), draft("0DBN8ZZ")])  # type: ignore[arg-type]
+    assert {d.result.code for d in kept} == {"0TJB8ZZ", "0DBN8ZZ"}  # another body system

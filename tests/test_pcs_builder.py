@@ -186,3 +186,46 @@ def test_a_lexicon_excision_is_not_undone_by_word_formation() -> None:
     assert ops("microdiscectomy") == ["excision"]  # the lexicon: part of the disc
     assert set(ops("cholecystectomy")) == {"resection"}  # the whole organ by default
     assert set(ops("partial cholecystectomy")) == {"excision"}  # unless called partial
+
+
+def test_a_scope_with_another_procedure_is_the_approach(assistant: Assistant) -> None:
+    from assistant.query import analyze
+
+    def means(query: str) -> list[str]:
+        return [e.means.lower() for e in analyze(query, system="ICD-10-PCS").expansions]
+
+    assert any(m.startswith("inspection") for m in means("cystoscopy"))
+    turbt = "cystoscopy with transurethral resection of bladder tumor"
+    assert not any(m.startswith("inspection") for m in means(turbt))
+    # "resection" of a tumor takes part of the organ: an Excision
+    _, reading = _reading(assistant, turbt)
+    assert "excision" in reading.operations and "resection" not in reading.operations
+
+
+def test_both_sides_are_coded_when_the_table_has_no_bilateral_value() -> None:
+    from assistant.results import CodeResult
+    from assistant.suggest import _other_side
+
+    right = CodeResult(
+        "0HPT0NZ",
+        "ICD-10-PCS",
+        "Removal of Tissue Expander from Right Breast, Open Approach",
+        1.0,
+        True,
+    )
+    left = CodeResult(
+        "0HPU0NZ",
+        "ICD-10-PCS",
+        "Removal of Tissue Expander from Left Breast, Open Approach",
+        0.9,
+        True,
+    )
+    other = CodeResult(
+        "0HPU0JZ",
+        "ICD-10-PCS",
+        "Removal of Synthetic Substitute from Left Breast, Open Approach",
+        0.8,
+        True,
+    )
+    assert _other_side(right, (right, other, left)) == [left]
+    assert _other_side(left, (left, right)) == [right]

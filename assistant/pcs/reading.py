@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from assistant.conventions import QueryFacts
 from assistant.knowledge.body_part_key import general_parts, load_key
-from assistant.query import QueryAnalysis
+from assistant.query import PARTIAL, QueryAnalysis
 from corpus.pcs_axes import PcsTables
 from index.lexical import tokenize
 
@@ -133,6 +133,10 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
             name(e.means, DESCRIPTION_STRENGTH if e.kind == "brand" else LEXICON_STRENGTH)
     if not operations:
         operations.update(otomy)
+    if "resection" in operations and PARTIAL.search(kept.lower()):
+        # "resection of a bladder tumor" takes part of the organ: an Excision
+        strength = operations.pop("resection")
+        operations["excision"] = max(operations.get("excision", 0.0), strength)
     stems = facts.positive - facts.negated
     # the body part key: a structure the query names is coded to the general body part of
     # the table, so that part counts as said by the query's own words
