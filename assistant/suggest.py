@@ -429,7 +429,14 @@ def _plan(
         if _MECHANISM.search(st.span.text) and st.status == "positive":
             for prefixes, why in _EXTERNAL_CAUSES:
                 queries.append(
-                    _Query(st, asserted, "ICD-10-CM", w.history_threshold, why, prefixes=prefixes)
+                    _Query(
+                        st,
+                        asserted,
+                        "ICD-10-CM",
+                        w.external_cause_threshold,
+                        why,
+                        prefixes=prefixes,
+                    )
                 )
     return queries, excluded
 

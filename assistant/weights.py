@@ -100,6 +100,9 @@ class NoteWeights:
     history_threshold: float = 0.4  # a history list's condition, a personal-history code
     treated_threshold: float = 0.3  # a chronic condition under treatment in narrative text
     procedure_threshold: float = 0.15  # a procedure statement
+    # an external cause (how, where, doing what) of an injury the note describes: the best
+    # code of its family, whose confidence is that of a code among all codes, hence low
+    external_cause_threshold: float = 0.4
     companion_threshold: float = 0.2  # a code a "use additional code" note asks for
     alternative_floor: float = 0.1  # less likely codes are not listed as alternatives
 

@@ -322,3 +322,18 @@ def test_spinal_levels_name_their_region_near_a_spine_word() -> None:
     # without a spine word a level is left alone (T2-weighted images, the S1 heart sound)
     assert "thoracic" not in analyze("T2 weighted images", system="ICD-10-CM").rewritten
     assert "sacral" not in analyze("S1 heart sound", system="ICD-10-CM").rewritten
+
+
+def test_a_past_condition_asks_for_a_history_code() -> None:
+    groups = load_groups()
+    axis = [g.axis for g in groups].index("history")
+
+    def history(text: str) -> str | None:
+        return query_values(groups, text.lower())[axis]
+
+    assert history("hx MI in 2019, old Q waves") == "history"
+    assert history("PMH: colon cancer resected 2015") == "history"
+    assert history("acute inferior STEMI") is None
+    wanted = query_values(groups, "hx mi in 2019")
+    assert agreement(groups, wanted, "old myocardial infarction").conflict == 0
+    assert agreement(groups, wanted, "acute myocardial infarction, unspecified").conflict >= 1
