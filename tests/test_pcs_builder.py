@@ -229,3 +229,12 @@ def test_both_sides_are_coded_when_the_table_has_no_bilateral_value() -> None:
     )
     assert _other_side(right, (right, other, left)) == [left]
     assert _other_side(left, (left, right)) == [right]
+
+
+def test_drained_is_an_operation_and_a_drain_a_device(assistant: Assistant) -> None:
+    _, drained = _reading(assistant, "fluid drained from the left knee with a needle")
+    assert not drained.device
+    _, left = _reading(assistant, "abscess drainage with a drain left in place")
+    assert left.device
+    _, culture = _reading(assistant, "knee fluid aspirated and sent for culture")
+    assert culture.diagnostic

@@ -21,11 +21,18 @@ _GENERIC = frozenset(
     tokenize("device substitute tissue other no none qualifier approach system body part")
 )
 _SIDE = frozenset(tokenize("right left bilateral"))
-_DIAGNOSTIC = re.compile(r"\b(?:diagnostic|biops(?:y|ies|ied)|bx|sampl\w*|aspirat\w+ for)\b")
+_DIAGNOSTIC = re.compile(
+    r"\b(?:diagnostic|biops(?:y|ies|ied)|bx|sampl\w*|aspirat\w+ for|"
+    r"(?:sent|send|sending) for|for (?:culture|cytology|analysis|testing|pathology|studies|"
+    r"cell count|gram stain)|to (?:check|test|analy[sz]e|look for|rule out))\b"
+)
+# the noun "drain" (a device); "drained", "draining" name the operation only
+_DRAIN_NOUN = re.compile(r"\bdrains?\b(?! (?:the|of|fluid|blood|pus|an?)\b)")
 _NEGATION = re.compile(r"\b(?:no|not|nothing|without|w/o|none)\b[^,;.]*")
 NO_VALUE = frozenset({"", "No Device", "No Qualifier", "None"})
+_DRAIN = frozenset(tokenize("drain"))
 # device meanings whose words are all generic or operation names: the words that name them
-DEVICE_WORDS = {"Drainage Device": tokenize("drain tube catheter pigtail left in place")}
+DEVICE_WORDS = {"Drainage Device": tokenize("drain tube catheter pigtail indwelling place")}
 # how firmly a source names a root operation: a word of the query or the lexicon fully,
 # word formation ("-ectomy") half, and an "-otomy" not at all once something else is named
 # ("craniotomy with evacuation of hematoma": the incision is the approach)
@@ -60,7 +67,7 @@ def vocabulary(tables: PcsTables) -> Vocabulary:
 
 
 def device_stems(meaning: str, operation_stems: frozenset[str]) -> frozenset[str]:
-    own = frozenset(tokenize(meaning)) - _GENERIC - operation_stems
+    own = frozenset(tokenize(meaning)) - _GENERIC - _SIDE - operation_stems
     return own or frozenset(DEVICE_WORDS.get(meaning, ()))
 
 
@@ -144,6 +151,9 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     for part in general_parts(kept.lower(), load_key()):
         keyed |= meaning_stems(part)
     stems = frozenset((stems | keyed) - _GENERIC)
+    written = frozenset((facts.written | keyed) - facts.negated)
+    if not _DRAIN_NOUN.search(kept.lower()):
+        stems, written = stems - _DRAIN, written - _DRAIN
     device = bool(stems & vocab.device_stems)
     if not operations and device:  # a device named with no operation: it is put in
         operations["insertion"] = DEVICE_INSERTION_STRENGTH
@@ -154,7 +164,7 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     operation_stems = frozenset(t for op in vocab.operations for t in tokenize(op))
     return Reading(
         stems=stems,
-        written=frozenset((facts.written | keyed) - facts.negated),
+        written=written,
         operations=operations,
         approach=analysis.approach,
         device=device,
