@@ -262,7 +262,7 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
         written=_content(_UNSTATED.sub(" ", analysis.text.lower())) - negated,
         reworded=_content(_UNSTATED.sub(" ", analysis.rewritten.lower())) - negated,
         definitive=bool(_DEFINITIVE.search(raw.lower())),
-        shut=shut_gates(load_gates(), f"{raw.lower()} {lower}"),
+        shut=shut_gates(load_gates(), _QUERY_WITHOUT.sub(" ", f"{raw.lower()} {lower}")),
     )
 
 

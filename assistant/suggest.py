@@ -313,7 +313,7 @@ def _plan(
         excluded.append(Excluded(st.span.start, st.span.end, st.span.text, st.section, reason))
 
     for st in found:
-        asserted = " ".join(st.asserted.split()) or st.span.text
+        asserted = _PLAN_AFTER.sub("", " ".join(st.asserted.split()) or st.span.text)
         if st.kind == "procedure":
             if st.status in ("not_performed", "hypothetical", "negated"):
                 exclude(st, f"{st.reason}: a procedure not performed codes nothing")
@@ -448,11 +448,28 @@ _JOINS = re.compile(
 )
 
 
+# "Chronic migraine - continue topiramate": the plan after an assessment item's dash
+_PLAN_AFTER = re.compile(
+    r"\s+[-–—]+\s+(?:continue|start|proceed|plan|will|follow|f/u|monitor|refer|recheck|"
+    r"increase|decrease|hold|stop|discharge|schedule|return|repeat|obtain|check|consult|"
+    r"admit|treat|trial|counsel|resume|wean|titrate|add|switch|order|stable|see|wound care|"
+    r"staple|suture|ice|elevat|rest|dressing|encounter for)\b.*$",
+    re.IGNORECASE | re.DOTALL,
+)
+# a part that names only where (a body part, a side) names no condition of its own
+_WHERE_ONLY = re.compile(
+    r"^(?:(?:right|left|bilateral|both|upper|lower|distal|proximal|anterior|posterior|"
+    r"medial|lateral|closed|open|the|of|and|a)\s*)*(?:[a-z]+)?$",
+    re.IGNORECASE,
+)
+
+
 def _parts(text: str) -> list[str]:
     """The conditions a diagnosis line joins, when there are two or more with at least
-    two words each ("Hypertensive heart disease with heart failure" -> both parts)."""
+    two words each ("Hypertensive heart disease with heart failure" -> both parts); a
+    part that only says where ("right ankle") is not one."""
     pieces = [" ".join(p.split()).strip(" .;:") for p in _JOINS.split(text)]
-    pieces = [p for p in pieces if len(_WORDS.findall(p)) >= 2]
+    pieces = [p for p in pieces if len(_WORDS.findall(p)) >= 2 and not _WHERE_ONLY.match(p)]
     return pieces if len(pieces) >= 2 else []
 
 

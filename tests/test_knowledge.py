@@ -337,3 +337,21 @@ def test_a_past_condition_asks_for_a_history_code() -> None:
     wanted = query_values(groups, "hx mi in 2019")
     assert agreement(groups, wanted, "old myocardial infarction").conflict == 0
     assert agreement(groups, wanted, "acute myocardial infarction, unspecified").conflict >= 1
+
+
+def test_external_causes_and_statuses_need_their_words_and_negated_words_open_nothing() -> None:
+    from assistant.conventions import query_facts
+    from assistant.knowledge.gates import gated
+    from assistant.query import analyze
+
+    def behind(code: str, text: str) -> str | None:
+        return gated(code, query_facts(analyze(text), load_groups()).shut)
+
+    assert behind("W54.0XXA", "dog bit my left calf") == "external cause"
+    assert behind("W54.0XXA", "external cause code for a dog bite") is None
+    assert behind("Z89.411", "gout in my right big toe") == "acquired absence"
+    assert behind("Z89.411", "right great toe amputation") is None
+    assert behind("Z95.1", "coronary artery disease") == "device or graft status"
+    assert behind("Z95.1", "CAD s/p CABG") is None
+    # "no injury": the injury gate stays shut
+    assert behind("S27.0XXA", "my lung collapsed out of nowhere, no injury") == "injury"

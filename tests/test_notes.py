@@ -335,3 +335,14 @@ def test_an_inspection_is_not_coded_with_the_procedure_it_serves() -> None:
     assert "B3.11a" in dropped[0].why
     kept, _ = reconcile(retriever, [draft("0TJB8ZZ"), draft("0DBN8ZZ")])  # type: ignore[arg-type]
     assert {d.result.code for d in kept} == {"0TJB8ZZ", "0DBN8ZZ"}  # another body system
+
+
+def test_the_plan_after_a_dash_and_a_part_that_only_says_where_are_not_searched() -> None:
+    note = (
+        "ASSESSMENT: 1. Chronic migraine without aura - continue topiramate.\n"
+        "2. Displaced bimalleolar fracture, right ankle, closed.\n"
+    )
+    texts = [q.text for q in _plan(note)[0]]
+    assert "Chronic migraine without aura" in texts
+    assert not any("topiramate" in t for t in texts)
+    assert "right ankle" not in texts
