@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from assistant.conventions import residual
 from assistant.weights import NOTE_WEIGHTS
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ def reconcile(retriever: Retriever, drafts: list[_Draft]) -> tuple[list[_Draft],
                     and k.result.system == "ICD-10-CM"
                     and k.result.code[:3] == d.result.code[:3]
                     and not _UNSPECIFIED.search(k.result.title)
+                    and not residual(k.result.title)  # "Other ..." is no more specific
                 ),
                 None,
             )

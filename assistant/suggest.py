@@ -480,7 +480,7 @@ def _condition(text: str) -> str:
     lisinopril" -> "hypertension")."""
     m = _TREATED.search(text)
     head = text[: m.start()] if m and len(_WORDS.findall(text[: m.start()])) >= 1 else text
-    head = " ".join(_SUBJECT.sub(" ", head).split())
+    head = " ".join(_SUBJECT.sub(" ", _LABEL.sub("", head)).split())
     if m:
         for pattern, condition in _TREATED_MEASURES:
             if pattern.fullmatch(head.strip(" .,:;-").lower()):
@@ -488,6 +488,8 @@ def _condition(text: str) -> str:
     return head or text
 
 
+# a label before the condition ("PMH: ADHD on methylphenidate")
+_LABEL = re.compile(r"^\W*(?:[A-Za-z][A-Za-z/ ]{0,24}):\s*")
 # a measure a drug controls, for the condition it stands for
 _TREATED_MEASURES = tuple(
     (re.compile(p), c)
