@@ -340,7 +340,7 @@ def statements(note: str) -> list[Statement]:
             if sec.kind == "history" and not scopes(note[a:b], sec.kind):
                 for c, d in _pieces(note, a, b, _LIST_ITEM):
                     # "Diabetes mellitus, type 2": a qualifier alone belongs to its condition
-                    if pieces and _QUALIFIER_ONLY.match(note[c:d].strip(" .")):
+                    if pieces and _QUALIFIER_ONLY.fullmatch(note[c:d].strip(" .")):
                         pieces[-1] = (pieces[-1][0], d)
                     else:
                         pieces.append((c, d))

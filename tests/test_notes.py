@@ -346,3 +346,9 @@ def test_the_plan_after_a_dash_and_a_part_that_only_says_where_are_not_searched(
     assert "Chronic migraine without aura" in texts
     assert not any("topiramate" in t for t in texts)
     assert "right ankle" not in texts
+
+
+def test_a_condition_that_starts_like_a_qualifier_is_its_own_statement() -> None:
+    note = "PMH: Lumbar stenosis, no myelopathy. Type 2 diabetes controlled on metformin.\n"
+    texts = [s.span.text for s in statements(note)]
+    assert "Type 2 diabetes controlled on metformin." in texts
