@@ -401,7 +401,7 @@ def _plan(
                     integral=symptoms,
                 )
             )
-        elif _TREATED.search(st.span.text):
+        elif _TREATED.search(" ".join(st.span.text.split())):
             rationale = "chronic condition under treatment"
             queries.append(
                 _Query(
@@ -414,7 +414,7 @@ def _plan(
                     integral=symptoms,
                 )
             )
-        drug = _LONG_TERM.search(st.span.text)
+        drug = _LONG_TERM.search(" ".join(st.span.text.split()))
         if drug and st.status == "positive":
             queries.append(
                 _Query(

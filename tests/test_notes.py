@@ -352,3 +352,9 @@ def test_a_condition_that_starts_like_a_qualifier_is_its_own_statement() -> None
     note = "PMH: Lumbar stenosis, no myelopathy. Type 2 diabetes controlled on metformin.\n"
     texts = [s.span.text for s in statements(note)]
     assert "Type 2 diabetes controlled on metformin." in texts
+
+
+def test_treatment_words_across_a_line_break() -> None:
+    note = "INDICATIONS: Pneumonia. Type 2 diabetes on\nmetformin.\n"
+    texts = {q.text for q in _plan(note)[0]}
+    assert "Type 2 diabetes" in texts and "long term (current) use of metformin" in texts
