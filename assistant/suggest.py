@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from assistant.errors import QueryError
 from assistant.note_rules import PART_RATIONALE, reconcile
-from assistant.notes import Statement, laterality, statements
+from assistant.notes import Span, Statement, laterality, statements
 from assistant.query import APPROACHES
 from assistant.results import Citation, CodeResult, RelatedCode
 from assistant.search import Retriever
@@ -426,6 +426,30 @@ def _plan(
                     prefixes=("Z79",),
                 )
             )
+        flat = " ".join(st.span.text.split())
+        if st.status == "positive" and _DIALYSIS.search(flat):
+            rationale = "dependence on renal dialysis (status)"
+            queries.append(
+                _Query(
+                    st,
+                    "dependence on renal dialysis",
+                    "ICD-10-CM",
+                    w.history_threshold,
+                    rationale,
+                    prefixes=("Z99.2",),
+                )
+            )
+        if st.status == "positive" and _SCREENING.search(flat) and st.section != "plan":
+            queries.append(
+                _Query(
+                    st,
+                    f"encounter for screening for {asserted}",
+                    "ICD-10-CM",
+                    w.history_threshold,
+                    "screening encounter (Z11-Z13)",
+                    prefixes=("Z11", "Z12", "Z13"),
+                )
+            )
         if _MECHANISM.search(st.span.text) and st.status == "positive":
             for prefixes, why in _EXTERNAL_CAUSES:
                 queries.append(
@@ -438,7 +462,50 @@ def _plan(
                         prefixes=prefixes,
                     )
                 )
+    queries.extend(_gestation(note, w))
     return queries, excluded
+
+
+def _gestation(note: str, w: NoteWeights) -> list[_Query]:
+    """Weeks of gestation (Z3A) in an obstetric note: coded with every pregnancy code."""
+    if not _OBSTETRIC.search(note):
+        return []
+    m = _WEEKS.search(note)
+    if m is None:
+        return []
+    span = Span(m.start(), m.end(), m.group(0))
+    st = Statement("note", "finding", span, "positive", "", m.group(0))
+    weeks = m.group("weeks") or m.group("weeks2")
+    return [
+        _Query(
+            st,
+            f"{weeks} weeks gestation of pregnancy",
+            "ICD-10-CM",
+            w.history_threshold,
+            "weeks of gestation (Z3A), coded with the pregnancy codes",
+            prefixes=("Z3A",),
+        )
+    ]
+
+
+_DIALYSIS = re.compile(
+    r"\b(?:on (?:\w+[- ]){0,3}(?:hemo|peritoneal )?dialysis|(?:hemo)?dialysis[- ]dependent|"
+    r"dependent on (?:hemo)?dialysis|esrd on (?:hemo)?dialysis|receives? (?:hemo)?dialysis)\b",
+    re.IGNORECASE,
+)
+_SCREENING = re.compile(r"\bscreening\b", re.IGNORECASE)
+_OBSTETRIC = re.compile(
+    r"\b(?:pregnan\w*|gestation\w*|labou?r|deliver\w*|cesarean|gravida|g\d+p\d+|"
+    r"antepartum|intrapartum|postpartum)\b",
+    re.IGNORECASE,
+)
+_WEEKS = re.compile(
+    r"\b(?P<weeks>[2-4][0-9])(?:\+\d|\s*(?:weeks?|wks?)\s*(?:and\s+)?\d\s*days?)?\s*"
+    r"(?:weeks?|wks?)?(?:'|\s+of)?\s+(?:gestation|pregnant|ega|ga)\b|"
+    r"\b(?:ga|ega|gestational age|admission|admitted|delivered|presented)\W+(?:at\s+|of\s+)?"
+    r"(?P<weeks2>[2-4][0-9])(?:\+\d)?\s*(?:weeks?|wks?)\b",
+    re.IGNORECASE,
+)
 
 
 _JOINS = re.compile(

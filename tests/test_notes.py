@@ -358,3 +358,18 @@ def test_treatment_words_across_a_line_break() -> None:
     note = "INDICATIONS: Pneumonia. Type 2 diabetes on\nmetformin.\n"
     texts = {q.text for q in _plan(note)[0]}
     assert "Type 2 diabetes" in texts and "long term (current) use of metformin" in texts
+
+
+def test_status_screening_and_weeks_of_gestation_are_asked_for() -> None:
+    note = (
+        "INDICATION: Screening colonoscopy, average risk.\n"
+        "HISTORY: End-stage renal disease on in-center hemodialysis.\n"
+    )
+    prefixes = {q.prefixes for q in _plan(note)[0]}
+    assert ("Z11", "Z12", "Z13") in prefixes and ("Z99.2",) in prefixes
+    ob = "DELIVERY NOTE\nAdmission: 40 weeks 2 days, spontaneous labor.\nDelivered vaginally.\n"
+    weeks = [q for q in _plan(ob, "inpatient")[0] if q.prefixes == ("Z3A",)]
+    assert len(weeks) == 1 and weeks[0].text.startswith("40 weeks")
+    st = weeks[0].statement
+    assert ob[st.span.start : st.span.end] == st.span.text  # evidence offsets hold
+    assert not [q for q in _plan(note)[0] if q.prefixes == ("Z3A",)]  # not obstetric
