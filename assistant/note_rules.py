@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 # the rationale of a code found for one part of a diagnosis line ("X with Y": X, Y)
 PART_RATIONALE = "condition named in the line"
-_UNSPECIFIED = re.compile(r"\b(?:unspecified|NOS)\b", re.IGNORECASE)
+# the default code of a category: it gives way to any specific sibling the note supports
+_UNSPECIFIED = re.compile(r"\b(?:unspecified|NOS|without complications?)\b", re.IGNORECASE)
 
 
 def reconcile(retriever: Retriever, drafts: list[_Draft]) -> tuple[list[_Draft], list[Alternative]]:
@@ -78,8 +79,68 @@ def reconcile(retriever: Retriever, drafts: list[_Draft]) -> tuple[list[_Draft],
             if other is not None:
                 kept.remove(d)
                 give_up(d, f"an inspection is part of {other.result.code} (guideline B3.11a)")
+    for d, code, why in presumed_links(kept):
+        have = next((k for k in kept if k.result.code == code), None)
+        if have is not None:  # one combination code for all of them
+            have.evidence.extend(e for e in d.evidence if e not in have.evidence)
+            kept.remove(d)
+            give_up(d, f"combined into {code}: {why}")
+            continue
+        combined = _exact(retriever, code)
+        if combined is None:
+            continue
+        kept[kept.index(d)] = type(d)(combined, d.confidence, why, list(d.evidence))
+        give_up(d, f"combined into {code}: {why}")
     kept.extend(companions(retriever, kept, drafts))
     return kept, dropped
+
+
+# ICD-10-CM presumes some links without the provider stating them ("with", guideline
+# I.A.15): hypertension with chronic kidney disease or heart failure (I.C.9.a), diabetes
+# with chronic kidney disease. (code prefixes of the two conditions) -> the combination
+
+
+def presumed_links(kept: list[_Draft]) -> list[tuple[_Draft, str, str]]:
+    """The kept codes to be replaced by a combination code the conventions presume:
+    (draft, combination code, why). Every hypertension code of the note gives way to the
+    one combination that the note's kidney and heart conditions call for."""
+    codes = [d.result.code for d in kept if d.result.system == "ICD-10-CM"]
+    ckd = any(c.startswith(("N18", "I12", "I13")) for c in codes)
+    esrd = any(c.startswith(("N18.5", "N18.6", "I12.0", "I13.11", "I13.2")) for c in codes)
+    hf = any(c.startswith(("I50", "I11.0", "I13.0", "I13.2")) for c in codes)
+    heart = hf or any(c.startswith(("I11", "I13")) for c in codes)
+    if ckd and hf:
+        target = "I13.2" if esrd else "I13.0"
+    elif ckd and heart:
+        target = "I13.11" if esrd else "I13.10"
+    elif ckd:
+        target = "I12.0" if esrd else "I12.9"
+    elif hf:
+        target = "I11.0"
+    else:
+        target = ""
+    why = "hypertension with kidney or heart disease is presumed linked (guideline I.C.9.a)"
+    out = []
+    for d in kept:
+        code = d.result.code
+        if d.result.system != "ICD-10-CM":
+            continue
+        if target and code.startswith(_HYPERTENSIVE) and code != target:
+            out.append((d, target, why))
+        elif code in ("E11.9", "E10.9") and ckd:
+            why_dm = "diabetes with chronic kidney disease is presumed linked (I.A.15, 'with')"
+            out.append((d, code[:3] + ".22", why_dm))
+    return out
+
+
+_HYPERTENSIVE = ("I10", "I11", "I12", "I13")
+
+
+def _exact(retriever: Retriever, code: str):  # type: ignore[no-untyped-def]
+    """The search result of a code looked up by its number."""
+    response, _ = retriever.search_with_signals(code, "ICD-10-CM", 1)
+    found = [r for r in response.results if r.code == code]
+    return found[0] if found else None
 
 
 def _inspection(code: str) -> bool:
@@ -139,6 +200,8 @@ def companions(retriever: Retriever, kept: list[_Draft], drafts: list[_Draft]) -
             for candidate in [other.result, *other.others]:
                 code = candidate.code
                 if code in have or candidate.confidence < NOTE_WEIGHTS.companion_threshold:
+                    continue
+                if any(h[:3] == code[:3] for h in have):  # its category is coded already
                     continue
                 if candidate.system == "ICD-10-CM" and any(ref.covers(code) for ref in refs):
                     have.add(code)

@@ -373,3 +373,44 @@ def test_status_screening_and_weeks_of_gestation_are_asked_for() -> None:
     st = weeks[0].statement
     assert ob[st.span.start : st.span.end] == st.span.text  # evidence offsets hold
     assert not [q for q in _plan(note)[0] if q.prefixes == ("Z3A",)]  # not obstetric
+
+
+def test_hypertension_and_diabetes_with_kidney_or_heart_disease_are_combined() -> None:
+    from types import SimpleNamespace
+
+    from assistant.note_rules import presumed_links, reconcile
+    from assistant.results import CodeResult
+    from assistant.search import SearchResponse
+    from assistant.suggest import Evidence, _Draft
+
+    def draft(code: str, start: int) -> _Draft:
+        ev = Evidence(start, start + 5, "x" * 5, "diagnosis")
+        return _Draft(CodeResult(code, "ICD-10-CM", code, 0.5, True), 0.7, "r", [ev])
+
+    def links(*codes: str) -> dict[str, str]:
+        kept = [draft(c, i * 10) for i, c in enumerate(codes)]
+        return {d.result.code: target for d, target, _ in presumed_links(kept)}
+
+    assert links("I10", "N18.32") == {"I10": "I12.9"}
+    assert links("I10", "N18.6") == {"I10": "I12.0"}
+    assert links("I10", "I50.23") == {"I10": "I11.0"}
+    assert links("I10", "I50.23", "N18.32") == {"I10": "I13.0"}
+    assert links("I11.9", "I13.10", "I50.23", "N18.32") == {"I11.9": "I13.0", "I13.10": "I13.0"}
+    assert links("E11.9", "N18.32") == {"E11.9": "E11.22"}
+    assert links("I10", "E78.5") == {}  # nothing to combine
+
+    def search_with_signals(query: str, system: str, k: int):  # type: ignore[no-untyped-def]
+        found = CodeResult(query, "ICD-10-CM", "combined", 1.0, True, match="exact")
+        return SearchResponse(query, (found,)), {}
+
+    retriever = SimpleNamespace(
+        record_row=lambda system, code: None,
+        search_with_signals=search_with_signals,
+        index=SimpleNamespace(records=None),
+        tree=None,
+    )
+    kept, dropped = reconcile(retriever, [draft("I10", 0), draft("N18.32", 10)])  # type: ignore[arg-type]
+    assert sorted(d.result.code for d in kept) == ["I12.9", "N18.32"]
+    combined = next(d for d in kept if d.result.code == "I12.9")
+    assert combined.evidence and "I.C.9.a" in combined.rationale
+    assert [a.code for a in dropped] == ["I10"]
