@@ -318,6 +318,16 @@ def _plan(
             if st.status in ("not_performed", "hypothetical", "negated"):
                 exclude(st, f"{st.reason}: a procedure not performed codes nothing")
                 continue
+            flat = " ".join(st.span.text.split()).lower()
+            later = _LATER.search(flat) or (
+                setting == "inpatient" and _OUTPATIENT_WORD.search(flat)
+            )
+            if _NO_PROCEDURE.match(flat) or later:
+                exclude(st, "no procedure performed in this encounter")
+                continue
+            if _ROUTINE.search(flat) and not _PROCEDURE_WORD.search(flat):
+                exclude(st, "a routine step of the encounter, not a procedure of its own")
+                continue
             query = asserted
             if approach and not any(p.search(query.lower()) for _, p in APPROACHES):
                 query = f"{query} {approach}"  # the description says how it was done
@@ -464,6 +474,28 @@ def _plan(
                 )
     queries.extend(_gestation(note, w))
     return queries, excluded
+
+
+# a procedure list that says none was done ("None (transthoracic echo only)"), or that
+# names what comes later ("pulmonary rehabilitation referral", "outpatient spirometry")
+_NO_PROCEDURE = re.compile(r"^\W*(?:none|no procedures?|n/a)\b")
+_LATER = re.compile(r"\b(?:referral|referred (?:to|for)|as an outpatient|to be scheduled)\b")
+_OUTPATIENT_WORD = re.compile(r"\boutpatient\b")  # in an inpatient note: after discharge
+# steps of every encounter that code nothing by themselves, unless a procedure is named
+_ROUTINE = re.compile(
+    r"\b(?:consent|time-?out|prepped|draped|positioned|sterile fashion|tolerated|"
+    r"patient (?:was )?identified|site (?:was )?marked|peripheral iv|iv access|"
+    r"vital signs|counts? (?:were |was )?correct|dressing|transferred|recovery room|pacu|"
+    r"discharged|monitoring)\b"
+)
+_PROCEDURE_WORD = re.compile(
+    r"\b(?:\w+ectom\w*|\w+ostom\w*|\w+otom\w*|\w+plast\w*|\w+pex\w*|\w+scop\w*|"
+    r"\w+graph\w*|\w+centesis|\w+tripsy|\w+desis|\w+rrhaph\w*|biops\w*|repair\w*|"
+    r"insert\w*|implant\w*|placement|placed|excision|resection|removal|removed|drainage|"
+    r"aspiration|injection|ablation|fixation|reduction|transfusion|delivery|closure|"
+    r"catheteri[sz]\w*|cardioversion|dilation|stent\w*|graft\w*|bypass|fusion|"
+    r"transplant\w*|amputation|debridement|incision|lavage)\b"
+)
 
 
 def _gestation(note: str, w: NoteWeights) -> list[_Query]:

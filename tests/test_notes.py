@@ -414,3 +414,16 @@ def test_hypertension_and_diabetes_with_kidney_or_heart_disease_are_combined() -
     combined = next(d for d in kept if d.result.code == "I12.9")
     assert combined.evidence and "I.C.9.a" in combined.rationale
     assert [a.code for a in dropped] == ["I10"]
+
+
+def test_procedure_lists_that_name_no_procedure_code_nothing() -> None:
+    note = (
+        "DISCHARGE SUMMARY\nHOSPITAL COURSE: treated.\n"
+        "PROCEDURES:\n- None (transthoracic echocardiogram only).\n- Peripheral IV.\n"
+        "- Pulmonary rehabilitation referral.\n- Outpatient spirometry.\n"
+        "- Bronchoscopy with bronchoalveolar lavage.\n"
+    )
+    queries, excluded = _plan(note, "inpatient")
+    searched = {q.statement.span.text for q in queries if q.system == "ICD-10-PCS"}
+    assert searched == {"Bronchoscopy with bronchoalveolar lavage."}
+    assert len([e for e in excluded if e.section == "procedure"]) == 4
