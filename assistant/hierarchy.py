@@ -35,6 +35,7 @@ class CodeTree:
         self.records = records
         self.by_key = by_key
         self.groups = groups
+        self._cores: dict[int, frozenset[str]] = {}  # titles do not change: once per code
         self.sorted_codes: dict[str, tuple[list[str], list[int]]] = {}
         for system in SYSTEMS:
             rows = [i for i, s in enumerate(records.systems) if s == system]
@@ -71,8 +72,11 @@ class CodeTree:
     def _core(self, row: int) -> frozenset[str]:
         """A code's title stems without default markers and default qualifier values
         ("unspecified", "without complications", "not intractable", ...)."""
-        title = _UNSPECIFIED_AXIS.sub(" ", self.records.terms(row)[0].lower())
-        return term_stems(strip_default_values(title, self.groups))
+        found = self._cores.get(row)
+        if found is None:
+            title = _UNSPECIFIED_AXIS.sub(" ", self.records.terms(row)[0].lower())
+            found = self._cores[row] = term_stems(strip_default_values(title, self.groups))
+        return found
 
     def _default_child(self, row: int) -> int | None:
         """The billable descendant a coder takes when nothing more is said: the one whose
