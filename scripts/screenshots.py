@@ -124,6 +124,8 @@ def main() -> int:
         wait.until(
             lambda d: "Sources:" in (d.find_elements(By.CSS_SELECTOR, ".mc-answer") or [d])[-1].text
         )
+        # the answer's beginning: the recommended code and its companions
+        driver.execute_script("document.querySelector('.mc-log').scrollTop = 0;")
         shoot(driver, out / "chat.png", height=1000)
 
         driver.get(url + "/")
