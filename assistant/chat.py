@@ -82,6 +82,9 @@ class ChatAnswer:
     sources: tuple[Source, ...]
 
 
+_RANGE = re.compile(r"[A-Z][0-9][0-9A-Z.]*-[A-Z]?[0-9][0-9A-Z.]*")
+
+
 def _axes(text: str) -> list[re.Pattern[str]]:
     """The axis patterns (side, encounter, approach) a text names a value of."""
     lower = text.lower()
@@ -172,7 +175,10 @@ def answer(
                 verb = (
                     "use additional code" if x.relation == "use_additional_code" else "code first"
                 )
-                lines.append(f"  {verb}: {x.code} {x.title}")
+                # a note naming a range ("stage of CKD (N18.1-N18.6)") is shown as the note:
+                # which code of the range applies is for the record to say
+                named = x.note if _RANGE.search(x.note) else f"{x.code} {x.title}"
+                lines.append(f"  {verb}: {named}")
     others = [r for r in response.results if r not in bests][:ALTERNATIVES]
     if others:
         lines += ["", "Alternatives, if the record says otherwise:"]

@@ -580,6 +580,16 @@ def test_result_cards_carry_parents_and_instructional_notes(client) -> None:
     assert any(r["relation"] == "use_additional_code" for r in card["related"])
 
 
+def test_chat_names_a_companion_range_as_its_note(client) -> None:
+    """ "Use additional code to identify the stage (N18.1-N18.6)": the chat shows the range
+    and what it identifies, not the range's first code as if it were the stage."""
+    messages = [{"role": "user", "content": "type 2 diabetes with diabetic chronic kidney disease"}]
+    answer = chat(client, messages).json()["choices"][0]["message"]["content"]
+    assert "E11.22" in answer
+    line = next(x for x in answer.splitlines() if "use additional code" in x and "N18" in x)
+    assert "N18.1-N18.6" in line and "stage" in line
+
+
 def test_chat_follow_up_switches_to_procedure_codes(client) -> None:
     first = [{"role": "user", "content": "urge incontinence diagnosis code"}]
     answer = chat(client, first).json()["choices"][0]["message"]["content"]
