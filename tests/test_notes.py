@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import QueryError
+from assistant.note_text import note_setting
 from assistant.notes import laterality, sections, statements
-from assistant.suggest import note_setting, validate_note
+from assistant.suggest import validate_note
 from corpus.limits import MAX_NOTE_CHARS
 
 NOTES = Path(__file__).parent / "fixtures" / "notes"
@@ -279,14 +280,14 @@ def test_symptoms_in_the_history_give_way_to_stated_diagnoses() -> None:
 
 
 def test_the_note_approach_is_one_the_note_names_alone_or_a_scope() -> None:
-    from assistant.suggest import _note_approach
+    from assistant.note_text import note_approach
 
-    assert _note_approach("A midline incision was made.") == "Open"
-    assert _note_approach("Laparoscopic ports placed through small incisions.") == (
+    assert note_approach("A midline incision was made.") == "Open"
+    assert note_approach("Laparoscopic ports placed through small incisions.") == (
         "Percutaneous Endoscopic"
     )
     # an incision and a needle: each procedure's own words decide
-    assert _note_approach("Local anesthetic by needle; a 3 cm incision was made.") is None
+    assert note_approach("Local anesthetic by needle; a 3 cm incision was made.") is None
 
 
 def test_a_medication_names_the_condition_it_treats() -> None:

@@ -1,0 +1,203 @@
+"""What a clinical note's words say, as a coder reads them: the note's setting, treatment
+and long-term drug words, the condition a sentence names and the conditions medications
+are named for, the parts of a line naming several conditions, the note's approach, and the
+words that mark statements coding nothing (no procedure, a referral, a routine step) or
+asking for a status code (dialysis, screening, weeks of gestation). Used by
+``assistant.suggest``."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.query import APPROACHES
+
+# the setting of a note: a discharge summary or a hospital course is inpatient; otherwise a
+# heading that calls the note outpatient wins over an admission mentioned; a patient
+# "discharged" home may be an outpatient
+_INPATIENT_STAY = re.compile(
+    r"\b(?:inpatient|discharge summary|hospital (?:day|course)|length of stay)\b", re.IGNORECASE
+)
+_ADMITTED = re.compile(r"\badmi(?:tted|ssion)\b", re.IGNORECASE)
+_OUTPATIENT = re.compile(
+    r"\b(?:outpatient|out-patient|same[- ]day|ambulatory|day surgery|office|clinic|"
+    r"emergency department visit|ed visit)\b",
+    re.IGNORECASE,
+)
+HEADING_LINES = 3  # the first lines of a note, where it states its setting
+
+
+def note_setting(text: str) -> str:
+    """ "inpatient" or "outpatient", as the note says."""
+    if _INPATIENT_STAY.search(text):
+        return "inpatient"
+    heading = [line for line in text.splitlines() if line.strip()][:HEADING_LINES]
+    if _OUTPATIENT.search("\n".join(heading)):
+        return "outpatient"
+    return "inpatient" if _ADMITTED.search(text) else "outpatient"
+
+
+# chronic conditions under treatment in narrative text
+TREATED = re.compile(
+    r"\b(?:on (?:\w+ ){0,3}(?:daily|bid|tid|qd|mg|therapy)|controlled (?:on|with)|managed with|"
+    r"treated with|takes|taking|maintained on|on [a-z]+(?:ol|il|in|ide|one|ine|pam|lam|tan|"
+    r"pril|statin|zole|mab|parin|ate|ban|nib|vir)\b|requiring|dependent)",
+    re.IGNORECASE,
+)
+_SUBJECT = re.compile(
+    r"\b(?:(?:the )?(?:patient|pt|she|he|they)(?: also)? (?:has|have|had|is|with)|"
+    r"known|history of|mother|father|sister|brother|with)\b",
+    re.IGNORECASE,
+)
+_WORDS = re.compile(r"[A-Za-z]{3,}")
+# a drug the patient is on long term ("on insulin", "takes metformin", "anticoagulated")
+LONG_TERM = re.compile(
+    r"\b(?:on|takes|taking|maintained on|controlled (?:on|with)|managed with)\s+"
+    r"(?P<drug>insulin|metformin|[a-z]*(?:gliptin|gliflozin|glutide|glipizide|glyburide)|"
+    r"warfarin|coumadin|apixaban|rivaroxaban|dabigatran|eliquis|xarelto|aspirin|clopidogrel|"
+    r"plavix|prednisone|steroids?|methotrexate|levothyroxine|estrogen|estradiol|hormone "
+    r"replacement|opioids?|oxycodone|statins?|atorvastatin|anticoagula\w*)",
+    re.IGNORECASE,
+)
+# how an injury happened: the external-cause codes a coder adds
+MECHANISM = re.compile(
+    r"\b(?:fell|fall(?:ing)?|slipped|tripped|struck|hit by|collision|mvc|mva|motor vehicle|"
+    r"bicycle|bike|cyclist|pedestrian|bitten|bite|assault(?:ed)?|gunshot|stabbed|burned by|"
+    r"ladder|stairs|ice|crash(?:ed)?)\b",
+    re.IGNORECASE,
+)
+# a procedure list that says none was done ("None (transthoracic echo only)"), or that
+# names what comes later ("pulmonary rehabilitation referral", "outpatient spirometry")
+NO_PROCEDURE = re.compile(r"^\W*(?:none|no procedures?|n/a)\b")
+LATER = re.compile(r"\b(?:referral|referred (?:to|for)|as an outpatient|to be scheduled)\b")
+OUTPATIENT_WORD = re.compile(r"\boutpatient\b")  # in an inpatient note: after discharge
+# steps of every encounter that code nothing by themselves, unless a procedure is named
+ROUTINE = re.compile(
+    r"\b(?:consent|time-?out|prepped|draped|positioned|sterile fashion|tolerated|"
+    r"patient (?:was )?identified|site (?:was )?marked|peripheral iv|iv access|"
+    r"vital signs|counts? (?:were |was )?correct|dressing|transferred|recovery room|pacu|"
+    r"discharged|monitoring)\b"
+)
+PROCEDURE_WORD = re.compile(
+    r"\b(?:\w+ectom\w*|\w+ostom\w*|\w+otom\w*|\w+plast\w*|\w+pex\w*|\w+scop\w*|"
+    r"\w+graph\w*|\w+centesis|\w+tripsy|\w+desis|\w+rrhaph\w*|biops\w*|repair\w*|"
+    r"insert\w*|implant\w*|placement|placed|excision|resection|removal|removed|drainage|"
+    r"aspiration|injection|ablation|fixation|reduction|transfusion|delivery|closure|"
+    r"catheteri[sz]\w*|cardioversion|dilation|stent\w*|graft\w*|bypass|fusion|"
+    r"transplant\w*|amputation|debridement|incision|lavage)\b"
+)
+DIALYSIS = re.compile(
+    r"\b(?:on (?:\w+[- ]){0,3}(?:hemo|peritoneal )?dialysis|(?:hemo)?dialysis[- ]dependent|"
+    r"dependent on (?:hemo)?dialysis|esrd on (?:hemo)?dialysis|receives? (?:hemo)?dialysis)\b",
+    re.IGNORECASE,
+)
+SCREENING = re.compile(r"\bscreening\b", re.IGNORECASE)
+OBSTETRIC = re.compile(
+    r"\b(?:pregnan\w*|gestation\w*|labou?r|deliver\w*|cesarean|gravida|g\d+p\d+|"
+    r"antepartum|intrapartum|postpartum)\b",
+    re.IGNORECASE,
+)
+WEEKS = re.compile(
+    r"\b(?P<weeks>[2-4][0-9])(?:\+\d|\s*(?:weeks?|wks?)\s*(?:and\s+)?\d\s*days?)?\s*"
+    r"(?:weeks?|wks?)?(?:'|\s+of)?\s+(?:gestation|pregnant|ega|ga)\b|"
+    r"\b(?:ga|ega|gestational age|admission|admitted|delivered|presented)\W+(?:at\s+|of\s+)?"
+    r"(?P<weeks2>[2-4][0-9])(?:\+\d)?\s*(?:weeks?|wks?)\b",
+    re.IGNORECASE,
+)
+_JOINS = re.compile(
+    r",\s*(?:and\s+)?|\s+(?:and|with|w/|secondary to|due to|from|in the setting of|"
+    r"complicated by|plus)\s+",
+    re.IGNORECASE,
+)
+# "Chronic migraine - continue topiramate": the plan after an assessment item's dash
+PLAN_AFTER = re.compile(
+    r"\s+[-–—]+\s+(?:continue|start|proceed|plan|will|follow|f/u|monitor|refer|recheck|"
+    r"increase|decrease|hold|stop|discharge|schedule|return|repeat|obtain|check|consult|"
+    r"admit|treat|trial|counsel|resume|wean|titrate|add|switch|order|stable|see|wound care|"
+    r"staple|suture|ice|elevat|rest|dressing|encounter for)\b.*$",
+    re.IGNORECASE | re.DOTALL,
+)
+# a part that names only where (a body part, a side) names no condition of its own
+_WHERE_ONLY = re.compile(
+    r"^(?:(?:right|left|bilateral|both|upper|lower|distal|proximal|anterior|posterior|"
+    r"medial|lateral|closed|open|the|of|and|a)\s*)*(?:[a-z]+)?$",
+    re.IGNORECASE,
+)
+
+
+def parts(text: str) -> list[str]:
+    """The conditions a diagnosis line joins, when there are two or more with at least
+    two words each ("Hypertensive heart disease with heart failure" -> both parts); a
+    part that only says where ("right ankle") is not one."""
+    pieces = [" ".join(p.split()).strip(" .;:") for p in _JOINS.split(text)]
+    pieces = [p for p in pieces if len(_WORDS.findall(p)) >= 2 and not _WHERE_ONLY.match(p)]
+    return pieces if len(pieces) >= 2 else []
+
+
+def condition_named(text: str) -> str:
+    """The condition a narrative sentence names: before the treatment it is on, without
+    the subject ("She has hypertension controlled on amlodipine" -> "hypertension"); a
+    measure under treatment names its condition ("blood pressure controlled on
+    lisinopril" -> "hypertension")."""
+    m = TREATED.search(text)
+    head = text[: m.start()] if m and len(_WORDS.findall(text[: m.start()])) >= 1 else text
+    head = " ".join(_SUBJECT.sub(" ", _LABEL.sub("", head)).split())
+    if m:
+        for pattern, condition in _TREATED_MEASURES:
+            if pattern.fullmatch(head.strip(" .,:;-").lower()):
+                return condition
+    return head or text
+
+
+# a label before the condition ("PMH: ADHD on methylphenidate")
+_LABEL = re.compile(r"^\W*(?:[A-Za-z][A-Za-z/ ]{0,24}):\s*")
+# a measure a drug controls, for the condition it stands for
+_TREATED_MEASURES = tuple(
+    (re.compile(p), c)
+    for p, c in (
+        (r"(?:home |her |his |the )?(?:blood pressure|bp|pressures?)", "hypertension"),
+        (r"(?:her |his |the )?(?:cholesterol|lipids?|ldl)", "hyperlipidemia"),
+        (r"(?:her |his |the )?(?:blood )?(?:sugars?|glucose)(?: levels?)?", "diabetes mellitus"),
+        (r"(?:her |his |the )?thyroid", "hypothyroidism"),
+        (r"(?:her |his |the )?reflux", "gastro-esophageal reflux disease"),
+    )
+)
+# "metoprolol (hypertension)", "lisinopril for hypertension", "on X for Y"
+_PAREN = re.compile(r"\(([A-Za-z][A-Za-z ,'/-]{2,60})\)")
+_FOR = re.compile(r"\bfor (?:his |her |the )?([a-z][a-z '/-]{2,60}?)(?=[,.;()]|\band\b|$)", re.I)
+_DRUGLIKE = re.compile(r"\b(?:takes|taking|on|medications?|meds|prescribed|started)\b", re.I)
+
+
+def indications(text: str, medication_list: bool) -> list[str]:
+    """Conditions a sentence names as a medication's reason, when it speaks of medication."""
+    if not medication_list and not _DRUGLIKE.search(text):
+        return []
+    found = [m.group(1) for m in _PAREN.finditer(text)] + [m.group(1) for m in _FOR.finditer(text)]
+    out = []
+    for f in found:
+        f = " ".join(f.split()).strip(" ,")
+        if len(_WORDS.findall(f)) >= 1 and not _NOT_CONDITION.match(f):
+            out.append(f)
+    return list(dict.fromkeys(out))
+
+
+# what a parenthesis or "for" also holds that names no condition
+_NOT_CONDITION = re.compile(
+    r"(?:held|stopped|paused|discontinued|daily|weekly|monthly|years?|months?|weeks?|days?|"
+    r"now|prn|as needed|home|the|a|an|history|h/o|hx|s/p|status|since|last|started|dose|"
+    r"not|no|\d)\b",
+    re.I,
+)
+# an endoscope names the approach whatever else the note says; otherwise the approach is
+# the note's only one, and a note naming both an incision and a needle (local anesthetic,
+# a localizing needle, a lead through a vein) leaves it to each procedure's own words
+_SCOPES = ("Via Natural or Artificial Opening Endoscopic", "Percutaneous Endoscopic")
+
+
+def note_approach(note: str) -> str | None:
+    """The approach the note's words name, when they name one."""
+    lower = note.lower()
+    named = [name for name, pattern in APPROACHES if pattern.search(lower)]
+    scope = next((name for name in named if name in _SCOPES), None)
+    if scope is not None:
+        return scope
+    return named[0] if len(named) == 1 else None
