@@ -8,8 +8,8 @@
 - "with"/"without": a title "without X" contradicts a query naming X, and the reverse;
 - index terms: a query that is exactly one of a code's index terms (title or inclusion term
   without nonessential modifiers, as a coder looks it up) is that code's;
-- gates (``knowledge/rules/code_gates.json``): injury, drug-event, obstetric and perinatal
-  codes need the query to name an injury, a drug event, a pregnancy, a newborn;
+- gates (``knowledge/rules/code_gates.json``): code families that need their words
+  (injury, drug event, pregnancy, newborn, external cause, statuses ...);
 - coverage: a title term the query did not ask for costs a little, so an unspecific query
   meets the unspecified code and a qualifier such as "Diagnostic" must be asked for;
 - billable resolution: a category or header is replaced by its best billable child;

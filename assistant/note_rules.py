@@ -5,12 +5,14 @@ companions that "use additional code" notes ask for."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from assistant.conventions import residual
 from assistant.weights import NOTE_WEIGHTS
 
 if TYPE_CHECKING:
+    from assistant.results import CodeResult
     from assistant.search import Retriever
     from assistant.suggest import Alternative, _Draft
 
@@ -89,20 +91,17 @@ def reconcile(retriever: Retriever, drafts: list[_Draft]) -> tuple[list[_Draft],
         combined = _exact(retriever, code)
         if combined is None:
             continue
-        kept[kept.index(d)] = type(d)(combined, d.confidence, why, list(d.evidence))
+        kept[kept.index(d)] = replace(d, result=combined, rationale=why)
         give_up(d, f"combined into {code}: {why}")
     kept.extend(companions(retriever, kept, drafts))
     return kept, dropped
 
 
-# ICD-10-CM presumes some links without the provider stating them ("with", guideline
-# I.A.15): hypertension with chronic kidney disease or heart failure (I.C.9.a), diabetes
-# with chronic kidney disease. (code prefixes of the two conditions) -> the combination
-
-
 def presumed_links(kept: list[_Draft]) -> list[tuple[_Draft, str, str]]:
-    """The kept codes to be replaced by a combination code the conventions presume:
-    (draft, combination code, why). Every hypertension code of the note gives way to the
+    """The kept codes to be replaced by a combination code the conventions presume without
+    the provider stating the link ("with", guideline I.A.15): hypertension with chronic
+    kidney disease and/or heart failure (I.C.9.a), diabetes with chronic kidney disease.
+    (draft, combination code, why); every hypertension code of the note gives way to the
     one combination that the note's kidney and heart conditions call for."""
     codes = [d.result.code for d in kept if d.result.system == "ICD-10-CM"]
     ckd = any(c.startswith(("N18", "I12", "I13")) for c in codes)
@@ -136,7 +135,7 @@ def presumed_links(kept: list[_Draft]) -> list[tuple[_Draft, str, str]]:
 _HYPERTENSIVE = ("I10", "I11", "I12", "I13")
 
 
-def _exact(retriever: Retriever, code: str):  # type: ignore[no-untyped-def]
+def _exact(retriever: Retriever, code: str) -> CodeResult | None:
     """The search result of a code looked up by its number."""
     response, _ = retriever.search_with_signals(code, "ICD-10-CM", 1)
     found = [r for r in response.results if r.code == code]

@@ -238,3 +238,16 @@ def test_drained_is_an_operation_and_a_drain_a_device(assistant: Assistant) -> N
     assert left.device
     _, culture = _reading(assistant, "knee fluid aspirated and sent for culture")
     assert culture.diagnostic
+
+
+def test_bilateral_prefers_a_bilateral_value_and_a_side_does_not_contradict_it(
+    assistant: Assistant,
+) -> None:
+    builder, reading = _reading(assistant, "bilateral breast reduction, open")
+    both, right = (
+        builder.fit("0HBV0ZZ", reading).scores[1],
+        builder.fit("0HBT0ZZ", reading).scores[1],
+    )
+    assert both > right  # the bilateral value when the table has one
+    _, one_side = _reading(assistant, "left breast reduction, open")
+    assert builder.fit("0HBT0ZZ", one_side).scores[1] < right  # right contradicts left

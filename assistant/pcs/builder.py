@@ -37,7 +37,6 @@ class Builder:
         self.tables = tables
         self.w = weights
         self._parts: dict[str, tuple[str, list[frozenset[str]]]] | None = None
-        self._bilateral: frozenset[str] | None = None
         self._axes_of: dict[str, tuple[AxisValue, ...]] = {}  # the codes' axes, as used
         self._judges = (
             self._operation,
@@ -80,8 +79,9 @@ class Builder:
         if r.side and found:
             side = self.w.side_match if found == r.side else self.w.side_conflict
             if r.side == "bilateral" and found != "bilateral":
-                # no bilateral value in the table: each side is coded (guideline B4.3)
-                side = 0.0 if not self._has_bilateral(axis) else self.w.side_conflict
+                # a table with a bilateral value prefers it (side_match); in one without,
+                # each side is coded (guideline B4.3), so a side does not contradict
+                side = 0.0
         stems = meaning_stems(axis.meaning)
         if not stems:
             return side, ""
@@ -118,28 +118,6 @@ class Builder:
         if share:
             return self.w.pcs_qualifier * share, " ".join(sorted(stems & r.stems))
         return self.w.pcs_qualifier_other, ""
-
-    def _has_bilateral(self, axis: AxisValue) -> bool:
-        """Whether the table of this body-part value also has a bilateral value of it."""
-        return axis.meaning in self._bilateral_parts()
-
-    def _bilateral_parts(self) -> frozenset[str]:
-        if self._bilateral is None:
-            # side-specific body parts ("Right Breast") that have a "Bilateral ..." sibling
-            names = {
-                v.meaning
-                for table in self.tables.tables()
-                for v in self.tables.children(table.code).values()
-            }
-            bilateral = {n.split(" ", 1)[1] for n in names if n.startswith("Bilateral ")}
-            self._bilateral = frozenset(
-                n
-                for n in names
-                if n.split(" ", 1)[0] in ("Right", "Left")
-                and len(n.split(" ", 1)) == 2
-                and n.split(" ", 1)[1] in bilateral
-            )
-        return self._bilateral
 
     # -- tables -> codes ---------------------------------------------------------------
     def expand(
