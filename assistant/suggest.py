@@ -279,16 +279,18 @@ def _plan(
 
     for st in found:
         asserted = PLAN_AFTER.sub("", " ".join(st.asserted.split()) or st.span.text)
+        flat = " ".join(st.span.text.split())  # the statement on one line
         if st.kind == "procedure":
             if st.status in ("not_performed", "hypothetical", "negated"):
                 exclude(st, f"{st.reason}: a procedure not performed codes nothing")
                 continue
-            flat = " ".join(st.span.text.split()).lower()
-            later = LATER.search(flat) or (setting == "inpatient" and OUTPATIENT_WORD.search(flat))
-            if NO_PROCEDURE.match(flat) or later:
+            lower = flat.lower()
+            after_discharge = setting == "inpatient" and OUTPATIENT_WORD.search(lower)
+            later = LATER.search(lower) or after_discharge
+            if NO_PROCEDURE.match(lower) or later:
                 exclude(st, "no procedure performed in this encounter")
                 continue
-            if ROUTINE.search(flat) and not PROCEDURE_WORD.search(flat):
+            if ROUTINE.search(lower) and not PROCEDURE_WORD.search(lower):
                 exclude(st, "a routine step of the encounter, not a procedure of its own")
                 continue
             query = asserted
@@ -374,7 +376,7 @@ def _plan(
                     integral=symptoms,
                 )
             )
-        elif TREATED.search(" ".join(st.span.text.split())):
+        elif TREATED.search(flat):
             rationale = "chronic condition under treatment"
             queries.append(
                 _Query(
@@ -387,7 +389,7 @@ def _plan(
                     integral=symptoms,
                 )
             )
-        drug = LONG_TERM.search(" ".join(st.span.text.split()))
+        drug = LONG_TERM.search(flat)
         if drug and st.status == "positive":
             queries.append(
                 _Query(
@@ -399,7 +401,6 @@ def _plan(
                     prefixes=("Z79",),
                 )
             )
-        flat = " ".join(st.span.text.split())
         if st.status == "positive" and DIALYSIS.search(flat):
             rationale = "dependence on renal dialysis (status)"
             queries.append(

@@ -12,6 +12,7 @@ from functools import lru_cache
 from importlib import resources
 
 from assistant.errors import KnowledgeError
+from assistant.knowledge.qualifiers import whole_words
 
 GATES_FILE = "rules/code_gates.json"
 
@@ -35,15 +36,10 @@ def parse_gates(data: object, name: str = GATES_FILE) -> tuple[Gate, ...]:
         if not isinstance(codes, str) or not words or not all(isinstance(w, str) for w in words):
             raise KnowledgeError(f"{where}: needs 'codes' (a pattern) and a list of 'words'")
         try:
-            out.append(
-                Gate(
-                    g["name"],
-                    re.compile(codes),
-                    re.compile(r"\b(?:" + "|".join(f"(?:{w})" for w in words) + r")\b"),
-                )
-            )
+            code_pattern = re.compile(codes)
         except re.error as exc:
             raise KnowledgeError(f"{where}: bad pattern ({exc})") from exc
+        out.append(Gate(g["name"], code_pattern, whole_words(words, where)))
     return tuple(out)
 
 

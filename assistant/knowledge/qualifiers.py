@@ -41,7 +41,7 @@ class Group:
         return self.scope is None or bool(self.scope.search(lower_title))
 
 
-def _words(patterns: list[str], where: str, *, prefix: bool = False) -> re.Pattern[str]:
+def whole_words(patterns: list[str], where: str, *, prefix: bool = False) -> re.Pattern[str]:
     """Whole words (or, with ``prefix``, word beginnings: scope "diabet" finds "diabetes")."""
     if not patterns or not all(isinstance(p, str) and p for p in patterns):
         raise KnowledgeError(f"{where}: needs a non-empty list of patterns")
@@ -61,7 +61,7 @@ def parse_groups(data: object, name: str = QUALIFIERS_FILE) -> tuple[Group, ...]
         if not isinstance(g, dict) or not isinstance(g.get("axis"), str):
             raise KnowledgeError(f"{where}: needs an 'axis'")
         values = tuple(
-            Value(str(v["name"]), _words(v.get("patterns", []), f"{where} {v.get('name')}"))
+            Value(str(v["name"]), whole_words(v.get("patterns", []), f"{where} {v.get('name')}"))
             for v in g.get("values", [])
         )
         if len(values) < 2:
@@ -69,7 +69,7 @@ def parse_groups(data: object, name: str = QUALIFIERS_FILE) -> tuple[Group, ...]
         default = g.get("default")
         if default is not None and default not in {v.name for v in values}:
             raise KnowledgeError(f"{where}: default {default!r} is not one of its values")
-        scope = _words(g["scope"], f"{where} scope", prefix=True) if g.get("scope") else None
+        scope = whole_words(g["scope"], f"{where} scope", prefix=True) if g.get("scope") else None
         absent = g.get("absent")
         if absent not in (None, "default") or (absent and default is None):
             raise KnowledgeError(f"{where}: 'absent' may only be 'default', with a default")
