@@ -21,6 +21,9 @@ _AXIS = (
     r"laterality|level|region|cause|encounter|kind|depth|grade|origin)"
 )
 _UNSPECIFIED_AXIS = re.compile(rf"\bunspecified {_AXIS}\b|\b{_AXIS},? unspecified\b")
+# "unspecified ear", "of unspecified thigh", "unspecified metatarsal": the word an
+# "unspecified" qualifies is an axis left open (side, site, part), which a default child says
+_UNSPECIFIED_WORD = re.compile(r"(?<!\bwith )\bunspecified (?!and\b|or\b)[a-z()\-]+", re.IGNORECASE)
 
 
 class CodeTree:
@@ -75,7 +78,12 @@ class CodeTree:
         found = self._cores.get(row)
         if found is None:
             title = _UNSPECIFIED_AXIS.sub(" ", self.records.terms(row)[0].lower())
-            found = self._cores[row] = term_stems(strip_default_values(title, self.groups))
+            found = term_stems(strip_default_values(title, self.groups))
+            title = self.records.titles[row]
+            open_axes = " ".join(
+                [*_UNSPECIFIED_WORD.findall(title), *_UNSPECIFIED_AXIS.findall(title.lower())]
+            )
+            found = self._cores[row] = found - term_stems(open_axes)
         return found
 
     def _default_child(self, row: int) -> int | None:

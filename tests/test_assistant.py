@@ -400,6 +400,17 @@ def test_no_specifics_means_the_default_code(assistant: Assistant) -> None:
     assert combined[0].code == "E11.22"
 
 
+def test_an_unspecified_side_or_site_is_the_default_not_an_added_word(
+    assistant: Assistant,
+) -> None:
+    # "Tinnitus, unspecified ear" adds nothing to "Tinnitus": the side is left open
+    assert assistant.search("tinnitus", system="ICD-10-CM").results[0].code == "H93.19"
+    assert assistant.search("tinnitus left ear", system="ICD-10-CM").results[0].code == "H93.12"
+    # "with unspecified complications" claims complications: not the default of E11
+    codes = [r.code for r in assistant.search("type 2 diabetes", system="ICD-10-CM").results]
+    assert codes.index("E11.9") < codes.index("E11.8")
+
+
 def test_use_additional_code_companions_are_related(assistant: Assistant) -> None:
     (e1122,) = [r for r in assistant.search("E11.22").results if r.code == "E11.22"]
     related = {(x.relation, x.code) for x in e1122.related}
