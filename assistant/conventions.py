@@ -272,10 +272,11 @@ def symptom_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS) -> float:
     return w.symptom_with_diagnosis if facts.definitive and code[:1] == "R" else 0.0
 
 
-def gate_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS) -> float:
+def gate_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS, title: str = "") -> float:
     """A code of a family the query gives no ground for (an injury code for a query that
-    names no injury, a poisoning code for a drug named as treatment) moves down."""
-    return w.gate_unmet if gated(code, facts.shut) else 0.0
+    names no injury, a poisoning code for a drug named as treatment, a manifestation code
+    for a query that names no underlying condition) moves down."""
+    return w.gate_unmet if gated(code, facts.shut, title) else 0.0
 
 
 @lru_cache(maxsize=131072)

@@ -141,7 +141,7 @@ class Conventions:
             shift += specificity_shift(facts, self.groups, records.titles[row], names, self.w)
             if records.systems[row] == "ICD-10-CM":
                 shift += symptom_shift(records.codes[row], facts, self.w)
-                shift += gate_shift(records.codes[row], facts, self.w)
+                shift += gate_shift(records.codes[row], facts, self.w, records.titles[row])
         return shift
 
     def resolve(

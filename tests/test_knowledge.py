@@ -298,6 +298,12 @@ def test_code_gates_open_only_on_their_words() -> None:
     # obstetric and perinatal codes need a pregnancy, a newborn
     assert behind("O23.10", "bladder infection") == "pregnancy"
     assert behind("O23.10", "bladder infection at 20 weeks pregnant") is None
+    # a manifestation code (by its title) needs an underlying condition named with it
+    n16 = "Renal tubulo-interstitial disorders in diseases classified elsewhere"
+    assert gated("N16", shut_gates(gates, "pyelonephritis"), n16) == "manifestation"
+    assert gated("N16", shut_gates(gates, "pyelonephritis in sarcoidosis"), n16) is None
+    n12 = "Tubulo-interstitial nephritis, not specified as acute or chronic"
+    assert gated("N12", shut_gates(gates, "pyelonephritis"), n12) is None
     assert behind("P59.9", "jaundice") == "newborn"
     assert behind("P59.9", "jaundice in a newborn") is None
 
