@@ -112,6 +112,14 @@ def test_terms_match_across_plurals_possessives_case_and_hyphens() -> None:
     assert fold("circumcised") == fold("circumcision")
 
 
+def test_possessive_determiners_match_any_speaker() -> None:
+    lex = _lexicon({"term": "camera down the throat", "kind": "lay", "means": ["inspection"]})
+    for text in ("camera down my throat", "a camera down his throat", "camera down the throat"):
+        (m,) = find_terms(text, lex)
+        assert text[m.start : m.end].startswith("camera")
+    assert not find_terms("camera down a throat", lex)  # an article is no possessive
+
+
 def test_longest_term_wins_and_context_chooses_the_sense() -> None:
     lex = _lexicon(
         {"term": "MS", "kind": "abbreviation", "means": ["multiple sclerosis"]},

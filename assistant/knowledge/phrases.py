@@ -6,7 +6,8 @@ folded ("Crohn's" -> crohn, "stones" -> stone) and long words (eight letters or 
 reduced to their Snowball stem ("circumcised" -> circumcis), so "kidney stones",
 "Kidney-Stone" and "kidney stone" all match the term "kidney stone", and "circumcised"
 the term "circumcision"; short words are not stemmed, so "severe" stays apart from
-"sever".
+"sever". Possessive determiners meet "the" ("camera down my throat" matches the term
+"camera down the throat", "hurt his back" the term "hurt my back").
 """
 
 from __future__ import annotations
@@ -24,12 +25,16 @@ _POSSESSIVE = re.compile(r"(?<=[A-Za-z])['’]s\b")
 MAX_TERM_TOKENS = 8
 MIN_FOLD = 5  # plurals are folded in words of at least this length ("aids" stays)
 MIN_STEM = 8  # longer words are stemmed
+# determiners that name whose body part it is: one key, so lay terms match any speaker
+_DETERMINERS = frozenset({"the", "my", "his", "her", "their", "our", "your", "its"})
 
 
 def fold(token: str) -> str:
     """``stones`` -> ``stone``, ``arteries`` -> ``artery``, ``circumcised`` ->
-    ``circumcis``; short words (abbreviations such as "aids", "pad") stay as they are."""
+    ``circumcis``, ``my`` -> ``the``; short words (abbreviations such as "aids", "pad") stay as they are."""
     t = token.lower()
+    if t in _DETERMINERS:
+        return "the"
     if len(t) >= MIN_FOLD and t.endswith("s") and not t.endswith(("ss", "us", "is")):
         t = t[:-3] + "y" if t.endswith("ies") else t[:-1]
     return str(_stemmer().stemWord(t)) if len(t) >= MIN_STEM else t
