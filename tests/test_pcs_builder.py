@@ -60,6 +60,9 @@ def test_the_index_keeps_the_axes_of_every_code(assistant: Assistant) -> None:
         ("biopsy of gallbladder, laparoscopic", "0FB44ZX"),  # Diagnostic for a biopsy
         ("percutaneous sacral lead for urge incontinence", "01HY3MZ"),  # body part key
         ("bilateral breast reduction, open", "0HBV0ZZ"),
+        # a repair that puts in mesh is a Supplement; without a device it is a Repair
+        ("open right inguinal hernia repair with mesh", "0YU50JZ"),
+        ("open repair of right inguinal hernia", "0YQ50ZZ"),
     ],
 )
 def test_builder_composes_the_code(assistant: Assistant, query: str, code: str) -> None:
@@ -229,6 +232,13 @@ def test_both_sides_are_coded_when_the_table_has_no_bilateral_value() -> None:
     )
     assert _other_side(right, (right, other, left)) == [left]
     assert _other_side(left, (left, right)) == [right]
+
+
+def test_a_repair_with_mesh_or_a_graft_is_a_supplement(assistant: Assistant) -> None:
+    _, mesh = _reading(assistant, "repair of the right groin with mesh")
+    assert {"repair", "supplement"} <= set(mesh.operations)
+    _, plain = _reading(assistant, "repair of the right groin")
+    assert "supplement" not in plain.operations
 
 
 def test_drained_is_an_operation_and_a_drain_a_device(assistant: Assistant) -> None:

@@ -31,7 +31,8 @@ _DETERMINERS = frozenset({"the", "my", "his", "her", "their", "our", "your", "it
 
 def fold(token: str) -> str:
     """``stones`` -> ``stone``, ``arteries`` -> ``artery``, ``circumcised`` ->
-    ``circumcis``, ``my`` -> ``the``; short words (abbreviations such as "aids", "pad") stay as they are."""
+    ``circumcis``, ``my`` -> ``the``; short words (abbreviations such as "aids", "pad")
+    stay as they are."""
     t = token.lower()
     if t in _DETERMINERS:
         return "the"

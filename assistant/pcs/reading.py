@@ -49,12 +49,14 @@ class Vocabulary:
 
     operations: frozenset[str]
     device_stems: frozenset[str]
+    substitute_stems: frozenset[str] = frozenset()  # of "... Substitute" devices (mesh, graft)
 
 
 @lru_cache(maxsize=4)
 def vocabulary(tables: PcsTables) -> Vocabulary:
     operations: set[str] = set()
     devices: set[str] = set()
+    substitutes: set[str] = set()
     for table in tables.tables():
         operations.add(table.axes[2].meaning.lower())
     operation_stems = {t for op in operations for t in tokenize(op)}
@@ -62,8 +64,15 @@ def vocabulary(tables: PcsTables) -> Vocabulary:
         if code[0] == "0":
             meaning = tables.axes(code)[5].meaning
             if meaning not in NO_VALUE:
-                devices.update(device_stems(meaning, frozenset(operation_stems)))
-    return Vocabulary(frozenset(o for o in operations if o), frozenset(devices - _GENERIC))
+                own = device_stems(meaning, frozenset(operation_stems))
+                devices.update(own)
+                if meaning.endswith("Substitute"):
+                    substitutes.update(own)
+    return Vocabulary(
+        frozenset(o for o in operations if o),
+        frozenset(devices - _GENERIC),
+        frozenset(substitutes - _GENERIC),
+    )
 
 
 def device_stems(meaning: str, operation_stems: frozenset[str]) -> frozenset[str]:
@@ -155,6 +164,10 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     if not _DRAIN_NOUN.search(kept.lower()):
         stems, written = stems - _DRAIN, written - _DRAIN
     device = bool(stems & vocab.device_stems)
+    if "repair" in operations and stems & vocab.substitute_stems:
+        # a repair that puts in mesh or a graft reinforces the part: a Supplement (Repair
+        # is the root operation only when no other one applies; a hernia repair with mesh)
+        operations["supplement"] = max(operations.get("supplement", 0.0), operations["repair"])
     if not operations and device:  # a device named with no operation: it is put in
         operations["insertion"] = DEVICE_INSERTION_STRENGTH
     diagnostic = any(not inside(*m.span()) for m in _DIAGNOSTIC.finditer(raw.lower()))
