@@ -89,7 +89,9 @@ APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "Via Natural or Artificial Opening Endoscopic",
         re.compile(
             r"\b(cystoscop\w*|hysteroscop\w*|colonoscop\w*|bronchoscop\w*|ureteroscop\w*|"
-            r"esophagoscop\w*|gastroscop\w*|egd|transurethral|sigmoidoscop\w*|proctoscop\w*)\b"
+            r"esophagoscop\w*|gastroscop\w*|egd|transurethral|sigmoidoscop\w*|proctoscop\w*|"
+            r"laryngoscop\w*|nasopharyngoscop\w*|nasendoscop\w*|enteroscop\w*|duodenoscop\w*|"
+            r"colposcop\w*|rhinoscop\w*|ercp|eus|fess|endoscopic sinus)\b"
         ),
     ),
     (
@@ -102,18 +104,36 @@ APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "Via Natural or Artificial Opening",
         re.compile(
-            r"\b(transvaginal\w*|transoral\w*|transanal\w*|vaginal(?:ly)?|via natural opening)\b"
+            r"\b(transvaginal\w*|transoral\w*|transanal\w*|vaginal(?:ly)?|via natural opening|"
+            r"transnasal\w*|per rectum|per vagina|nasogastric|orogastric)\b"
         ),
     ),
     (
         "Percutaneous",
         re.compile(
             r"\b(percutaneous\w*|needle|transforaminal|endovascular|transcatheter|"
-            r"through the skin|\w+centesis)\b"
+            r"through the skin|\w+centesis|(?:ct|us|ultrasound|fluoroscop\w*|image)[- ]guided|"
+            r"lumbar puncture|spinal tap|fna)\b"
         ),
     ),
     ("Open", re.compile(r"\b(open|incision(?:al)?)\b")),
-    ("External", re.compile(r"\bexternal(?:ly)?\b")),
+    ("External", re.compile(r"\bexternal(?:ly)?\b|\bclosed reduction\b")),
+)
+# how a substance is given, when nothing else names the approach (a note's "IV
+# antibiotics" says nothing of how its operation was done, so notes do not use these)
+ADMINISTRATION_APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "Percutaneous",
+        re.compile(
+            r"\b(iv|piv|intravenous\w*|intramuscular\w*|subcutaneous(?:ly)? inject\w*|"
+            r"inject(?:ion|ions|ed)|infus(?:ion|ions|ed)|transfus(?:ion|ions|ed))\b"
+        ),
+    ),
+    (
+        "Via Natural or Artificial Opening",
+        re.compile(r"\b(inhal\w*|nebuliz\w*|by mouth|orally|rectally|intranasal\w*)\b"),
+    ),
+    ("External", re.compile(r"\b(topical\w*|transcutaneous\w*|non-?invasive\w*)\b")),
 )
 
 
@@ -282,7 +302,8 @@ def analyze(
         expansions = _resection_or_excision_all(expansions, partial)
         expansions = _scope_as_approach(expansions, lower)
     expansions.sort(key=lambda e: (e.start, e.end))
-    approach = first_match(APPROACHES, " ".join([lower, *(e.means.lower() for e in expansions)]))
+    said = " ".join([lower, *(e.means.lower() for e in expansions)])
+    approach = first_match(APPROACHES, said) or first_match(ADMINISTRATION_APPROACHES, said)
     extra = [e.means for e in expansions if e.means.lower() not in lower]
     if approach:
         extra.append(approach)

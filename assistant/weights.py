@@ -71,6 +71,7 @@ class Weights:
     pcs_body_part_missing: float = -0.08  # none of them said
     pcs_approach_match: float = 0.1
     pcs_approach_conflict: float = -0.1
+    pcs_open_unsaid: float = -0.05  # Open in a non-surgical section, no approach named
     pcs_device: float = 0.08  # times the share of the device's words said
     pcs_device_unnamed: float = -0.03  # "No Device" when the query names a device
     pcs_device_unasked: float = -0.1  # a device the query does not name

@@ -90,6 +90,10 @@ def test_procedure_words_and_approach() -> None:
     partial = analyze("partial nephrectomy, open")
     assert "excision" in partial.expanded.lower() and "resection" not in partial.expanded.lower()
     assert partial.approach == "Open"
+    # how a drug is given names the approach when no procedure word does
+    assert analyze("tPA through a peripheral IV").approach == "Percutaneous"
+    assert analyze("open appendectomy, IV antibiotics").approach == "Open"
+    assert analyze("ERCP with sphincterotomy").approach.endswith("Opening Endoscopic")  # type: ignore[union-attr]
     assert decompose("appendectomy", load_lexicon()) is not None
     # searching diagnoses, procedure words add no root operations
     diagnosis = analyze("status post appendectomy", system="ICD-10-CM")

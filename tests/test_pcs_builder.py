@@ -63,6 +63,8 @@ def test_the_index_keeps_the_axes_of_every_code(assistant: Assistant) -> None:
         # a repair that puts in mesh is a Supplement; without a device it is a Repair
         ("open right inguinal hernia repair with mesh", "0YU50JZ"),
         ("open repair of right inguinal hernia", "0YQ50ZZ"),
+        # outside surgery, Open means "during open surgery": not the guess when unsaid
+        ("other antineoplastic into peripheral vein", "3E03305"),
     ],
 )
 def test_builder_composes_the_code(assistant: Assistant, query: str, code: str) -> None:

@@ -17,6 +17,7 @@ from assistant.weights import WEIGHTS, Weights
 from corpus.pcs_axes import AxisValue, PcsTables
 
 AXIS_NAMES = ("operation", "body_part", "approach", "device", "qualifier")
+_SURGICAL = "01"  # Medical and Surgical; Obstetrics
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,11 @@ class Builder:
             if key not in memo:
                 memo[key] = judge(axis, reading)
             parts.append(memo[key])
+        if not reading.approach and code[0] not in _SURGICAL and axes[4].meaning == "Open":
+            # outside the surgical sections an Open approach means "during open surgery",
+            # which the query would say: with no approach named, it is not the first guess
+            score, evidence = parts[2]
+            parts[2] = (score + self.w.pcs_open_unsaid, evidence)
         return AxisFit(tuple(p[0] for p in parts), tuple(p[1] for p in parts))
 
     def _axes(self, code: str) -> tuple[AxisValue, ...]:
