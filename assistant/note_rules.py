@@ -9,7 +9,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from assistant.conventions import residual
+from assistant.query import analyze
 from assistant.weights import NOTE_WEIGHTS
+from index.lexical import tokenize
 
 if TYPE_CHECKING:
     from assistant.results import CodeResult
@@ -20,6 +22,29 @@ if TYPE_CHECKING:
 PART_RATIONALE = "condition named in the line"
 # the default code of a category: it gives way to any specific sibling the note supports
 _UNSPECIFIED = re.compile(r"\b(?:unspecified|NOS|without complications?)\b", re.IGNORECASE)
+
+
+# what a procedure title says of how, not of what: a code page whose title shares only
+# these words with the statement ("implantation") is about another procedure
+_HOW_WORDS = frozenset(
+    tokenize(
+        "percutaneous open implantation implant implanted insertion insert inserted placement "
+        "place placed removal remove removed revision revise replacement replace repair "
+        "excision incision procedure device approach endoscopic laparoscopic single multiple "
+        "initial subsequent each additional including include separate performed perform if "
+        "image imaging guidance guided unilateral bilateral right left complete partial"
+    )
+)
+
+
+def grounded(retriever: Retriever, statement: str, system: str, title: str) -> bool:
+    """The statement (with its lexicon meanings) names what the code's title is about,
+    not only how it is done (a CPT page found for another procedure's verb)."""
+    subject = frozenset(tokenize(title)) - _HOW_WORDS
+    if not subject:
+        return True
+    said = analyze(statement, retriever.vocabulary, system).terms
+    return bool(subject & said)
 
 
 def reconcile(retriever: Retriever, drafts: list[_Draft]) -> tuple[list[_Draft], list[Alternative]]:

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from assistant.errors import QueryError
-from assistant.note_rules import PART_RATIONALE, reconcile
+from assistant.note_rules import PART_RATIONALE, grounded, reconcile
 from assistant.note_text import (
     DIALYSIS,
     LATER,
@@ -52,6 +52,7 @@ from assistant.weights import NOTE_WEIGHTS, NoteWeights
 from corpus.limits import MAX_NOTE_CHARS
 
 PROCEDURE_SYSTEMS = ("ICD-10-PCS", "CPT", "HCPCS")
+_PAGE_SYSTEMS = ("CPT", "HCPCS")  # found by retrieval alone: no axis builder checks them
 _DIAGNOSIS_SECTIONS = ("postoperative_diagnosis", "diagnosis", "assessment")
 _EXTERNAL_CAUSES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("V", "W", "X"), "external cause: how the injury happened"),
@@ -217,6 +218,12 @@ def suggest(
                     f"confidence {top.confidence:.2f} is below {q.threshold:.2f}",
                     (ev,),
                 )
+            )
+            continue
+        if q.system in _PAGE_SYSTEMS and not grounded(retriever, q.text, q.system, top.title):
+            why = "the code is about something the statement does not name"
+            alternatives.append(
+                Alternative(top.code, top.system, top.title, top.confidence, why, (ev,))
             )
             continue
         chosen = [top]
