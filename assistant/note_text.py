@@ -8,6 +8,7 @@ asking for a status code (dialysis, screening, weeks of gestation). Used by
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from assistant.query import APPROACHES
 
@@ -65,6 +66,67 @@ MECHANISM = re.compile(
     r"ladder|stairs|ice|crash(?:ed)?)\b",
     re.IGNORECASE,
 )
+# where an injury happened: "in the garage of his home", "on a public sidewalk" (not where
+# the patient was seen: "evaluated in the emergency department")
+_PLACE = re.compile(
+    r"\b(?:(?:in|at|on|inside|outside|near|along) (?:the|a|an|his|her|their|its|my|our) "
+    r"((?:[\w'-]+ ){0,5}?[\w'-]+)|at (home|work|school))"
+    r"(?=\s*(?:[,.;:()]|$|\b(?:when|while|and|after|where|reaching|near|with|at|in|on)\b))",
+    re.IGNORECASE,
+)
+_SEEN_AT = re.compile(
+    r"\b(?:seen|evaluated|treated|presented|admitted|brought|transported|taken|arrived|"
+    r"transferred|examined)\W+(?:\w+\W+){0,2}$",
+    re.IGNORECASE,
+)
+_NOT_PLACE = re.compile(r"\b(?:by|side|way)\b", re.IGNORECASE)  # "on the driver's side by"
+_OWNER = re.compile(r"\b(?:his|her|their|its|my|our)\s+", re.IGNORECASE)
+_ROLE = re.compile(
+    r"\b(?:driver|passenger|pedestrian|cyclist|rider|occupant|motorcyclist)\b", re.IGNORECASE
+)
+_DOING = re.compile(r"\b\w+ing\b(?:\s+\w+){0,2}\s*$", re.IGNORECASE)
+# where the clause that says how ends
+_CLAUSE_END = re.compile(r"[,.;:()]|\b(?:when|while|after|onto|into|then|landing|striking)\b", re.I)
+
+
+@dataclass(frozen=True)
+class ExternalCause:
+    """What an injury sentence says of its external causes: how (the clause naming the
+    mechanism, without its places) and where (place phrases, without owners)."""
+
+    how: str | None
+    places: tuple[str, ...]
+
+
+def external_cause(sentence: str) -> ExternalCause:
+    places: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for m in _PLACE.finditer(sentence):
+        if _SEEN_AT.search(sentence[: m.start()]) or _NOT_PLACE.search(m.group(0)):
+            continue
+        places.append(" ".join(_OWNER.sub("", m.group(1) or m.group(2)).split()))
+        spans.append(m.span())
+    how = None
+    found = MECHANISM.search(sentence)
+    if found is not None:
+        cuts = [0, *(m.end() for m in _CLAUSE_END.finditer(sentence, 0, found.start()))]
+        # from the mechanism word, or from the injured person's role named before it
+        # ("restrained driver of a sedan struck by ...": the driver is part of the code)
+        role = _ROLE.search(sentence, max(cuts), found.start())
+        doing = _DOING.search(sentence[max(cuts) : found.start()])  # "riding his bicycle"
+        start = role.start() if role else found.start()
+        if doing and not role:
+            start = max(cuts) + doing.start()
+        end_match = _CLAUSE_END.search(sentence, found.end())
+        end = end_match.start() if end_match else len(sentence)
+        kept = "".join(
+            " " if any(a <= i < b for a, b in spans) else ch
+            for i, ch in enumerate(sentence[start:end], start)
+        )
+        how = " ".join(kept.split()) or None
+    return ExternalCause(how, tuple(dict.fromkeys(places)))
+
+
 # a procedure list that says none was done ("None (transthoracic echo only)"), or that
 # names what comes later ("pulmonary rehabilitation referral", "outpatient spirometry")
 NO_PROCEDURE = re.compile(r"^\W*(?:none|no procedures?|n/a)\b")

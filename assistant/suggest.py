@@ -39,6 +39,7 @@ from assistant.note_text import (
     TREATED,
     WEEKS,
     condition_named,
+    external_cause,
     indications,
     note_approach,
     note_setting,
@@ -54,10 +55,11 @@ from corpus.limits import MAX_NOTE_CHARS
 PROCEDURE_SYSTEMS = ("ICD-10-PCS", "CPT", "HCPCS")
 _PAGE_SYSTEMS = ("CPT", "HCPCS")  # found by retrieval alone: no axis builder checks them
 _DIAGNOSIS_SECTIONS = ("postoperative_diagnosis", "diagnosis", "assessment")
+_HOW, _WHERE, _ACTIVITY = ("V", "W", "X"), ("Y92",), ("Y93",)
 _EXTERNAL_CAUSES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("V", "W", "X"), "external cause: how the injury happened"),
-    (("Y92",), "external cause: place of occurrence"),
-    (("Y93",), "external cause: activity"),
+    (_HOW, "external cause: how the injury happened"),
+    (_WHERE, "external cause: place of occurrence"),
+    (_ACTIVITY, "external cause: activity"),
 )
 _INJURY_CHAPTERS = ("S", "T", "V", "W", "X", "Y")
 _SYMPTOM_CHAPTER = ("R",)
@@ -432,19 +434,25 @@ def _plan(
                 )
             )
         if MECHANISM.search(st.span.text) and st.status == "positive":
-            for prefixes, why in _EXTERNAL_CAUSES:
-                queries.append(
-                    _Query(
-                        st,
-                        asserted,
-                        "ICD-10-CM",
-                        w.external_cause_threshold,
-                        why,
-                        prefixes=prefixes,
-                    )
-                )
+            queries.extend(_external_causes(st, asserted, w))
     queries.extend(_gestation(note, w))
     return queries, excluded
+
+
+def _external_causes(st: Statement, asserted: str, w: NoteWeights) -> list[_Query]:
+    """How (the clause naming the mechanism), where (each place phrase, worded as the
+    place-of-occurrence titles are) and the activity of an injury sentence."""
+    said = external_cause(asserted)
+    wording = {
+        _HOW: [said.how or asserted],
+        _WHERE: [f"place of occurrence: {p}" for p in said.places],
+        _ACTIVITY: [f"activity: {said.how or asserted}"],
+    }
+    return [
+        _Query(st, text, "ICD-10-CM", w.external_cause_threshold, why, prefixes=prefixes)
+        for prefixes, why in _EXTERNAL_CAUSES
+        for text in wording[prefixes]
+    ]
 
 
 def _gestation(note: str, w: NoteWeights) -> list[_Query]:

@@ -203,6 +203,26 @@ def test_injury_mechanism_asks_for_external_causes() -> None:
     assert {("V", "W", "X"), ("Y92",), ("Y93",)} <= prefixes
 
 
+def test_an_injury_sentence_says_how_and_where_apart() -> None:
+    from assistant.note_text import external_cause
+
+    ladder = external_cause(
+        "Patient was standing on a stepladder in the garage of his single-family home, "
+        "reaching for a box, when he lost his balance and fell from the ladder onto his side."
+    )
+    assert ladder.how == "fell from the ladder"
+    assert "garage of single-family home" in ladder.places  # owners dropped
+    ice = external_cause("She slipped on ice on a public sidewalk and fell.")
+    assert ice.how == "slipped on ice and fell" and ice.places == ("public sidewalk",)
+    # the driver is part of how; where the patient was seen is not where it happened
+    crash = external_cause("Restrained driver struck by another car on the interstate.")
+    assert crash.how is not None and crash.how.startswith("driver struck")
+    seen = external_cause("She was evaluated in the emergency department after a fall at home.")
+    assert seen.places == ("home",)
+    riding = external_cause("A boy riding his bicycle on a residential street hit a pothole.")
+    assert riding.how == "riding his bicycle"
+
+
 def test_sibling_codes_collapse_and_excludes1_pairs_do_not_survive(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from assistant.note_rules import _same_finding
     from assistant.results import CodeResult
