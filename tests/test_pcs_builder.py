@@ -65,6 +65,9 @@ def test_the_index_keeps_the_axes_of_every_code(assistant: Assistant) -> None:
         ("open repair of right inguinal hernia", "0YQ50ZZ"),
         # outside surgery, Open means "during open surgery": not the guess when unsaid
         ("other antineoplastic into peripheral vein", "3E03305"),
+        # guideline B5.2: a structure seen through the mouth is reached External
+        ("tonsillectomy", "0CTPXZZ"),
+        ("open tonsillectomy", "0CTP0ZZ"),
     ],
 )
 def test_builder_composes_the_code(assistant: Assistant, query: str, code: str) -> None:

@@ -18,6 +18,9 @@ from corpus.pcs_axes import AxisValue, PcsTables
 
 AXIS_NAMES = ("operation", "body_part", "approach", "device", "qualifier")
 _SURGICAL = "01"  # Medical and Surgical; Obstetrics
+# body parts seen through the mouth without instruments, by body system (Mouth and Throat:
+# lips, palate, buccal mucosa, gingiva, tongue, uvula, tonsils, adenoids, teeth)
+_VISIBLE_IN_ORIFICE = {"0C": "0134567NPQWX"}
 
 
 @dataclass(frozen=True)
@@ -57,11 +60,16 @@ class Builder:
             if key not in memo:
                 memo[key] = judge(axis, reading)
             parts.append(memo[key])
-        if not reading.approach and code[0] not in _SURGICAL and axes[4].meaning == "Open":
-            # outside the surgical sections an Open approach means "during open surgery",
-            # which the query would say: with no approach named, it is not the first guess
+        if not reading.approach:
             score, evidence = parts[2]
-            parts[2] = (score + self.w.pcs_open_unsaid, evidence)
+            if code[0] not in _SURGICAL and axes[4].meaning == "Open":
+                # outside the surgical sections an Open approach means "during open
+                # surgery", which the query would say: with no approach named, not the guess
+                parts[2] = (score + self.w.pcs_open_unsaid, evidence)
+            elif code[4] == "X" and code[3] in _VISIBLE_IN_ORIFICE.get(code[:2], ""):
+                # guideline B5.2: a procedure within an orifice on a structure visible
+                # without instruments is External (a tonsillectomy)
+                parts[2] = (score + self.w.pcs_orifice_external, "External")
         return AxisFit(tuple(p[0] for p in parts), tuple(p[1] for p in parts))
 
     def _axes(self, code: str) -> tuple[AxisValue, ...]:
