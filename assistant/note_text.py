@@ -195,6 +195,16 @@ def parts(text: str) -> list[str]:
     return pieces if len(pieces) >= 2 else []
 
 
+def before_treatment(text: str) -> str:
+    """A diagnosis line without the treatment it names ("Type 2 diabetes mellitus with
+    hyperglycemia, on metformin" -> "Type 2 diabetes mellitus with hyperglycemia")."""
+    flat = " ".join(text.split())
+    m = TREATED.search(flat)
+    if m is None or not _WORDS.search(flat[: m.start()]):
+        return text
+    return flat[: m.start()].rstrip(" ,;:-")
+
+
 def condition_named(text: str) -> str:
     """The condition a narrative sentence names: before the treatment it is on, without
     the subject ("She has hypertension controlled on amlodipine" -> "hypertension"); a

@@ -177,6 +177,14 @@ def test_chronic_condition_on_medication_is_coded_with_its_drug_therapy() -> Non
     assert drug.text == "long term (current) use of insulin"
 
 
+def test_a_diagnosis_line_is_searched_without_its_treatment() -> None:
+    note = "DIAGNOSES:\n- Type 2 diabetes mellitus with hyperglycemia, on\n  metformin daily.\n"
+    queries, _ = _plan(note)
+    stated = next(q for q in queries if q.rationale == "diagnosis stated")
+    assert stated.text.lstrip("- ") == "Type 2 diabetes mellitus with hyperglycemia"  # "with" kept
+    assert any(q.prefixes == ("Z79",) for q in queries)  # the drug is its own code
+
+
 def test_postoperative_diagnosis_wins_over_preoperative() -> None:
     note = (
         "PREOPERATIVE DIAGNOSIS: Acute appendicitis.\n"
