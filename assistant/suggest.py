@@ -366,13 +366,11 @@ def _plan(
         if st.section == "medications":
             continue
         if st.section in _DIAGNOSIS_SECTIONS or st.section == "preoperative_diagnosis":
-            stated = before_treatment(asserted)  # "..., on metformin": the drug is its own code
-            queries.append(
-                _Query(st, stated, "ICD-10-CM", w.diagnosis_threshold, "diagnosis stated")
-            )
+            line = before_treatment(asserted)  # "..., on metformin": the drug is its own code
+            queries.append(_Query(st, line, "ICD-10-CM", w.diagnosis_threshold, "diagnosis stated"))
             # a line naming two conditions ("X with Y", "X and Y", "X secondary to Y"): each
             # part is searched too; a combination code for the whole line wins if it fits
-            for part in parts(stated):
+            for part in parts(line):
                 queries.append(_Query(st, part, "ICD-10-CM", w.part_threshold, PART_RATIONALE))
         elif st.kind == "history":
             rationale = "chronic condition in the history list"
