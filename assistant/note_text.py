@@ -175,8 +175,19 @@ PLAN_AFTER = re.compile(
     r"\s+[-–—]+\s+(?:continue|start|proceed|plan|will|follow|f/u|monitor|refer|recheck|"
     r"increase|decrease|hold|stop|discharge|schedule|return|repeat|obtain|check|consult|"
     r"admit|treat|trial|counsel|resume|wean|titrate|add|switch|order|stable|see|wound care|"
-    r"staple|suture|ice|elevat|rest|dressing|encounter for)\b.*$",
+    r"staple|suture|ice|elevat|rest|dressing|encounter for|cognitive|physical|graded|avoid|"
+    r"educat\w*|handout|supportive|reassur\w*|observ\w*|analges\w*|antibiotics?|nsaids?|"
+    r"sling|splint|brace|fluids|diet|pain control|labs?)\b.*$",
     re.IGNORECASE | re.DOTALL,
+)
+# the start of an assessment item or a line of its own, before a statement
+ITEM_START = re.compile(r"(?:^|\n)[ \t]*(?:\d+[.)]|[-*•])?[ \t]*$")
+# what the patient is told: return precautions, warning signs (no diagnosis of its own)
+INSTRUCTIONS = re.compile(
+    r"\W*(?:return precautions|return (?:to (?:the )?(?:ed|er|clinic|emergency \w+) )?if|"
+    r"call (?:if|for)|warning signs|seek (?:care|medical (?:care|attention))|"
+    r"instructed to|advised to|educated on|counseled on)\b",
+    re.IGNORECASE,
 )
 # a part that names only where (a body part, a side) names no condition of its own
 _WHERE_ONLY = re.compile(

@@ -26,6 +26,8 @@ from assistant.errors import QueryError
 from assistant.note_rules import PART_RATIONALE, grounded, reconcile
 from assistant.note_text import (
     DIALYSIS,
+    INSTRUCTIONS,
+    ITEM_START,
     LATER,
     LONG_TERM,
     MECHANISM,
@@ -287,9 +289,18 @@ def _plan(
     def exclude(st: Statement, reason: str) -> None:
         excluded.append(Excluded(st.span.start, st.span.end, st.span.text, st.section, reason))
 
+    in_plan = False  # the previous statement ended in an assessment item's plan
     for st in found:
-        asserted = PLAN_AFTER.sub("", " ".join(st.asserted.split()) or st.span.text)
         flat = " ".join(st.span.text.split())  # the statement on one line
+        continued = in_plan and not ITEM_START.search(note[: st.span.start])
+        in_plan = bool(PLAN_AFTER.search(flat)) or (continued and not flat.endswith("."))
+        if continued and st.kind != "procedure":
+            exclude(st, "the plan of the assessment item above, not a diagnosis")
+            continue
+        if st.kind != "procedure" and INSTRUCTIONS.match(flat):
+            exclude(st, "instructions to the patient, not a diagnosis")
+            continue
+        asserted = PLAN_AFTER.sub("", " ".join(st.asserted.split()) or st.span.text)
         if st.kind == "procedure":
             if st.status in ("not_performed", "hypothetical", "negated"):
                 exclude(st, f"{st.reason}: a procedure not performed codes nothing")

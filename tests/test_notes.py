@@ -377,6 +377,24 @@ def test_the_plan_after_a_dash_and_a_part_that_only_says_where_are_not_searched(
     assert "right ankle" not in texts
 
 
+def test_the_plan_running_on_after_a_semicolon_and_return_precautions_code_nothing() -> None:
+    note = (
+        "ASSESSMENT AND PLAN:\n"
+        "1. Concussion without loss of consciousness - cognitive rest, no sports until\n"
+        "   cleared; concussion handout.\n"
+        "2. Scalp laceration.\n"
+        "Return precautions for worsening headache, repeated vomiting, confusion.\n"
+    )
+    queries, excluded = _plan(note)
+    texts = [q.text for q in queries]
+    assert any(t.startswith("1. Concussion") or t.startswith("Concussion") for t in texts)
+    assert not any("handout" in t or "vomiting" in t for t in texts)
+    assert any("2. Scalp laceration" in t or t.startswith("Scalp") for t in texts)
+    reasons = {e.text.strip(): e.reason for e in excluded}
+    assert reasons["concussion handout."].startswith("the plan of the assessment item")
+    assert any(r.startswith("instructions to the patient") for r in reasons.values())
+
+
 def test_a_condition_that_starts_like_a_qualifier_is_its_own_statement() -> None:
     note = "PMH: Lumbar stenosis, no myelopathy. Type 2 diabetes controlled on metformin.\n"
     texts = [s.span.text for s in statements(note)]
