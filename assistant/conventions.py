@@ -280,6 +280,12 @@ def gate_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS, title: str = 
 
 
 @lru_cache(maxsize=131072)
+def _non_stems(lower_title: str) -> frozenset[str]:
+    """Stems a title denies by a "non" prefix ("nonrheumatic" -> rheumat)."""
+    return frozenset(tokenize(" ".join(re.findall(r"\bnon-?([a-z]{4,})", lower_title))))
+
+
+@lru_cache(maxsize=131072)
 def _title_without(lower_title: str) -> frozenset[str]:
     """Stems a title says are absent ("without X")."""
     return frozenset(t for m in _WITHOUT.finditer(lower_title) for t in tokenize(m.group(1)))
@@ -323,6 +329,9 @@ def specificity_shift(
     if (without & facts.positive) or ((title_info(title).content - without) & facts.negated):
         # "without X" when the query names X; X (but not "without X") when it says "no X"
         shift += w.with_without_conflict
+    elif facts.negated and _non_stems(lower) & facts.negated:
+        # "no rheumatic disease" is what a "Nonrheumatic ..." title says
+        shift += w.with_without_agree
     if facts.variants and terms:
         stems = name_stems(terms)
         missing = min(len(v - stems) for v in facts.variants)

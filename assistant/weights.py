@@ -32,6 +32,7 @@ class Weights:
     qualifier_unmatched: float = -0.03  # the query names a value the title does not say
     # "without X" in a title when the query names X (or "with X" when it says without)
     with_without_conflict: float = -0.1
+    with_without_agree: float = 0.1  # "no X" in the query, "NonX ..." in the title
     # the query is one of the code's index terms: as reworded by the lexicon, as written
     term_exact: float = 0.15
     term_exact_written: float = 0.3

@@ -479,3 +479,15 @@ def test_a_stated_diagnosis_is_searched_on_its_own_and_outranks_symptoms() -> No
     assert symptom_shift("R07.9", facts) < 0 and symptom_shift("I20.0", facts) == 0
     plain = query_facts(analyze("chest pain"), load_groups())
     assert symptom_shift("R07.9", plain) == 0
+
+
+def test_no_x_in_the_query_agrees_with_a_non_x_title() -> None:
+    from assistant.conventions import specificity_shift
+    from assistant.knowledge.qualifiers import load_groups
+
+    groups = load_groups()
+    facts = query_facts(analyze("aortic stenosis, no rheumatic disease"), groups)
+    rheumatic = specificity_shift(facts, groups, "Rheumatic aortic stenosis", ())
+    nonrheumatic = specificity_shift(facts, groups, "Nonrheumatic aortic (valve) stenosis", ())
+    plain = specificity_shift(facts, groups, "Aortic stenosis", ())
+    assert rheumatic < plain < nonrheumatic
