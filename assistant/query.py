@@ -210,6 +210,28 @@ PARTIAL = re.compile(
 _RESECTION_EXCISION = re.compile(r"\b(?:resection|excision)(?: (?:or )?(?:resection|excision))?\b")
 
 
+# a phrase the query negates ("no rheumatic disease", "denies chest pain"), up to a comma
+# ("without X" is how titles say it, so it stays)
+NEGATED_PHRASE = re.compile(r"\b(?:no|not|denies|negative for)\b[^,;.()]*", re.IGNORECASE)
+
+
+def affirmed(analysis: QueryAnalysis) -> str:
+    """The query without the phrases it negates, with the meanings of what is left: ""
+    when it negates nothing."""
+    raw = analysis.raw or analysis.text
+    spans = [m.span() for m in NEGATED_PHRASE.finditer(raw)]
+    if not spans:
+        return ""
+    kept = NEGATED_PHRASE.sub(" ", raw)
+    meanings = [
+        e.means
+        for e in analysis.expansions
+        if not any(a <= e.start and e.end <= b for a, b in spans)
+        and e.means.lower() not in kept.lower()
+    ]
+    return " ".join(" ".join([kept, *meanings]).split())
+
+
 def first_match(patterns: tuple[tuple[str, re.Pattern[str]], ...], text: str) -> str | None:
     return next((name for name, pattern in patterns if pattern.search(text)), None)
 

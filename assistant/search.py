@@ -20,7 +20,7 @@ from assistant.hierarchy import CodeTree
 from assistant.knowledge.qualifiers import load_groups
 from assistant.pcs.builder import Built, explain
 from assistant.pcs.reading import read, vocabulary
-from assistant.query import QueryAnalysis, analyze
+from assistant.query import QueryAnalysis, affirmed, analyze
 from assistant.ranking import Conventions, Ranked
 from assistant.results import CodeResult, RelatedCode, SearchResponse
 from assistant.retrieve import Retrieval
@@ -179,16 +179,22 @@ class Retriever:
     ) -> Fused:
         """Retrieval for an analysed query: the whole (expanded) query and, in chart
         phrasing, the diagnosis it states ("dx: ..."), each chunk at its better score."""
-        fused = self.retrieve(self._texts(analysis)[0], system, vectors)
-        if analysis.focus and self.options.use_expansion:
-            fused = merge(fused, self.retrieve(analysis.focus, system, vectors))
+        texts = self._texts(analysis)
+        fused = self.retrieve(texts[0], system, vectors)
+        for extra in texts[1:]:
+            fused = merge(fused, self.retrieve(extra, system, vectors))
         return fused
 
     def _texts(self, analysis: QueryAnalysis) -> list[str]:
-        """The texts retrieval embeds for a query: the query (expanded), its focus."""
+        """The texts retrieval embeds for a query: the query (expanded), its focus, and
+        what it affirms (without its negated phrases: "no rheumatic disease" does not
+        retrieve rheumatic codes)."""
         text = analysis.expanded if self.options.use_expansion else analysis.text
-        focus = [analysis.focus] if analysis.focus and self.options.use_expansion else []
-        return [text, *focus]
+        if not self.options.use_expansion:
+            return [text]
+        focus = [analysis.focus] if analysis.focus else []
+        without_negated = affirmed(analysis)
+        return [text, *focus, *([without_negated] if without_negated else [])]
 
     def embed_queries(self, queries: Sequence[tuple[str, str | None]]) -> dict[str, np.ndarray]:
         """The texts that searching ``queries`` ((query, code set) pairs) embeds, embedded

@@ -491,3 +491,13 @@ def test_no_x_in_the_query_agrees_with_a_non_x_title() -> None:
     nonrheumatic = specificity_shift(facts, groups, "Nonrheumatic aortic (valve) stenosis", ())
     plain = specificity_shift(facts, groups, "Aortic stenosis", ())
     assert rheumatic < plain < nonrheumatic
+
+
+def test_retrieval_also_reads_what_the_query_affirms() -> None:
+    from assistant.query import affirmed
+
+    said = affirmed(analyze("GCA w/ jaw claudication, no PMR"))
+    assert "claudication" in said and "PMR" not in said
+    assert "polymyalgia" not in said.lower()  # the negated abbreviation's meaning goes too
+    assert "giant cell arteritis" in said.lower()  # the affirmed one's stays
+    assert affirmed(analyze("gallstones without obstruction")) == ""  # as titles say it
