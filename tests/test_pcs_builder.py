@@ -246,6 +246,15 @@ def test_a_repair_with_mesh_or_a_graft_is_a_supplement(assistant: Assistant) -> 
     assert "supplement" not in plain.operations
 
 
+def test_the_query_s_own_operation_word_outranks_what_a_device_term_implies(
+    assistant: Assistant,
+) -> None:
+    _, revision = _reading(assistant, "revision of spinal cord stimulator")
+    assert set(revision.operations) == {"revision"}
+    _, implied = _reading(assistant, "spinal cord stimulator")  # the lexicon: an insertion
+    assert "insertion" in implied.operations
+
+
 def test_drained_is_an_operation_and_a_drain_a_device(assistant: Assistant) -> None:
     _, drained = _reading(assistant, "fluid drained from the left knee with a needle")
     assert not drained.device

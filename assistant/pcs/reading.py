@@ -123,7 +123,11 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
                 operations[op] = max(operations.get(op, 0.0), strength)
 
     kept = "".join(" " if any(a <= i < b for a, b in negated) else ch for i, ch in enumerate(raw))
-    name(kept, 1.0)
+    # operations the query's own words name, where
+    own: dict[str, list[tuple[int, int]]] = {}
+    for op in vocab.operations:
+        for m in re.finditer(rf"\b{re.escape(op)}\b", kept.lower()):
+            own.setdefault(op, []).append(m.span())
     otomy: dict[str, float] = {}
     # a lexicon term says more than the word formation of the same word ("microdiscectomy"
     # is an Excision, whatever "-ectomy" says)
@@ -132,6 +136,15 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
         for e in analysis.expansions
         if e.kind != "morphology" and any(op in e.means.lower() for op in vocab.operations)
     ]
+    # an operation word inside a lexicon term is read as the term says ("removal of
+    # stones" is an Extirpation, not the Removal of a device)
+    reread = {
+        op for op, spans in own.items() for a, b in spans for s, e in termed if s <= a and b <= e
+    }
+    for op in own:
+        if op not in reread:
+            operations[op] = 1.0
+    unrelated: dict[str, float] = {}  # operations of lexicon terms away from the own words
     for e in analysis.expansions:
         if inside(e.start, e.end):
             continue
@@ -146,7 +159,18 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
                 continue
             name(e.means, MORPHOLOGY_STRENGTH)
         else:
+            before = dict(operations)
             name(e.means, DESCRIPTION_STRENGTH if e.kind == "brand" else LEXICON_STRENGTH)
+            covers_own = any(e.start <= a and b <= e.end for sp in own.values() for a, b in sp)
+            if not covers_own:
+                for op, strength in operations.items():
+                    if before.get(op) != strength:
+                        unrelated[op] = strength
+    if any(strength >= 1.0 for strength in operations.values()):
+        # the query's own word names the operation ("removal of spinal cord stimulator
+        # leads"): what a lexicon term elsewhere usually means (a stimulator is inserted)
+        # gives way
+        operations = {op: st for op, st in operations.items() if op not in unrelated or st >= 1.0}
     if not operations:
         operations.update(otomy)
     if "resection" in operations and PARTIAL.search(kept.lower()):
