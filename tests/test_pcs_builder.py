@@ -255,6 +255,18 @@ def test_the_query_s_own_operation_word_outranks_what_a_device_term_implies(
     assert "insertion" in implied.operations
 
 
+def test_a_code_whose_table_has_no_diagnostic_qualifier_is_diagnostic_itself(
+    assistant: Assistant,
+) -> None:
+    builder, reading = _reading(assistant, "diagnostic laparoscopy")
+    assert reading.diagnostic
+    qualifier = 4  # positions 3-7 are scored: the qualifier is the fifth
+    inspection = builder.fit("0WJG4ZZ", reading).scores[qualifier]
+    drainage = builder.fit("0W9G4ZX", reading).scores[qualifier]
+    therapeutic = builder.fit("0W9G4ZZ", reading).scores[qualifier]
+    assert inspection == drainage > 0 > therapeutic
+
+
 def test_drained_is_an_operation_and_a_drain_a_device(assistant: Assistant) -> None:
     _, drained = _reading(assistant, "fluid drained from the left knee with a needle")
     assert not drained.device

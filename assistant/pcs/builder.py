@@ -42,6 +42,7 @@ class Builder:
         self.w = weights
         self._parts: dict[str, tuple[str, list[frozenset[str]]]] | None = None
         self._axes_of: dict[str, tuple[AxisValue, ...]] = {}  # the codes' axes, as used
+        self._diagnostic: dict[str, bool] = {}  # 6-character prefix -> Diagnostic offered
         self._judges = (
             self._operation,
             self._body_part,
@@ -60,6 +61,10 @@ class Builder:
             if key not in memo:
                 memo[key] = judge(axis, reading)
             parts.append(memo[key])
+        if reading.diagnostic and axes[6].meaning in NO_VALUE and not self._diagnosable(code):
+            # a diagnostic procedure is asked for and this code's table offers no
+            # Diagnostic qualifier: it is diagnostic by itself (an Inspection, an imaging)
+            parts[4] = (self.w.pcs_qualifier, "diagnostic")
         if not reading.approach:
             score, evidence = parts[2]
             if code[0] not in _SURGICAL and axes[4].meaning == "Open":
@@ -71,6 +76,15 @@ class Builder:
                 # without instruments is External (a tonsillectomy)
                 parts[2] = (score + self.w.pcs_orifice_external, "External")
         return AxisFit(tuple(p[0] for p in parts), tuple(p[1] for p in parts))
+
+    def _diagnosable(self, code: str) -> bool:
+        """Whether the code's first six characters can end in the Diagnostic qualifier."""
+        found = self._diagnostic.get(code[:6])
+        if found is None:
+            found = self._diagnostic[code[:6]] = any(
+                v.meaning == "Diagnostic" for v in self.tables.children(code[:6]).values()
+            )
+        return found
 
     def _axes(self, code: str) -> tuple[AxisValue, ...]:
         found = self._axes_of.get(code)
