@@ -142,6 +142,12 @@ class Outcome:
         return self.confidences[0] if self.confidences else 0.0
 
     @property
+    def top_right(self) -> bool:
+        """The first result is a right code (never, for an off-topic case): what its
+        confidence estimates the chance of."""
+        return self.rank == 1
+
+    @property
     def top_correct(self) -> bool:
         """The first answer is right; for an off-topic case: nothing confident."""
         if self.case.kind == OFF_TOPIC:
@@ -160,7 +166,9 @@ class Report:
     by_system_kind: dict[tuple[str, str], Metrics]
     off_topic: int  # off-topic cases
     abstained: float  # share of them with no confident result
-    ece: float  # expected calibration error of the top answer's confidence (all cases)
+    # expected calibration error of the top answer's confidence (all cases; an off-topic
+    # case's answer is never right, whether or not the system abstained)
+    ece: float
     confident_share: float  # on-topic cases whose top answer is confident
     confident_precision: float  # of those, the share that are right
 
@@ -213,7 +221,7 @@ def report(outcomes: Sequence[Outcome], k: int = 10) -> Report:
         by_system_kind=table(lambda o: (o.case.system, o.case.kind or "-")),
         off_topic=len(off),
         abstained=sum(1 for o in off if o.top_correct) / len(off) if off else 0.0,
-        ece=calibration_error([(o.top_confidence, o.top_correct) for o in outcomes]),
+        ece=calibration_error([(o.top_confidence, o.top_right) for o in outcomes]),
         confident_share=len(confident) / len(on) if on else 0.0,
         confident_precision=(
             sum(1 for o in confident if o.rank == 1) / len(confident) if confident else 0.0

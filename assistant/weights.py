@@ -98,9 +98,9 @@ class NoteWeights:
 
     candidates: int = 5  # codes searched per statement (the next ones feed companions)
     filtered_candidates: int = 20  # ... when only some codes count (Z79, external causes)
-    diagnosis_threshold: float = 0.4  # a diagnosis section's statement
-    part_threshold: float = 0.45  # one condition of a line that names two
-    history_threshold: float = 0.4  # a history list's condition, a personal-history code
+    diagnosis_threshold: float = 0.5  # a diagnosis section's statement
+    part_threshold: float = 0.55  # one condition of a line that names two
+    history_threshold: float = 0.5  # a history list's condition, a personal-history code
     treated_threshold: float = 0.4  # a chronic condition under treatment in narrative text
     procedure_threshold: float = 0.15  # a procedure statement
     # an external cause (how, where, doing what) of an injury the note describes: the best

@@ -258,8 +258,9 @@ def test_metrics_and_evaluate() -> None:
     assert report.by_system_kind[("CPT", "chart")].hitk == 1.0
     assert (report.off_topic, report.abstained) == (2, 0.5)
     assert [o.rank for o in outcomes] == [1, 2, None, None]
-    # top answers: 0.9 right, 0.3 wrong, 0.1 right (abstained), 0.7 wrong
-    assert report.ece == pytest.approx((0.1 + 0.3 + 0.9 + 0.7) / 4)
+    # top answers: 0.9 right, 0.3 wrong; an off-topic answer is never a right code, so
+    # its confidence (0.1, abstained; 0.7, not) is measured against 0
+    assert report.ece == pytest.approx((0.1 + 0.3 + 0.1 + 0.7) / 4)
     assert (report.confident_share, report.confident_precision) == (0.5, 1.0)
 
 
