@@ -272,11 +272,27 @@ def symptom_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS) -> float:
     return w.symptom_with_diagnosis if facts.definitive and code[:1] == "R" else 0.0
 
 
+_EXTERNAL_CAUSE = ("V", "W", "X", "Y")
+# words that name an injury itself (not how it happened: "fall", "hit")
+_INJURY_NAMED = frozenset(
+    tokenize(
+        "fracture fractured fx sprain strain laceration contusion dislocation concussion "
+        "wound burn abrasion injury bruise tear rupture puncture amputation"
+    )
+)
+
+
 def gate_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS, title: str = "") -> float:
     """A code of a family the query gives no ground for (an injury code for a query that
     names no injury, a poisoning code for a drug named as treatment, a manifestation code
     for a query that names no underlying condition) moves down."""
-    return w.gate_unmet if gated(code, facts.shut, title) else 0.0
+    if gated(code, facts.shut, title):
+        return w.gate_unmet
+    if code[:1] in _EXTERNAL_CAUSE and facts.positive & _INJURY_NAMED:
+        # the query names an injury and how it happened: the injury is coded first, an
+        # external cause is never the first-listed code (guideline I.C.20)
+        return w.external_cause_secondary
+    return 0.0
 
 
 @lru_cache(maxsize=131072)

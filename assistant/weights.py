@@ -39,6 +39,7 @@ class Weights:
     # a symptom code (R00-R99) when the query states a diagnosis ("dx:", "c/w")
     symptom_with_diagnosis: float = -0.1
     gate_unmet: float = -0.3  # a code family the query gives no ground for (gates)
+    external_cause_secondary: float = -0.1  # an external cause when an injury is named
     # an "Other ..." / NEC code when the query does not say "other"
     residual_title: float = -0.06
     # a title term the query did not ask for (so an unspecific query meets the

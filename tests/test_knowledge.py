@@ -369,3 +369,15 @@ def test_external_causes_and_statuses_need_their_words_and_negated_words_open_no
     assert behind("Z95.1", "CAD s/p CABG") is None
     # "no injury": the injury gate stays shut
     assert behind("S27.0XXA", "my lung collapsed out of nowhere, no injury") == "injury"
+
+
+def test_an_external_cause_is_never_first_when_the_injury_is_named() -> None:
+    from assistant.conventions import gate_shift, query_facts
+    from assistant.query import analyze
+
+    both = query_facts(
+        analyze("external cause code for a fall from a ladder, hip fracture"), load_groups()
+    )
+    assert gate_shift("W11.XXXA", both) < 0 == gate_shift("S72.001A", both)
+    cause_only = query_facts(analyze("external cause code for a fall from a ladder"), load_groups())
+    assert gate_shift("W11.XXXA", cause_only) == 0
