@@ -346,7 +346,8 @@ def analyze(
     )
 
 
-# "dx: X", "c/w X", "diagnosed with X", "impression: X" up to the next clause
+# "dx: X", "c/w X", "diagnosed with X", "impression: X" up to the next clause; else what
+# a test showed
 _FOCUS = re.compile(
     r"\b(?:dx|diagnos(?:is|ed with)|c/w|consistent with|impression|assessment|confirmed|"
     r"tested positive for|positive for)\b\s*:?\s*(?P<focus>[^,;.]+)",
@@ -354,8 +355,18 @@ _FOCUS = re.compile(
 )
 
 
+# what a test showed: "CT chest: X", "EGD showed X", "MRI brain: X", "US w/ X"
+_FINDING = re.compile(
+    r"\b(?:x-?ray|xr|cxr|ct|cta|mri|mra|us|ultrasound|echo|tte|tee|egd|colonoscopy|"
+    r"endoscopy|bx|biopsy|pathology|path|ekg|ecg|eeg|emg|angiogram|cath)\b"
+    r"(?: (?:of )?(?:the )?[a-z/]+)?\s*(?::|showed|shows|revealed|reveals|demonstrat\w*|"
+    r"w/|with)\s*(?P<focus>[^,;.]+)",
+    re.IGNORECASE,
+)
+
+
 def _focus(query: str, expansions: list[Expansion]) -> str:
-    m = _FOCUS.search(query)
+    m = _FOCUS.search(query) or _FINDING.search(query)
     if m is None or len(m.group("focus").split()) < 1:
         return ""
     a, b = m.span("focus")

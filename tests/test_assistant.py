@@ -475,6 +475,10 @@ def test_a_stated_diagnosis_is_searched_on_its_own_and_outranks_symptoms() -> No
     analysis = analyze("CP radiating to L arm, trops neg. Dx: unstable angina")
     assert analysis.focus.startswith("unstable angina")
     assert analyze("chest pain radiating to the arm").focus == ""
+    # what a test showed is searched on its own too
+    ct = analyze("CT chest: incidental 9 mm RLL nodule, recommend f/u CT in 6 months")
+    assert ct.focus.startswith("incidental 9 mm RLL nodule")
+    assert analyze("EGD showed duodenal ulcer").focus.startswith("duodenal ulcer")
     facts = query_facts(analysis, load_groups())
     assert facts.definitive
     assert symptom_shift("R07.9", facts) < 0 and symptom_shift("I20.0", facts) == 0
