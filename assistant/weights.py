@@ -103,7 +103,7 @@ class NoteWeights:
     part_threshold: float = 0.55  # one condition of a line that names two
     history_threshold: float = 0.5  # a history list's condition, a personal-history code
     treated_threshold: float = 0.4  # a chronic condition under treatment in narrative text
-    procedure_threshold: float = 0.15  # a procedure statement
+    procedure_threshold: float = 0.3  # a procedure statement
     # an external cause (how, where, doing what) of an injury the note describes: the best
     # code of its family, whose confidence is that of a code among all codes, hence low
     external_cause_threshold: float = 0.4

@@ -274,6 +274,9 @@ def test_drained_is_an_operation_and_a_drain_a_device(assistant: Assistant) -> N
     assert left.device
     _, culture = _reading(assistant, "knee fluid aspirated and sent for culture")
     assert culture.diagnostic
+    # therapeutic and diagnostic at once: coded as therapeutic
+    _, both = _reading(assistant, "therapeutic and diagnostic knee aspiration")
+    assert not both.diagnostic
 
 
 def test_bilateral_prefers_a_bilateral_value_and_a_side_does_not_contradict_it(

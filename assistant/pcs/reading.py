@@ -26,6 +26,11 @@ _DIAGNOSTIC = re.compile(
     r"(?:sent|send|sending) for|for (?:culture|cytology|analysis|testing|pathology|studies|"
     r"cell count|gram stain)|to (?:check|test|analy[sz]e|look for|rule out))\b"
 )
+# a procedure done to treat: when also diagnostic ("therapeutic and diagnostic
+# thoracentesis"), it is coded as therapeutic (no Diagnostic qualifier)
+_THERAPEUTIC = re.compile(
+    r"\b(?:therapeutic (?:and|&|/) ?diagnostic|diagnostic (?:and|&|/) ?therapeutic)\b"
+)
 # the noun "drain" (a device); "drained", "draining" name the operation only
 _DRAIN_NOUN = re.compile(r"\bdrains?\b(?! (?:the|of|fluid|blood|pus|an?)\b)")
 _NEGATION = re.compile(r"\b(?:no|not|nothing|without|w/o|none)\b[^,;.]*")
@@ -198,6 +203,8 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     diagnostic = diagnostic or any(
         "diagnostic" in e.means.lower() for e in analysis.expansions if not inside(e.start, e.end)
     )
+    if any(not inside(*m.span()) for m in _THERAPEUTIC.finditer(raw.lower())):
+        diagnostic = False  # therapeutic and diagnostic: coded as therapeutic
     operation_stems = frozenset(t for op in vocab.operations for t in tokenize(op))
     return Reading(
         stems=stems,
