@@ -210,6 +210,9 @@ class QueryFacts:
     reworded: frozenset[str]  # ... and as reworded by the lexicon
     definitive: bool = False  # it states a diagnosis ("dx:", "c/w", "consistent with")
     shut: tuple[Gate, ...] = ()  # code families the query gives no ground for (injury ...)
+    # a code has the query as written among its index terms: a match of the lexicon's
+    # rewording elsewhere counts for nothing (a coder looks the word up as written first)
+    written_indexed: bool = False
     # title (lower case) -> its qualifier agreement with this query, filled as it goes
     memo: dict[str, Agreement] = field(default_factory=dict, compare=False)
 
@@ -355,7 +358,7 @@ def specificity_shift(
     exact = term_exact(facts, terms)
     if exact == 2:
         shift += w.term_exact_written
-    elif exact == 1:
+    elif exact == 1 and not facts.written_indexed:
         shift += w.term_exact
     if residual(title) and "other" not in facts.positive:
         shift += w.residual_title

@@ -5,7 +5,7 @@ specificity, billable resolution, default child, Excludes1), best first."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from assistant.conventions import (
     resolve_billable,
     specificity_shift,
     symptom_shift,
+    term_exact,
     title_fit,
 )
 from assistant.hierarchy import CodeTree
@@ -78,6 +79,13 @@ class Conventions:
         if use_qualifiers:
             # the stems of the searched text (``analysis.terms`` are those of ``expanded``)
             terms = analysis.terms if text == analysis.expanded else frozenset(tokenize(text))
+            records = self.records
+            if any(
+                records.systems[r] == "ICD-10-CM" and term_exact(facts, records.terms(r)) == 2
+                for r in scored
+            ):
+                facts = replace(facts, written_indexed=True)
+                use = facts
             pcs = {r: s for r, s in scored.items() if self.records.systems[r] == "ICD-10-PCS"}
             for row in scored:
                 if not (self.builder and row in pcs):

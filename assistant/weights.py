@@ -35,7 +35,7 @@ class Weights:
     with_without_agree: float = 0.1  # "no X" in the query, "NonX ..." in the title
     # the query is one of the code's index terms: as reworded by the lexicon, as written
     term_exact: float = 0.15
-    term_exact_written: float = 0.3
+    term_exact_written: float = 0.45
     # a symptom code (R00-R99) when the query states a diagnosis ("dx:", "c/w")
     symptom_with_diagnosis: float = -0.1
     gate_unmet: float = -0.3  # a code family the query gives no ground for (gates)

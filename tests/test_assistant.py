@@ -506,3 +506,19 @@ def test_retrieval_also_reads_what_the_query_affirms() -> None:
     assert "polymyalgia" not in said.lower()  # the negated abbreviation's meaning goes too
     assert "giant cell arteritis" in said.lower()  # the affirmed one's stays
     assert affirmed(analyze("gallstones without obstruction")) == ""  # as titles say it
+
+
+def test_a_word_found_as_written_in_the_index_outranks_the_lexicon_s_rewording() -> None:
+    from dataclasses import replace
+
+    from assistant.conventions import specificity_shift, term_exact
+    from assistant.knowledge.qualifiers import load_groups
+
+    groups = load_groups()
+    facts = query_facts(analyze("eczema"), groups)  # the lexicon: atopic dermatitis
+    atopic = ("Atopic dermatitis",)
+    assert term_exact(facts, atopic) == 1 and term_exact(facts, ("Dermatitis", "Eczema")) == 2
+    looked_up = replace(facts, written_indexed=True)
+    plain = specificity_shift(looked_up, groups, "Atopic dermatitis, unspecified", ())
+    assert specificity_shift(looked_up, groups, "Atopic dermatitis, unspecified", atopic) <= plain
+    assert specificity_shift(facts, groups, "Atopic dermatitis, unspecified", atopic) > plain
