@@ -365,10 +365,21 @@ def specificity_shift(
     return shift
 
 
+@lru_cache(maxsize=65536)
+def _joined(name: str) -> tuple[str, ...]:
+    """The two conditions a name joins with "and" ("Syncope and collapse": syncope,
+    collapse), each an index term of its own; none for a longer or qualified name."""
+    parts = name.split(" and ")
+    if len(parts) != 2 or "," in name or any(len(p.split()) > 2 for p in parts):
+        return ()
+    return tuple(parts)
+
+
 def term_exact(facts: QueryFacts, names: tuple[str, ...]) -> int:
     """2: the query as written is exactly one of the code's index terms; 1: as reworded
     by the lexicon; 0: neither."""
     stems = [_term_stems(t) for t in names]
+    stems += [_term_stems(part) for t in names for part in _joined(t)]
     if facts.written and facts.written in stems:
         return 2
     return 1 if facts.reworded and facts.reworded in stems else 0

@@ -522,3 +522,13 @@ def test_a_word_found_as_written_in_the_index_outranks_the_lexicon_s_rewording()
     plain = specificity_shift(looked_up, groups, "Atopic dermatitis, unspecified", ())
     assert specificity_shift(looked_up, groups, "Atopic dermatitis, unspecified", atopic) <= plain
     assert specificity_shift(facts, groups, "Atopic dermatitis, unspecified", atopic) > plain
+
+
+def test_each_condition_a_short_title_joins_with_and_is_an_index_term() -> None:
+    from assistant.conventions import term_exact
+    from assistant.knowledge.qualifiers import load_groups
+
+    syncope = query_facts(analyze("syncope"), load_groups())
+    assert term_exact(syncope, ("Syncope and collapse",)) == 2
+    tonsils = query_facts(analyze("hypertrophy of tonsils"), load_groups())
+    assert term_exact(tonsils, ("Hypertrophy of tonsils and adenoids",)) == 0  # longer
