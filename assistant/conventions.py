@@ -378,11 +378,18 @@ def _joined(name: str) -> tuple[str, ...]:
 def term_exact(facts: QueryFacts, names: tuple[str, ...]) -> int:
     """2: the query as written is exactly one of the code's index terms; 1: as reworded
     by the lexicon; 0: neither."""
+    return _term_exact(facts.written, facts.reworded, names)
+
+
+@lru_cache(maxsize=65536)
+def _term_exact(written: frozenset[str], reworded: frozenset[str], names: tuple[str, ...]) -> int:
+    # cached: the ranking asks once to know whether any code has the query as written,
+    # then again per code
     stems = [_term_stems(t) for t in names]
     stems += [_term_stems(part) for t in names for part in _joined(t)]
-    if facts.written and facts.written in stems:
+    if written and written in stems:
         return 2
-    return 1 if facts.reworded and facts.reworded in stems else 0
+    return 1 if reworded and reworded in stems else 0
 
 
 @lru_cache(maxsize=65536)

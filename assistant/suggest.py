@@ -292,7 +292,8 @@ def _plan(
     in_plan = False  # the previous statement ended in an assessment item's plan
     for st in found:
         flat = " ".join(st.span.text.split())  # the statement on one line
-        continued = in_plan and not ITEM_START.search(note[: st.span.start])
+        line_start = max(note.rfind("\n", 0, st.span.start), 0)  # only its line's start
+        continued = in_plan and not ITEM_START.search(note[line_start : st.span.start])
         in_plan = bool(PLAN_AFTER.search(flat)) or (continued and not flat.endswith("."))
         if continued and st.kind != "procedure":
             exclude(st, "the plan of the assessment item above, not a diagnosis")
