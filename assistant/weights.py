@@ -75,6 +75,8 @@ class Weights:
     pcs_approach_conflict: float = -0.1
     pcs_open_unsaid: float = -0.05  # Open in a non-surgical section, no approach named
     pcs_orifice_external: float = 0.05  # External for a part seen in the mouth, none named
+    pcs_duration_match: float = 0.1  # a duration value that holds the hours stated
+    pcs_duration_conflict: float = -0.1  # ... that does not
     pcs_device: float = 0.08  # times the share of the device's words said
     pcs_device_unnamed: float = -0.03  # "No Device" when the query names a device
     pcs_device_unasked: float = -0.1  # a device the query does not name

@@ -290,3 +290,18 @@ def test_bilateral_prefers_a_bilateral_value_and_a_side_does_not_contradict_it(
     assert both > right  # the bilateral value when the table has one
     _, one_side = _reading(assistant, "left breast reduction, open")
     assert builder.fit("0HBT0ZZ", one_side).scores[1] < right  # right contradicts left
+
+
+def test_a_stated_duration_chooses_the_duration_value_that_holds_it(assistant: Assistant) -> None:
+    import math
+
+    from assistant.pcs.builder import hour_range
+
+    assert hour_range("Less than 24 Consecutive Hours") == (0.0, 24.0)
+    assert hour_range("6-18 hours Per Day") == (6.0, 18.0)
+    assert hour_range("Greater than 96 Consecutive Hours") == (96.0, math.inf)
+    assert hour_range("Continuous Positive Airway Pressure") is None
+    _, hours = _reading(assistant, "mechanical ventilation for 3 days")
+    assert hours.hours == 72
+    _, session = _reading(assistant, "3.5 hr dialysis run")
+    assert session.hours == 3.5

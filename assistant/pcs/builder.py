@@ -9,8 +9,11 @@ biopsy. An axis the query does not decide is reported as open, with its valid ch
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.pcs.reading import NO_VALUE, Reading, device_stems, meaning_stems, side_of
 from assistant.weights import WEIGHTS, Weights
@@ -21,6 +24,27 @@ _SURGICAL = "01"  # Medical and Surgical; Obstetrics
 # body parts seen through the mouth without instruments, by body system (Mouth and Throat:
 # lips, palate, buccal mucosa, gingiva, tongue, uvula, tonsils, adenoids, teeth)
 _VISIBLE_IN_ORIFICE = {"0C": "0134567NPQWX"}
+
+
+_HOURS = re.compile(
+    r"\b(?:less than (?P<below>\d+)|greater than (?P<above>\d+)|(?P<low>\d+)-(?P<high>\d+))"
+    r"[^,]*\bhours?\b",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=4096)
+def hour_range(meaning: str) -> tuple[float, float] | None:
+    """The hours a duration value covers ("Less than 24 Consecutive Hours": 0-24), None
+    for a value that is no duration."""
+    m = _HOURS.search(meaning)
+    if m is None:
+        return None
+    if m.group("below"):
+        return (0.0, float(m.group("below")))
+    if m.group("above"):
+        return (float(m.group("above")), math.inf)
+    return (float(m.group("low")), float(m.group("high")))
 
 
 @dataclass(frozen=True)
@@ -75,6 +99,15 @@ class Builder:
                 # guideline B5.2: a procedure within an orifice on a structure visible
                 # without instruments is External (a tonsillectomy)
                 parts[2] = (score + self.w.pcs_orifice_external, "External")
+        if reading.hours is not None:
+            # a duration axis value ("24-96 Consecutive Hours") holds the stated duration
+            for i, axis in enumerate(axes[2:]):
+                span = hour_range(axis.meaning)
+                if span is not None:
+                    inside = span[0] <= reading.hours <= span[1]
+                    score, evidence = parts[i]
+                    w = self.w.pcs_duration_match if inside else self.w.pcs_duration_conflict
+                    parts[i] = (score + w, f"{reading.hours:g} hours" if inside else evidence)
         return AxisFit(tuple(p[0] for p in parts), tuple(p[1] for p in parts))
 
     def _diagnosable(self, code: str) -> bool:

@@ -31,6 +31,8 @@ _DIAGNOSTIC = re.compile(
 _THERAPEUTIC = re.compile(
     r"\b(?:therapeutic (?:and|&|/) ?diagnostic|diagnostic (?:and|&|/) ?therapeutic)\b"
 )
+# a duration: "52 consecutive hours", "3.5 hr run", "for 3 days"
+_DURATION = re.compile(r"\b(\d+(?:\.\d+)?)[ -]?(?:consecutive )?(hours?|hrs?|h|days?)\b")
 # the noun "drain" (a device); "drained", "draining" name the operation only
 _DRAIN_NOUN = re.compile(r"\bdrains?\b(?! (?:the|of|fluid|blood|pus|an?)\b)")
 _NEGATION = re.compile(r"\b(?:no|not|nothing|without|w/o|none)\b[^,;.]*")
@@ -97,6 +99,7 @@ class Reading:
     diagnostic: bool  # biopsy / diagnostic
     side: str | None
     operation_stems: frozenset[str]
+    hours: float | None = None  # a duration the query states ("for 52 hours", "3 days")
     # (position, meaning) -> (score, evidence): axis scores of this query, filled by the
     # builder as it goes (the same value recurs in many codes of a table)
     memo: dict[tuple[int, str], tuple[float, str]] = field(default_factory=dict, compare=False)
@@ -206,6 +209,11 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     if any(not inside(*m.span()) for m in _THERAPEUTIC.finditer(raw.lower())):
         diagnostic = False  # therapeutic and diagnostic: coded as therapeutic
     operation_stems = frozenset(t for op in vocab.operations for t in tokenize(op))
+    hours = None
+    for m in _DURATION.finditer(raw.lower()):
+        if not inside(*m.span()):
+            hours = float(m.group(1)) * (24 if m.group(2).startswith("d") else 1)
+            break
     return Reading(
         stems=stems,
         written=written,
@@ -215,6 +223,7 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
         diagnostic=diagnostic,
         side=analysis.laterality,
         operation_stems=operation_stems,
+        hours=hours,
     )
 
 
