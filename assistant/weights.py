@@ -77,6 +77,8 @@ class Weights:
     pcs_orifice_external: float = 0.05  # External for a part seen in the mouth, none named
     pcs_duration_match: float = 0.1  # a duration value that holds the hours stated
     pcs_duration_conflict: float = -0.1  # ... that does not
+    pcs_contrast_match: float = 0.1  # imaging contrast (or with and without) as the query says
+    pcs_contrast_conflict: float = -0.1  # ... otherwise
     pcs_device: float = 0.08  # times the share of the device's words said
     pcs_device_unnamed: float = -0.03  # "No Device" when the query names a device
     pcs_device_unasked: float = -0.1  # a device the query does not name

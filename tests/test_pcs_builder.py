@@ -305,3 +305,23 @@ def test_a_stated_duration_chooses_the_duration_value_that_holds_it(assistant: A
     assert hours.hours == 72
     _, session = _reading(assistant, "3.5 hr dialysis run")
     assert session.hours == 3.5
+
+
+def test_imaging_contrast_as_the_query_names_it(assistant: Assistant) -> None:
+    from assistant.pcs.builder import _contrast_said
+    from corpus.pcs_axes import AxisValue
+
+    def contrast(query: str) -> str | None:
+        return _reading(assistant, query)[1].contrast
+
+    assert contrast("MRI lumbar spine with and without gadolinium") == "both"
+    assert contrast("CT head without contrast") == "without"
+    assert contrast("esophagram") == "with"  # a contrast study by its name
+    assert contrast("chest x-ray") is None
+    agent = AxisValue(5, "Contrast", "Y", "Other Contrast")
+    none = AxisValue(5, "Contrast", "Z", "None")
+    both = AxisValue(6, "Qualifier", "0", "Unenhanced and Enhanced")
+    assert _contrast_said(agent, "with") and not _contrast_said(none, "with")
+    assert _contrast_said(none, "without") and not _contrast_said(agent, "without")
+    assert _contrast_said(both, "both") and not _contrast_said(both, "with")
+    assert _contrast_said(AxisValue(6, "Qualifier", "Z", "None"), "both") is False

@@ -47,6 +47,19 @@ def hour_range(meaning: str) -> tuple[float, float] | None:
     return (float(m.group("low")), float(m.group("high")))
 
 
+def _contrast_said(axis: AxisValue, contrast: str) -> bool | None:
+    """Whether an imaging axis value agrees with the contrast the query names (None: the
+    value says nothing of contrast). "With and without" is the Unenhanced and Enhanced
+    qualifier with a contrast agent."""
+    if axis.name == "Contrast":
+        return (axis.meaning == "None") == (contrast == "without")
+    if axis.meaning == "Unenhanced and Enhanced":
+        return contrast == "both"
+    if contrast == "both" and axis.name == "Qualifier" and axis.position == 6:
+        return False  # "None" where "with and without" asks for Unenhanced and Enhanced
+    return None
+
+
 @dataclass(frozen=True)
 class AxisFit:
     """How one code's axes fit the query: a score per axis (positions 3-7) and the
@@ -108,6 +121,13 @@ class Builder:
                     score, evidence = parts[i]
                     w = self.w.pcs_duration_match if inside else self.w.pcs_duration_conflict
                     parts[i] = (score + w, f"{reading.hours:g} hours" if inside else evidence)
+        if reading.contrast is not None:
+            for i, axis in enumerate(axes[2:]):
+                said = _contrast_said(axis, reading.contrast)
+                if said is not None:
+                    score, evidence = parts[i]
+                    w = self.w.pcs_contrast_match if said else self.w.pcs_contrast_conflict
+                    parts[i] = (score + w, f"{reading.contrast} contrast" if said else evidence)
         return AxisFit(tuple(p[0] for p in parts), tuple(p[1] for p in parts))
 
     def _diagnosable(self, code: str) -> bool:
@@ -152,7 +172,7 @@ class Builder:
         return side + self.w.pcs_body_part * share, " ".join(sorted(stems & r.stems))
 
     def _approach(self, axis: AxisValue, r: Reading) -> tuple[float, str]:
-        if not r.approach or not axis.meaning or axis.position != 5:
+        if not r.approach or not axis.meaning or axis.name != "Approach":
             return 0.0, ""
         if axis.meaning == r.approach:
             return self.w.pcs_approach_match, r.approach

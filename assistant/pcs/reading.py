@@ -31,6 +31,22 @@ _DIAGNOSTIC = re.compile(
 _THERAPEUTIC = re.compile(
     r"\b(?:therapeutic (?:and|&|/) ?diagnostic|diagnostic (?:and|&|/) ?therapeutic)\b"
 )
+# imaging contrast the query names: with and without, without, with (a contrast study by
+# its name: an esophagram, arthrogram, myelogram ... is done with contrast)
+_CONTRAST_BOTH = re.compile(
+    r"\b(?:with(?: and |\s*/\s*)without|w/\s*(?:and\s*)?w/o|pre[- ]?\s*and post[- ]?contrast|"
+    r"unenhanced and enhanced)\b"
+)
+_CONTRAST_WITHOUT = re.compile(
+    r"\b(?:(?:without|w/o|no|non-?) ?(?:iv |intravenous )?contrast|non-?contrast|"
+    r"non-?enhanced|unenhanced)\b"
+)
+_CONTRAST_WITH = re.compile(
+    r"\b(?:(?:with|w/) ?(?:iv |intravenous |oral )?(?:contrast|gadolinium|gad|dye|barium)|"
+    r"contrast[- ]enhanced|barium|(?:esopha(?:go)?|arthro|myelo|cysto|urethro|pyelo|"
+    r"hysterosalpingo|cholangio|veno|arterio|angio|sialo|fistulo|dacryocysto|lymphangio|"
+    r"disco)grams?)\b"
+)
 # a duration: "52 consecutive hours", "3.5 hr run", "for 3 days"
 _DURATION = re.compile(r"\b(\d+(?:\.\d+)?)[ -]?(?:consecutive )?(hours?|hrs?|h|days?)\b")
 # the noun "drain" (a device); "drained", "draining" name the operation only
@@ -100,6 +116,7 @@ class Reading:
     side: str | None
     operation_stems: frozenset[str]
     hours: float | None = None  # a duration the query states ("for 52 hours", "3 days")
+    contrast: str | None = None  # "with", "without" or "both" (imaging with contrast)
     # (position, meaning) -> (score, evidence): axis scores of this query, filled by the
     # builder as it goes (the same value recurs in many codes of a table)
     memo: dict[tuple[int, str], tuple[float, str]] = field(default_factory=dict, compare=False)
@@ -209,6 +226,16 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     if any(not inside(*m.span()) for m in _THERAPEUTIC.finditer(raw.lower())):
         diagnostic = False  # therapeutic and diagnostic: coded as therapeutic
     operation_stems = frozenset(t for op in vocab.operations for t in tokenize(op))
+    lower = raw.lower()
+    contrast = (
+        "both"
+        if _CONTRAST_BOTH.search(lower)
+        else "without"
+        if _CONTRAST_WITHOUT.search(lower)
+        else "with"
+        if _CONTRAST_WITH.search(lower)
+        else None
+    )
     hours = None
     for m in _DURATION.finditer(raw.lower()):
         if not inside(*m.span()):
@@ -224,6 +251,7 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
         side=analysis.laterality,
         operation_stems=operation_stems,
         hours=hours,
+        contrast=contrast,
     )
 
 
