@@ -5,11 +5,12 @@ companions that "use additional code" notes ask for."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from assistant.conventions import residual
-from assistant.query import analyze
+from assistant.query import Expansion
 from assistant.weights import NOTE_WEIGHTS
 from index.lexical import tokenize
 
@@ -37,13 +38,14 @@ _HOW_WORDS = frozenset(
 )
 
 
-def grounded(retriever: Retriever, statement: str, system: str, title: str) -> bool:
-    """The statement (with its lexicon meanings) names what the code's title is about,
-    not only how it is done (a CPT page found for another procedure's verb)."""
+def grounded(statement: str, expansions: Iterable[Expansion], title: str) -> bool:
+    """The statement (with the meanings its search read into it, ``expansions``) names
+    what the code's title is about, not only how it is done (a CPT page found for another
+    procedure's verb)."""
     subject = frozenset(tokenize(title)) - _HOW_WORDS
     if not subject:
         return True
-    said = analyze(statement, retriever.vocabulary, system).terms
+    said = frozenset(tokenize(" ".join([statement, *(e.means for e in expansions)])))
     return bool(subject & said)
 
 

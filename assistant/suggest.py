@@ -49,7 +49,7 @@ from assistant.note_text import (
     parts,
 )
 from assistant.notes import Span, Statement, laterality, statements
-from assistant.query import APPROACHES
+from assistant.query import APPROACHES, Expansion
 from assistant.results import Citation, CodeResult, RelatedCode
 from assistant.search import Retriever
 from assistant.weights import NOTE_WEIGHTS, NoteWeights
@@ -191,12 +191,13 @@ def suggest(
     for q in queries:
         st = q.statement
         ev = Evidence(st.span.start, st.span.end, st.span.text, st.section)
+        expansions: tuple[Expansion, ...] = ()  # what the search read the statement to say
         if q.system == "ICD-10-PCS":
             results = retriever.build_pcs(q.text, k=weights.candidates, vectors=vectors).results
         else:
             k = weights.filtered_candidates if q.prefixes or q.avoid else weights.candidates
             response, _ = retriever.search_with_signals(q.text, q.system, k, vectors=vectors)
-            results = response.results
+            results, expansions = response.results, response.expansions
         if q.integral and results and results[0].code.startswith(q.integral):
             top = results[0]
             why = "a sign or symptom integral to the diagnoses the note states (guideline I.B.5)"
@@ -225,7 +226,7 @@ def suggest(
                 )
             )
             continue
-        if q.system in _PAGE_SYSTEMS and not grounded(retriever, q.text, q.system, top.title):
+        if q.system in _PAGE_SYSTEMS and not grounded(q.text, expansions, top.title):
             why = "the code is about something the statement does not name"
             alternatives.append(
                 Alternative(top.code, top.system, top.title, top.confidence, why, (ev,))
