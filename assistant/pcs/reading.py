@@ -129,12 +129,18 @@ class Reading:
         return (own + 0.5 * (len(stems & self.stems) - own)) / len(stems)
 
 
+@lru_cache(maxsize=256)
+def _whole_word(words: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(words)}\b")
+
+
 def _negated_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _NEGATION.finditer(text.lower())]
 
 
 def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Reading:
     raw = analysis.raw or analysis.text
+    lower = raw.lower()
     negated = _negated_spans(raw)
 
     def inside(start: int, end: int) -> bool:
@@ -143,15 +149,17 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     operations: dict[str, float] = {}
 
     def name(text: str, strength: float) -> None:
+        said = text.lower()
         for op in vocab.operations:
-            if re.search(rf"\b{re.escape(op)}\b", text.lower()):
+            if _whole_word(op).search(said):
                 operations[op] = max(operations.get(op, 0.0), strength)
 
-    kept = "".join(" " if any(a <= i < b for a, b in negated) else ch for i, ch in enumerate(raw))
+    # the query, its negated phrases blanked (same offsets), lower case
+    kept = "".join(" " if any(a <= i < b for a, b in negated) else ch for i, ch in enumerate(lower))
     # operations the query's own words name, where
     own: dict[str, list[tuple[int, int]]] = {}
     for op in vocab.operations:
-        for m in re.finditer(rf"\b{re.escape(op)}\b", kept.lower()):
+        for m in _whole_word(op).finditer(kept):
             own.setdefault(op, []).append(m.span())
     otomy: dict[str, float] = {}
     # a lexicon term says more than the word formation of the same word ("microdiscectomy"
@@ -198,7 +206,7 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
         operations = {op: st for op, st in operations.items() if op not in unrelated or st >= 1.0}
     if not operations:
         operations.update(otomy)
-    if "resection" in operations and PARTIAL.search(kept.lower()):
+    if "resection" in operations and PARTIAL.search(kept):
         # "resection of a bladder tumor" takes part of the organ: an Excision
         strength = operations.pop("resection")
         operations["excision"] = max(operations.get("excision", 0.0), strength)
@@ -206,11 +214,11 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     # the body part key: a structure the query names is coded to the general body part of
     # the table, so that part counts as said by the query's own words
     keyed: set[str] = set()
-    for part in general_parts(kept.lower(), load_key()):
+    for part in general_parts(kept, load_key()):
         keyed |= meaning_stems(part)
     stems = frozenset((stems | keyed) - _GENERIC)
     written = frozenset((facts.written | keyed) - facts.negated)
-    if not _DRAIN_NOUN.search(kept.lower()):
+    if not _DRAIN_NOUN.search(kept):
         stems, written = stems - _DRAIN, written - _DRAIN
     device = bool(stems & vocab.device_stems)
     if "repair" in operations and stems & vocab.substitute_stems:
@@ -219,14 +227,13 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
         operations["supplement"] = max(operations.get("supplement", 0.0), operations["repair"])
     if not operations and device:  # a device named with no operation: it is put in
         operations["insertion"] = DEVICE_INSERTION_STRENGTH
-    diagnostic = any(not inside(*m.span()) for m in _DIAGNOSTIC.finditer(raw.lower()))
+    diagnostic = any(not inside(*m.span()) for m in _DIAGNOSTIC.finditer(lower))
     diagnostic = diagnostic or any(
         "diagnostic" in e.means.lower() for e in analysis.expansions if not inside(e.start, e.end)
     )
-    if any(not inside(*m.span()) for m in _THERAPEUTIC.finditer(raw.lower())):
+    if any(not inside(*m.span()) for m in _THERAPEUTIC.finditer(lower)):
         diagnostic = False  # therapeutic and diagnostic: coded as therapeutic
     operation_stems = frozenset(t for op in vocab.operations for t in tokenize(op))
-    lower = raw.lower()
     contrast = (
         "both"
         if _CONTRAST_BOTH.search(lower)
@@ -237,7 +244,7 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
         else None
     )
     hours = None
-    for m in _DURATION.finditer(raw.lower()):
+    for m in _DURATION.finditer(lower):
         if not inside(*m.span()):
             hours = float(m.group(1)) * (24 if m.group(2).startswith("d") else 1)
             break
