@@ -171,6 +171,11 @@ def resolve_billable(
 # -- specific qualifiers, "with"/"without", index terms, Excludes1 ---------------------------
 _WITHOUT = re.compile(r"\bwithout ([a-z][a-z \-]*?)(?=,|;|\(|$| and | with | or )")
 _WITHOUT_PHRASE = re.compile(r"\bwithout [a-z][a-z \-]*?(?=,|;|\(|$| and | with | or )")
+# "with X" in a title: X a complication or companion condition ("... with bleeding",
+# "... with diabetic chronic kidney disease"), up to the next clause
+_WITH = re.compile(
+    r"\bwith (?!and\b|or\b)([a-z(][a-z \-()]*?)(?=,|;|$| and | with | without | or )"
+)
 _RESIDUAL = re.compile(r"^other\b|\bother specified\b|\bnot elsewhere classified\b|\bNEC\b", re.I)
 _QUERY_WITHOUT = re.compile(
     r"\b(?:without|w/o|no|not|denies|negative for) "
@@ -320,6 +325,21 @@ def _term_stems(term: str) -> frozenset[str]:
 term_stems = _term_stems
 
 
+@lru_cache(maxsize=131072)
+def _title_with(lower_title: str) -> tuple[frozenset[str], ...]:
+    """What each "with X" of a title adds to its head ("Type 2 diabetes mellitus with
+    diabetic chronic kidney disease": chronic, kidney, disease)."""
+    head = _content(lower_title.split(" with ", 1)[0])
+    found = (_content(m.group(1)) - head for m in _WITH.finditer(lower_title))
+    return tuple(f for f in found if f)
+
+
+def with_unsaid(lower_title: str, positive: frozenset[str]) -> bool:
+    """The title claims a complication or companion condition ("with X") the query does
+    not name: the code without it is the default (the documentation has to say X)."""
+    return any(not (stems & positive) for stems in _title_with(lower_title))
+
+
 def residual(title: str) -> bool:
     """An "Other ..." / "other specified" / NEC code: for conditions named but classified
     nowhere else, never the default for a plain name."""
@@ -351,6 +371,8 @@ def specificity_shift(
     elif facts.negated and _non_stems(lower) & facts.negated:
         # "no rheumatic disease" is what a "Nonrheumatic ..." title says
         shift += w.with_without_agree
+    if with_unsaid(lower, facts.positive):
+        shift += w.with_unsaid
     if facts.variants and terms:
         stems = name_stems(terms)
         missing = min(len(v - stems) for v in facts.variants)

@@ -91,21 +91,23 @@ APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(cystoscop\w*|hysteroscop\w*|colonoscop\w*|bronchoscop\w*|ureteroscop\w*|"
             r"esophagoscop\w*|gastroscop\w*|egd|transurethral|sigmoidoscop\w*|proctoscop\w*|"
             r"laryngoscop\w*|nasopharyngoscop\w*|nasendoscop\w*|enteroscop\w*|duodenoscop\w*|"
-            r"colposcop\w*|rhinoscop\w*|ercp|eus|fess|endoscopic sinus)\b"
+            r"colposcop\w*|rhinoscop\w*|ercp|eus|fess|endoscopic sinus|"
+            r"via natural or artificial opening endoscopic)\b"
         ),
     ),
     (
         "Percutaneous Endoscopic",
         re.compile(
             r"\b(laparoscop\w*|arthroscop\w*|thoracoscop\w*|robotic\w*|robot[- ]assisted|lap|vats|"
-            r"mediastinoscop\w*|pelviscop\w*)\b"
+            r"mediastinoscop\w*|pelviscop\w*|percutaneous endoscopic)\b"
         ),
     ),
     (
         "Via Natural or Artificial Opening",
         re.compile(
             r"\b(transvaginal\w*|transoral\w*|transanal\w*|vaginal(?:ly)?|via natural opening|"
-            r"transnasal\w*|per rectum|per vagina|nasogastric|orogastric)\b"
+            r"transnasal\w*|per rectum|per vagina|nasogastric|orogastric|"
+            r"via natural or artificial opening)\b"
         ),
     ),
     (
@@ -118,6 +120,14 @@ APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("Open", re.compile(r"\b(open|incision(?:al)?)\b")),
     ("External", re.compile(r"\bexternal(?:ly)?\b|\bclosed reduction\b")),
+)
+# a scope or camera with no other approach word goes in through a natural opening ("a
+# camera down the throat"); a keyhole or belly scope is named as one ("laparoscope")
+SCOPE_APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "Via Natural or Artificial Opening Endoscopic",
+        re.compile(r"\b(cameras?|scopes?|scoped|endoscop\w*)\b"),
+    ),
 )
 # how a substance is given, when nothing else names the approach (a note's "IV
 # antibiotics" says nothing of how its operation was done, so notes do not use these)
@@ -213,6 +223,9 @@ _RESECTION_EXCISION = re.compile(r"\b(?:resection|excision)(?: (?:or )?(?:resect
 # a phrase the query negates ("no rheumatic disease", "denies chest pain"), up to a comma
 # ("without X" is how titles say it, so it stays)
 NEGATED_PHRASE = re.compile(r"\b(?:no|not|denies|negative for)\b[^,;.()]*", re.IGNORECASE)
+# what a procedure query says was not done ("nothing removed", "no stent", "without
+# biopsy"), up to a comma
+NOT_DONE = re.compile(r"\b(?:no|not|nothing|without|w/o|none)\b[^,;.]*", re.IGNORECASE)
 
 
 def affirmed(analysis: QueryAnalysis) -> str:
@@ -321,11 +334,21 @@ def analyze(
                 expansions.append(Expansion(word, fixed, "spelling", "code titles", *m.span()))
     if system != "ICD-10-CM":
         partial = bool(PARTIAL.search(lower))
+        # what a procedure query says was not done names no axis of the code
+        undone = [m.span() for m in NOT_DONE.finditer(query)]
+        expansions = [
+            e for e in expansions if not any(a <= e.start and e.end <= b for a, b in undone)
+        ]
         expansions = _resection_or_excision_all(expansions, partial)
-        expansions = _scope_as_approach(expansions, lower)
+        expansions = _scope_as_approach(expansions, NOT_DONE.sub(" ", lower))
     expansions.sort(key=lambda e: (e.start, e.end))
     said = " ".join([lower, *(e.means.lower() for e in expansions)])
-    approach = first_match(APPROACHES, said) or first_match(ADMINISTRATION_APPROACHES, said)
+    approach = (
+        first_match(APPROACHES, lower)  # the query's own words first, then the lexicon's
+        or first_match(APPROACHES, said)
+        or first_match(SCOPE_APPROACHES, said)
+        or first_match(ADMINISTRATION_APPROACHES, said)
+    )
     extra = [e.means for e in expansions if e.means.lower() not in lower]
     if approach:
         extra.append(approach)
@@ -410,7 +433,20 @@ def _scope_as_approach(expansions: list[Expansion], lower: str) -> list[Expansio
     )
     if not _OPERATION.search(_SCOPE_WORDS.sub(" ", others)):
         return expansions
-    return [e for e in expansions if not e.means.lower().startswith("inspection")]
+    # the scope stays as the way in ("camera" -> "Inspection, Via Natural or Artificial
+    # Opening Endoscopic" keeps its approach)
+    out = []
+    for e in expansions:
+        if e.means.lower().startswith("inspection"):
+            way = _APPROACH_PART.search(e.means)
+            if way is None:
+                continue
+            e = Expansion(e.term, way.group(1), e.kind, e.source, e.start, e.end)
+        out.append(e)
+    return out
+
+
+_APPROACH_PART = re.compile(r",\s*((?:via|percutaneous|open|external)\b.*)$", re.IGNORECASE)
 
 
 _SCOPE_WORDS = re.compile(r"\b\w*scop(?:y|ic|ies)\b|\binspection\b[^,;]*")

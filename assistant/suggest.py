@@ -57,6 +57,7 @@ from corpus.limits import MAX_NOTE_CHARS
 
 PROCEDURE_SYSTEMS = ("ICD-10-PCS", "CPT", "HCPCS")
 _PAGE_SYSTEMS = ("CPT", "HCPCS")  # found by retrieval alone: no axis builder checks them
+_SURGICAL = "0"  # Medical and Surgical: every code names its root operation
 _DIAGNOSIS_SECTIONS = ("postoperative_diagnosis", "diagnosis", "assessment")
 _HOW, _WHERE, _ACTIVITY = ("V", "W", "X"), ("Y92",), ("Y93",)
 _EXTERNAL_CAUSES: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -192,8 +193,12 @@ def suggest(
         st = q.statement
         ev = Evidence(st.span.start, st.span.end, st.span.text, st.section)
         expansions: tuple[Expansion, ...] = ()  # what the search read the statement to say
+        unnamed_operation = ""  # a built code whose root operation the statement does not say
         if q.system == "ICD-10-PCS":
-            results = retriever.build_pcs(q.text, k=weights.candidates, vectors=vectors).results
+            build = retriever.build_pcs(q.text, k=weights.candidates, vectors=vectors)
+            results = build.results
+            if build.built is not None and not build.built.determined_by[2]:
+                unnamed_operation = build.built.code
         else:
             k = weights.filtered_candidates if q.prefixes or q.avoid else weights.candidates
             response, _ = retriever.search_with_signals(q.text, q.system, k, vectors=vectors)
@@ -228,6 +233,14 @@ def suggest(
             continue
         if q.system in _PAGE_SYSTEMS and not grounded(q.text, expansions, top.title):
             why = "the code is about something the statement does not name"
+            alternatives.append(
+                Alternative(top.code, top.system, top.title, top.confidence, why, (ev,))
+            )
+            continue
+        if top.code == unnamed_operation and top.code[:1] == _SURGICAL:
+            # a sentence that names no root operation ("withdrawal time 11 minutes")
+            # codes nothing of its own
+            why = "the statement names no root operation"
             alternatives.append(
                 Alternative(top.code, top.system, top.title, top.confidence, why, (ev,))
             )

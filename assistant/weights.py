@@ -33,6 +33,7 @@ class Weights:
     # "without X" in a title when the query names X (or "with X" when it says without)
     with_without_conflict: float = -0.1
     with_without_agree: float = 0.1  # "no X" in the query, "NonX ..." in the title
+    with_unsaid: float = -0.04  # "with X" in a title when the query does not name X
     # the query is one of the code's index terms: as reworded by the lexicon, as written
     term_exact: float = 0.15
     term_exact_written: float = 0.45
@@ -71,6 +72,9 @@ class Weights:
     pcs_operation_conflict: float = -0.05  # ... the query names others only
     pcs_body_part: float = 0.24  # times the share of the body part's words said
     pcs_body_part_missing: float = -0.08  # none of them said
+    # share said of a general value ("Lower Intestinal Tract") that holds a part the query
+    # names ("sigmoid colon"), where the table offers nothing named better
+    pcs_body_part_within: float = 0.7
     pcs_approach_match: float = 0.1
     pcs_approach_conflict: float = -0.1
     pcs_open_unsaid: float = -0.05  # Open in a non-surgical section, no approach named

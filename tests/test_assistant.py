@@ -501,6 +501,31 @@ def test_no_x_in_the_query_agrees_with_a_non_x_title() -> None:
     assert rheumatic < plain < nonrheumatic
 
 
+def test_a_complication_the_query_does_not_name_is_not_the_default() -> None:
+    """A title's "with X" needs the query to name X: "diverticulosis" meets the code
+    without bleeding, "diverticulosis with bleeding" the one with it."""
+    from assistant.conventions import specificity_shift
+    from assistant.knowledge.qualifiers import load_groups
+
+    groups = load_groups()
+    with_bleeding = "Diverticulosis of large intestine without perforation or abscess with bleeding"
+    without = "Diverticulosis of large intestine without perforation or abscess without bleeding"
+    plain = query_facts(analyze("diverticulosis"), groups)
+    assert specificity_shift(plain, groups, with_bleeding, ()) < specificity_shift(
+        plain, groups, without, ()
+    )
+    bleeding = query_facts(analyze("diverticulosis with bleeding"), groups)
+    assert specificity_shift(bleeding, groups, with_bleeding, ()) > specificity_shift(
+        bleeding, groups, without, ()
+    )
+    # what the title's head already says is not a companion ("type 2 diabetes" names
+    # diabetes, not the kidney disease)
+    dm = query_facts(analyze("type 2 diabetes"), groups)
+    assert specificity_shift(
+        dm, groups, "Type 2 diabetes mellitus with diabetic chronic kidney disease", ()
+    ) < specificity_shift(dm, groups, "Type 2 diabetes mellitus without complications", ())
+
+
 def test_retrieval_also_reads_what_the_query_affirms() -> None:
     from assistant.query import affirmed
 

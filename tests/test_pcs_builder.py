@@ -325,3 +325,72 @@ def test_imaging_contrast_as_the_query_names_it(assistant: Assistant) -> None:
     assert _contrast_said(none, "without") and not _contrast_said(agent, "without")
     assert _contrast_said(both, "both") and not _contrast_said(both, "with")
     assert _contrast_said(AxisValue(6, "Qualifier", "Z", "None"), "both") is False
+
+
+def test_a_general_body_part_holds_the_parts_it_contains(assistant: Assistant) -> None:
+    """Guideline B4.8: the colon lies in the Lower Intestinal Tract, the stomach in the
+    Upper; a part named inside a general value scores above the general value where a
+    table has both."""
+    assert _axes_choose(assistant, "colonoscopy, inspection only", "0DJ") == "0DJD8ZZ"
+    assert _axes_choose(assistant, "inspection of the sigmoid colon by scope", "0DJ") == "0DJD8ZZ"
+    assert _axes_choose(assistant, "laparoscopic sigmoid colectomy", "0DT") == "0DTN4ZZ"
+    assert _axes_choose(assistant, "laparoscopic total colectomy", "0DT") == "0DTE4ZZ"
+
+
+def test_general_parts_data_is_checked() -> None:
+    from assistant.errors import KnowledgeError
+    from assistant.knowledge.general_parts import (
+        containment,
+        load_general_parts,
+        parse_general_parts,
+    )
+
+    entries = load_general_parts()
+    held = containment(entries, [("D", "Sigmoid Colon"), ("D", "Stomach"), ("3", "Radial Artery")])
+    assert "Sigmoid Colon" in held["Lower Intestinal Tract"]
+    assert "Stomach" in held["Upper Intestinal Tract"]
+    assert held["Upper Artery"] == ("Radial Artery",)  # a whole body system
+    assert "Stomach" not in held["Lower Intestinal Tract"]
+    with pytest.raises(KnowledgeError, match="either 'system' or 'parts'"):
+        parse_general_parts({"version": 1, "entries": [{"general": "Heart"}]})
+    with pytest.raises(KnowledgeError, match="one body-system character"):
+        parse_general_parts({"version": 1, "entries": [{"general": "X", "system": "03"}]})
+
+
+def test_a_longer_name_in_the_body_part_key_wins() -> None:
+    from assistant.knowledge.body_part_key import general_parts, load_key
+
+    assert general_parts("sigmoid colectomy", load_key()) == ["Sigmoid Colon"]
+    assert general_parts("total colectomy", load_key()) == ["Large Intestine"]
+
+
+def test_what_was_not_done_names_no_operation(assistant: Assistant) -> None:
+    """A scope whose other procedure is negated stays an Inspection, and it keeps its
+    approach when another procedure is done ("camera" is the way in)."""
+    from assistant.query import analyze
+
+    def means(query: str) -> list[str]:
+        return [e.means.lower() for e in analyze(query, system="ICD-10-PCS").expansions]
+
+    assert any(m.startswith("inspection") for m in means("colonoscopy, nothing removed"))
+    assert not any("resection" in m for m in means("colonoscopy, nothing removed"))
+    kept = means("cystoscopy with transurethral resection of bladder tumor")
+    assert "via natural or artificial opening endoscopic" in kept
+    assert _axes_choose(assistant, "colonoscopy, no polyps removed", "0DJ") == "0DJD8ZZ"
+
+
+def test_a_camera_or_scope_goes_in_through_a_natural_opening(assistant: Assistant) -> None:
+    from assistant.query import analyze
+
+    def approach(query: str) -> str | None:
+        return analyze(query, system="ICD-10-PCS").approach
+
+    assert approach("camera down my throat") == "Via Natural or Artificial Opening Endoscopic"
+    assert approach("laparoscopic appendectomy") == "Percutaneous Endoscopic"
+    # a lexicon meaning that spells the approach is read as spelled
+    assert approach("keyhole scope of the knee, percutaneous endoscopic") == (
+        "Percutaneous Endoscopic"
+    )
+    # "Via Natural or Artificial Opening" names no artificial device
+    _, reading = _reading(assistant, "colonoscopy, inspection only")
+    assert not reading.device

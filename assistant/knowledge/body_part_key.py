@@ -31,7 +31,10 @@ def parse_key(data: object, name: str = BODY_PART_KEY_FILE) -> tuple[KeyEntry, .
         if not patterns or not means or not all(isinstance(x, str) for x in [*patterns, *means]):
             raise KnowledgeError(f"{where}: needs 'patterns' and 'means' lists of strings")
         try:
-            pattern = re.compile(r"\b(?:" + "|".join(patterns) + r")\b")
+            # longer names first, so a match is the longest name ("sigmoid colectomy",
+            # not "sigmoid")
+            longest_first = sorted(patterns, key=len, reverse=True)
+            pattern = re.compile(r"\b(?:" + "|".join(longest_first) + r")\b")
         except re.error as exc:
             raise KnowledgeError(f"{where}: bad pattern ({exc})") from exc
         out.append(KeyEntry(pattern, tuple(means)))
@@ -45,5 +48,13 @@ def load_key() -> tuple[KeyEntry, ...]:
 
 
 def general_parts(lower_text: str, key: tuple[KeyEntry, ...]) -> list[str]:
-    """The general body parts the text's specific structures are coded to."""
-    return [m for e in key if e.pattern.search(lower_text) for m in e.means]
+    """The general body parts the text's specific structures are coded to. A name inside a
+    longer one that the key also knows says nothing of its own ("sigmoid colectomy" is the
+    Sigmoid Colon, not also the whole Large Intestine that "colectomy" names)."""
+    found = [(m.start(), m.end(), e.means) for e in key for m in e.pattern.finditer(lower_text)]
+    return [
+        part
+        for start, end, means in found
+        if not any(a <= start and end <= b and (a, b) != (start, end) for a, b, _ in found)
+        for part in means
+    ]

@@ -167,6 +167,11 @@ class Builder:
         if not stems:
             return side, ""
         share = r.said(stems)
+        if stems in r.within:
+            # a general value holding the part the query names: enough where the table
+            # has nothing better ("colon": Lower Intestinal Tract), less than the part
+            # itself ("sigmoid colectomy": not the Large Intestine)
+            return side + self.w.pcs_body_part * self.w.pcs_body_part_within, axis.meaning
         if not share:
             return side + self.w.pcs_body_part_missing, ""
         return side + self.w.pcs_body_part * share, " ".join(sorted(stems & r.stems))
@@ -246,7 +251,7 @@ class Builder:
         """Tables whose root operation the query names (at least as firmly as
         ``pcs_named_table_strength``: a word, the lexicon, word formation or a device
         named without a verb) and which hold a body part the query's own words name (most
-        of its name)."""
+        of its name, or a part a general value holds)."""
         firm = {
             op
             for op, strength in reading.operations.items()
@@ -257,7 +262,9 @@ class Builder:
         out = []
         for table, (op, parts) in self._table_parts().items():
             if op in firm and any(
-                stems & reading.written and reading.said(stems) >= NAMED_SHARE for stems in parts
+                (stems & reading.written and reading.said(stems) >= NAMED_SHARE)
+                or stems in reading.within
+                for stems in parts
             ):
                 out.append(table)
         return out[: self.w.pcs_tables]

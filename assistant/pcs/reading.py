@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from assistant.conventions import QueryFacts
 from assistant.knowledge.body_part_key import general_parts, load_key
-from assistant.query import PARTIAL, QueryAnalysis
+from assistant.knowledge.general_parts import containment, load_general_parts
+from assistant.query import NOT_DONE, PARTIAL, QueryAnalysis
 from corpus.pcs_axes import PcsTables
 from index.lexical import tokenize
 
@@ -21,6 +22,9 @@ _GENERIC = frozenset(
     tokenize("device substitute tissue other no none qualifier approach system body part")
 )
 _SIDE = frozenset(tokenize("right left bilateral"))
+_APPROACH_STEMS = frozenset(
+    tokenize("via natural or artificial opening endoscopic percutaneous open external")
+)
 _DIAGNOSTIC = re.compile(
     r"\b(?:diagnostic|biops(?:y|ies|ied)|bx|sampl\w*|aspirat\w+ for|"
     r"(?:sent|send|sending) for|for (?:culture|cytology|analysis|testing|pathology|studies|"
@@ -51,7 +55,6 @@ _CONTRAST_WITH = re.compile(
 _DURATION = re.compile(r"\b(\d+(?:\.\d+)?)[ -]?(?:consecutive )?(hours?|hrs?|h|days?)\b")
 # the noun "drain" (a device); "drained", "draining" name the operation only
 _DRAIN_NOUN = re.compile(r"\bdrains?\b(?! (?:the|of|fluid|blood|pus|an?)\b)")
-_NEGATION = re.compile(r"\b(?:no|not|nothing|without|w/o|none)\b[^,;.]*")
 NO_VALUE = frozenset({"", "No Device", "No Qualifier", "None"})
 _DRAIN = frozenset(tokenize("drain"))
 # device meanings whose words are all generic or operation names: the words that name them
@@ -73,6 +76,8 @@ class Vocabulary:
     operations: frozenset[str]
     device_stems: frozenset[str]
     substitute_stems: frozenset[str] = frozenset()  # of "... Substitute" devices (mesh, graft)
+    # general body parts (their stems) and the stems of the parts each contains
+    general: tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...] = ()
 
 
 @lru_cache(maxsize=4)
@@ -80,21 +85,31 @@ def vocabulary(tables: PcsTables) -> Vocabulary:
     operations: set[str] = set()
     devices: set[str] = set()
     substitutes: set[str] = set()
+    body_parts: set[tuple[str, str]] = set()
     for table in tables.tables():
         operations.add(table.axes[2].meaning.lower())
     operation_stems = {t for op in operations for t in tokenize(op)}
     for code in tables.codes:
         if code[0] == "0":
-            meaning = tables.axes(code)[5].meaning
+            axes = tables.axes(code)
+            body_parts.add((code[1], axes[3].meaning))
+            meaning = axes[5].meaning
             if meaning not in NO_VALUE:
                 own = device_stems(meaning, frozenset(operation_stems))
                 devices.update(own)
                 if meaning.endswith("Substitute"):
                     substitutes.update(own)
+    general = []
+    for name, parts in containment(load_general_parts(), body_parts).items():
+        own = meaning_stems(name)
+        inside = {meaning_stems(p) for p in parts} - {own, frozenset()}
+        if own and inside:
+            general.append((own, tuple(sorted(inside, key=sorted))))
     return Vocabulary(
         frozenset(o for o in operations if o),
         frozenset(devices - _GENERIC),
         frozenset(substitutes - _GENERIC),
+        tuple(general),
     )
 
 
@@ -115,6 +130,9 @@ class Reading:
     diagnostic: bool  # biopsy / diagnostic
     side: str | None
     operation_stems: frozenset[str]
+    # general body parts (stems) holding a part the query names ("colon": Lower Intestinal
+    # Tract)
+    within: frozenset[frozenset[str]] = frozenset()
     hours: float | None = None  # a duration the query states ("for 52 hours", "3 days")
     contrast: str | None = None  # "with", "without" or "both" (imaging with contrast)
     # (position, meaning) -> (score, evidence): axis scores of this query, filled by the
@@ -135,7 +153,7 @@ def _whole_word(words: str) -> re.Pattern[str]:
 
 
 def _negated_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _NEGATION.finditer(text.lower())]
+    return [m.span() for m in NOT_DONE.finditer(text)]
 
 
 def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Reading:
@@ -220,7 +238,13 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     written = frozenset((facts.written | keyed) - facts.negated)
     if not _DRAIN_NOUN.search(kept):
         stems, written = stems - _DRAIN, written - _DRAIN
-    device = bool(stems & vocab.device_stems)
+    within = frozenset(
+        general
+        for general, parts in vocab.general
+        if any(p <= stems and p & written for p in parts)
+    )
+    # "Via Natural or Artificial Opening" names an approach, not an artificial device
+    device = bool((stems - _APPROACH_STEMS) & vocab.device_stems)
     if "repair" in operations and stems & vocab.substitute_stems:
         # a repair that puts in mesh or a graft reinforces the part: a Supplement (Repair
         # is the root operation only when no other one applies; a hernia repair with mesh)
@@ -257,6 +281,7 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
         diagnostic=diagnostic,
         side=analysis.laterality,
         operation_stems=operation_stems,
+        within=within,
         hours=hours,
         contrast=contrast,
     )
