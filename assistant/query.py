@@ -99,7 +99,9 @@ APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "Percutaneous Endoscopic",
         re.compile(
             r"\b(laparoscop\w*|arthroscop\w*|thoracoscop\w*|robotic\w*|robot[- ]assisted|lap|vats|"
-            r"mediastinoscop\w*|pelviscop\w*|percutaneous endoscopic)\b"
+            r"mediastinoscop\w*|pelviscop\w*|percutaneous endoscopic|keyhole|"
+            r"(?:(?:a )?(?:few|several|tiny|small|little|three|two|four) )+"
+            r"(?:holes|cuts|incisions|punctures|ports))\b"
         ),
     ),
     (
@@ -107,7 +109,9 @@ APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(transvaginal\w*|transoral\w*|transanal\w*|vaginal(?:ly)?|via natural opening|"
             r"transnasal\w*|per rectum|per vagina|nasogastric|orogastric|"
-            r"via natural or artificial opening)\b"
+            r"via natural or artificial opening|"
+            r"(?:through|via|by way of) (?:the |my |her |his )?"
+            r"(?:vagina|mouth|nose|nostrils?|rectum|anus|urethra))\b"
         ),
     ),
     (
@@ -115,11 +119,31 @@ APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(percutaneous\w*|needle|transforaminal|endovascular|transcatheter|"
             r"through the skin|\w+centesis|(?:ct|us|ultrasound|fluoroscop\w*|image)[- ]guided|"
-            r"lumbar puncture|spinal tap|fna)\b"
+            r"lumbar puncture|spinal tap|fna|transfemoral|transradial|transjugular|"
+            r"transarterial|transvenous|transhepatic|"
+            r"(?:femoral|radial|brachial|jugular|pedal)(?: artery| vein| arterial| venous)?"
+            r" (?:access|approach|puncture|sheath|cannulation)|"
+            r"via (?:the )?(?:right |left |r |l )?(?:common )?(?:femoral|radial|brachial|jugular)"
+            r" (?:artery|vein)|"
+            # abbreviations that spell the approach (Percutaneous, Transcatheter,
+            # Endovascular, Transjugular, Transarterial)
+            r"pci|ptca|picc|ptc|ptbd|tavr|tavi|tmvr|tmvi|teer|evar|tevar|fevar|tace)\b"
         ),
     ),
     ("Open", re.compile(r"\b(open|incision(?:al)?)\b")),
-    ("External", re.compile(r"\bexternal(?:ly)?\b|\bclosed reduction\b")),
+    (
+        "External",
+        re.compile(
+            # "external" as a way in, not a structure or device named external ("external
+            # iliac artery", "external fixator", "external heart assist system")
+            r"\bexternal(?:ly)?\b(?! (?:ear|auditory|carotid|iliac|jugular|fixat\w*|heart|"
+            r"hemorrhoid\w*|genital\w*|os|sphincter|beam|oblique|nose|nasal|urethral|meatus|"
+            r"canal|radiation|pacemaker|pacing|assist\w*|defibrillat\w*|counterpulsation|pump|"
+            r"cardiac|ventricular|drain\w*))|\bclosed reduction\b|"
+            r"\bwithout (?:surgery|an incision|incision|cutting)\b|\bnon-?surgical(?:ly)?\b|"
+            r"\bfrom (?:the )?outside\b"
+        ),
+    ),
 )
 # a scope or camera with no other approach word goes in through a natural opening ("a
 # camera down the throat"); a keyhole or belly scope is named as one ("laparoscope")

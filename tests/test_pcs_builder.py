@@ -394,3 +394,68 @@ def test_a_camera_or_scope_goes_in_through_a_natural_opening(assistant: Assistan
     # "Via Natural or Artificial Opening" names no artificial device
     _, reading = _reading(assistant, "colonoscopy, inspection only")
     assert not reading.device
+
+
+@pytest.mark.parametrize(
+    ("query", "approach"),
+    [
+        # vascular access and abbreviations that spell the approach
+        ("Impella placed via femoral artery", "Percutaneous"),
+        ("transradial coronary angiogram", "Percutaneous"),
+        ("PCI with DES to the LAD", "Percutaneous"),
+        ("EVAR for AAA", "Percutaneous"),
+        # lay words for the way in
+        ("gallbladder out through a few small holes in my belly", "Percutaneous Endoscopic"),
+        ("my uterus was removed through the vagina", "Via Natural or Artificial Opening"),
+        ("set my broken wrist without surgery", "External"),
+        ("shock waves from outside my body to break up a kidney stone", "External"),
+        ("external cephalic version", "External"),
+        # a structure or device called external is no approach
+        ("open stent of the left external iliac artery", "Open"),
+        ("Impella, a short-term external heart assist system", None),
+    ],
+)
+def test_approach_words(query: str, approach: str | None) -> None:
+    from assistant.query import analyze
+
+    assert analyze(query, system="ICD-10-PCS").approach == approach
+
+
+def test_a_name_standing_for_several_parts_takes_the_one_the_text_says() -> None:
+    from assistant.knowledge.body_part_key import general_parts, load_key
+
+    key = load_key()
+    assert general_parts("open microdiscectomy at l5-s1", key) == ["Lumbosacral Disc"]
+    assert "Shoulder Joint" in general_parts("debridement of torn labrum, left shoulder", key)
+    assert "Hip Joint" not in general_parts("debridement of torn labrum, left shoulder", key)
+    # a structure named by itself: "tenotomy" is not every tendon of the body
+    assert general_parts("achilles tenotomy", key) == ["Lower Leg Tendon"]
+    assert set(general_parts("tenotomy", key)) == {"Upper Tendon", "Lower Tendon"}
+
+
+def test_a_measurement_is_external_unless_a_way_in_is_named() -> None:
+    from assistant.pcs.builder import Builder
+    from assistant.pcs.reading import Reading
+    from corpus.pcs_axes import PcsTables
+
+    titles = [
+        ("4A02X4Z", "Measurement of Cardiac Electrical Activity, External Approach"),
+        ("4A0234Z", "Measurement of Cardiac Electrical Activity, Percutaneous Approach"),
+    ]
+    builder = Builder(PcsTables.build(titles))
+
+    def fit(code: str, approach: str | None) -> float:
+        reading = Reading(
+            stems=frozenset({"cardiac", "electr", "activ"}),
+            written=frozenset({"cardiac", "electr", "activ"}),
+            operations={"measurement": 1.0},
+            approach=approach,
+            device=False,
+            diagnostic=False,
+            side=None,
+            operation_stems=frozenset(),
+        )
+        return builder.fit(code, reading).total
+
+    assert fit("4A02X4Z", None) > fit("4A0234Z", None)
+    assert fit("4A0234Z", "Percutaneous") > fit("4A02X4Z", "Percutaneous")

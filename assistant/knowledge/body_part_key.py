@@ -52,9 +52,51 @@ def general_parts(lower_text: str, key: tuple[KeyEntry, ...]) -> list[str]:
     longer one that the key also knows says nothing of its own ("sigmoid colectomy" is the
     Sigmoid Colon, not also the whole Large Intestine that "colectomy" names)."""
     found = [(m.start(), m.end(), e.means) for e in key for m in e.pattern.finditer(lower_text)]
-    return [
-        part
+    kept = [
+        means
         for start, end, means in found
         if not any(a <= start and end <= b and (a, b) != (start, end) for a, b, _ in found)
-        for part in means
     ]
+    # a name that stands for one of several parts ("microdiscectomy": a cervical, thoracic,
+    # lumbar or lumbosacral disc) is the one another name says ("L5-S1") or the one whose
+    # own words the text uses ("labrum, left shoulder": the Shoulder Joint), and yields to
+    # a structure named by itself ("Achilles tenotomy": not any tendon of the body)
+    words = set(_WORD.findall(lower_text))
+    single = any(len(means) == 1 for means in kept)
+    out: list[str] = []
+    for i, means in enumerate(kept):
+        if len(means) > 1 and len(kept) > 1:
+            others = {m for j, other in enumerate(kept) if j != i for m in other}
+            chosen = tuple(m for m in means if m in others) or tuple(
+                m for m in means if (set(_WORD.findall(m.lower())) - _GENERIC_WORDS) & words
+            )
+            means = chosen if chosen or single else means
+        out.extend(means)
+    return list(dict.fromkeys(out))
+
+
+_WORD = re.compile(r"[a-z]+")
+# words many body-part names share, which do not tell one alternative from another
+_GENERIC_WORDS = frozenset(
+    [
+        "joint",
+        "joints",
+        "tendon",
+        "muscle",
+        "bursa",
+        "ligament",
+        "and",
+        "region",
+        "disc",
+        "vertebral",
+        "bone",
+        "nerve",
+        "artery",
+        "vein",
+        "gland",
+        "tissue",
+        "fascia",
+        "subcutaneous",
+        "of",
+    ]
+)

@@ -21,6 +21,7 @@ from corpus.pcs_axes import AxisValue, PcsTables
 
 AXIS_NAMES = ("operation", "body_part", "approach", "device", "qualifier")
 _SURGICAL = "01"  # Medical and Surgical; Obstetrics
+_MEASUREMENT = "4"  # Measurement and Monitoring
 # body parts seen through the mouth without instruments, by body system (Mouth and Throat:
 # lips, palate, buccal mucosa, gingiva, tongue, uvula, tonsils, adenoids, teeth)
 _VISIBLE_IN_ORIFICE = {"0C": "0134567NPQWX"}
@@ -108,6 +109,10 @@ class Builder:
                 # outside the surgical sections an Open approach means "during open
                 # surgery", which the query would say: with no approach named, not the guess
                 parts[2] = (score + self.w.pcs_open_unsaid, evidence)
+            elif code[0] == _MEASUREMENT and axes[4].meaning == "External":
+                # a measurement or monitoring is taken from outside unless the query
+                # names a catheter, needle or scope
+                parts[2] = (score + self.w.pcs_measurement_external, "External")
             elif code[4] == "X" and code[3] in _VISIBLE_IN_ORIFICE.get(code[:2], ""):
                 # guideline B5.2: a procedure within an orifice on a structure visible
                 # without instruments is External (a tonsillectomy)
