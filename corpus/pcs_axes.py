@@ -14,7 +14,9 @@ Sources, most authoritative first:
    only in that value's words. A 'Z' that adds no words is "No Device", "No Qualifier"
    or "None". A value that never varies within its table gets the title words no other
    axis explains, or its meaning elsewhere: a body part in the same body system, an
-   approach in the same section. What none of these tell stays "".
+   approach in the same section;
+5. for Administration and New Technology, the fixed form of their titles
+   (:mod:`corpus.pcs_templates`). What none of these tell stays "".
 
 Without the XML, the set of valid codes is the code list given.
 """
@@ -34,6 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from corpus.errors import SourceFormatError, SourceNotFoundError
+from corpus.pcs_templates import fill_from_templates
 
 logger = logging.getLogger(__name__)
 
@@ -570,6 +573,7 @@ class PcsTables:
                 if not value:
                     ctx, p, char = key
                     meanings[key] = derived.get((ctx[:1], 3, char) if p == 3 else key, "")
+            fill_from_templates(title_of, meanings, key_of)
             _fill_from_neighbours(meanings)
         names = dict(xml.names) if xml is not None else {}
         return cls(codes, meanings, names=names, definitions=definitions)

@@ -339,3 +339,31 @@ def test_records_of_every_section() -> None:
     assert "Type: Plain Radiography" in bw.source_text and "Contrast: None" in bw.source_text
     assert [p.code for p in bw.parents] == ["B", "BW", "BW0"]
     assert "axis_names" not in records["0FT44ZZ"].attributes
+
+
+def test_administration_and_new_technology_titles_tell_their_substance(
+    full: PcsTables,
+) -> None:
+    """Values that never vary within their table are read from the titles' fixed forms
+    (corpus/pcs_templates.py)."""
+    remdesivir = [a.meaning for a in full.axes("XW033E5")]
+    assert remdesivir[5:] == ["Remdesivir Anti-infective", "New Technology Group 5"]
+    factor = [a.meaning for a in full.axes("30283B1")]
+    # the qualifier leading the substance's words is not part of the substance
+    assert factor[3] == "Vein" and factor[5:] == [
+        "4-Factor Prothrombin Complex Concentrate",
+        "Nonautologous",
+    ]
+    ablation = [a.meaning for a in full.axes("X051329")]
+    assert ablation[3] == "Renal Sympathetic Nerve(s)" and ablation[5] == "Ultrasound Ablation"
+
+
+def test_a_title_that_does_not_set_its_qualifier_apart_tells_neither() -> None:
+    from corpus.pcs_axes import key_of
+    from corpus.pcs_templates import fill_from_templates
+
+    title = "Introduction of Other Thrombolytic into Peripheral Vein, Percutaneous Approach"
+    meanings: dict[tuple[str, int, str], str] = {}
+    fill_from_templates({"3E03317": title}, meanings, key_of)
+    assert meanings.get(key_of("3E03317", 6), "") == ""
+    assert meanings[key_of("3E03317", 4)] == "Peripheral Vein"

@@ -459,3 +459,42 @@ def test_a_measurement_is_external_unless_a_way_in_is_named() -> None:
 
     assert fit("4A02X4Z", None) > fit("4A0234Z", None)
     assert fit("4A0234Z", "Percutaneous") > fit("4A02X4Z", "Percutaneous")
+
+
+def test_a_new_technology_group_is_never_asked_for() -> None:
+    """The group a New Technology code belongs to names the year it came in: a query never
+    says it, so it costs nothing, unlike a qualifier the query does not name."""
+    from assistant.pcs.builder import Builder
+    from assistant.pcs.reading import Reading
+    from corpus.pcs_axes import AxisValue, PcsTables
+
+    builder = Builder(PcsTables.build([]))
+    reading = Reading(
+        stems=frozenset({"remdesivir"}),
+        written=frozenset({"remdesivir"}),
+        operations={},
+        approach=None,
+        device=False,
+        diagnostic=False,
+        side=None,
+        operation_stems=frozenset(),
+    )
+    group = AxisValue(7, "Qualifier", "5", "New Technology Group 5")
+    other = AxisValue(7, "Qualifier", "1", "Nonautologous")
+    assert builder._qualifier(group, reading)[0] == 0.0
+    assert builder._qualifier(other, reading)[0] < 0.0
+
+
+@pytest.mark.parametrize(
+    ("query", "diagnostic"),
+    [
+        ("lumbar puncture for CSF analysis", True),
+        ("bone marrow aspirate for leukemia workup", True),
+        ("thoracentesis, fluid sent for cytology", True),
+        ("therapeutic and diagnostic thoracentesis", False),
+        ("lumbar puncture with intrathecal chemotherapy", False),
+    ],
+)
+def test_diagnostic_words(assistant: Assistant, query: str, diagnostic: bool) -> None:
+    _, reading = _reading(assistant, query)
+    assert reading.diagnostic is diagnostic

@@ -22,6 +22,7 @@ from corpus.pcs_axes import AxisValue, PcsTables
 AXIS_NAMES = ("operation", "body_part", "approach", "device", "qualifier")
 _SURGICAL = "01"  # Medical and Surgical; Obstetrics
 _MEASUREMENT = "4"  # Measurement and Monitoring
+_NEW_TECHNOLOGY_GROUP = re.compile(r"New Technology Group \d+$")
 # body parts seen through the mouth without instruments, by body system (Mouth and Throat:
 # lips, palate, buccal mucosa, gingiva, tongue, uvula, tonsils, adenoids, teeth)
 _VISIBLE_IN_ORIFICE = {"0C": "0134567NPQWX"}
@@ -198,7 +199,8 @@ class Builder:
         return self.w.pcs_device_unasked, ""
 
     def _qualifier(self, axis: AxisValue, r: Reading) -> tuple[float, str]:
-        if axis.meaning in NO_VALUE:
+        if axis.meaning in NO_VALUE or _NEW_TECHNOLOGY_GROUP.match(axis.meaning):
+            # a New Technology group names the year a technology came in: never asked
             return (self.w.pcs_qualifier_unasked if r.diagnostic else 0.0), ""
         if axis.meaning == "Diagnostic":
             if r.diagnostic:

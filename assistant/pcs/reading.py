@@ -27,8 +27,9 @@ _APPROACH_STEMS = frozenset(
 )
 _DIAGNOSTIC = re.compile(
     r"\b(?:diagnostic|biops(?:y|ies|ied)|bx|sampl\w*|aspirat\w+ for|"
-    r"(?:sent|send|sending) for|for (?:culture|cytology|analysis|testing|pathology|studies|"
-    r"cell count|gram stain)|to (?:check|test|analy[sz]e|look for|rule out))\b"
+    r"(?:sent|send|sending) for|for (?:[a-z0-9-]+ ){0,3}(?:culture|cytology|analysis|testing|"
+    r"pathology|studies|cell count|gram stain|work-?up|histology)|"
+    r"to (?:check|test|analy[sz]e|look for|rule out))\b"
 )
 # a procedure done to treat: when also diagnostic ("therapeutic and diagnostic
 # thoracentesis"), it is coded as therapeutic (no Diagnostic qualifier)
