@@ -64,6 +64,7 @@ class TitleInfo:
     approach: str | None
     terms: frozenset[str]
     content: frozenset[str]  # the terms that count for coverage (not _NEUTRAL ones)
+    side_open: bool = False  # "unspecified eye": the side left open
 
 
 @lru_cache(maxsize=131072)
@@ -74,7 +75,12 @@ def title_info(title: str) -> TitleInfo:
         approach = first_match(APPROACHES, title.lower())
     terms = frozenset(tokenize(title))
     return TitleInfo(
-        title_laterality(title), title_encounter(title), approach, terms, terms - _NEUTRAL
+        title_laterality(title),
+        title_encounter(title),
+        approach,
+        terms,
+        terms - _NEUTRAL,
+        side_open(title),
     )
 
 
@@ -84,6 +90,8 @@ def qualifier_shift(analysis: QueryAnalysis, info: TitleInfo, w: Weights = WEIGH
     shift = 0.0
     if analysis.laterality and info.laterality:
         shift += w.side_match if info.laterality == analysis.laterality else w.side_conflict
+    elif analysis.laterality and info.side_open:
+        shift += w.side_open_conflict  # "both eyes": not "unspecified eye"
     if info.encounter:
         wanted = analysis.encounter or "initial"
         shift += w.encounter_match if info.encounter == wanted else w.encounter_conflict
@@ -176,7 +184,15 @@ _WITHOUT_PHRASE = re.compile(r"\bwithout [a-z][a-z \-]*?(?=,|;|\(|$| and | with 
 _WITH = re.compile(
     r"\bwith (?!and\b|or\b)([a-z(][a-z \-()]*?)(?=,|;|$| and | with | without | or )"
 )
-_RESIDUAL = re.compile(r"^other\b|\bother specified\b|\bnot elsewhere classified\b|\bNEC\b", re.I)
+_RESIDUAL = re.compile(
+    r"^other\b|\b(?:of|in) other\b|\bother specified\b|\bnot elsewhere classified\b|\bNEC\b",
+    re.I,
+)
+# absence said after the thing: "nail not involved", "nerves intact"
+_QUERY_ABSENT = re.compile(
+    r"\b([a-z][a-z\-]*(?: [a-z][a-z\-]*)?) (?:(?:is |was |were |are )?not involved|uninvolved|"
+    r"(?:is |was |were |are )?not present|(?:is |was |were |are )?absent|spared|intact)\b"
+)
 _QUERY_WITHOUT = re.compile(
     r"\b(?:without|w/o|no|not|denies|negative for) "
     r"([a-z][a-z\-]*(?: (?:or |and |nor )?[a-z][a-z\-]*){0,3})"
@@ -213,6 +229,7 @@ class QueryFacts:
     positive: frozenset[str]  # stems of the rest of the query and its expansions
     written: frozenset[str]  # content stems of the query as written
     reworded: frozenset[str]  # ... and as reworded by the lexicon
+    side: str | None = None  # the side the query names (right, left, bilateral)
     definitive: bool = False  # it states a diagnosis ("dx:", "c/w", "consistent with")
     shut: tuple[Gate, ...] = ()  # code families the query gives no ground for (injury ...)
     # a code has the query as written among its index terms: a match of the lexicon's
@@ -256,7 +273,8 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
     lower = analysis.expanded.lower()
     raw = analysis.raw or analysis.text
     negated: set[str] = set()
-    for m in _QUERY_WITHOUT.finditer(raw.lower()):
+    said_absent = [*_QUERY_WITHOUT.finditer(raw.lower()), *_QUERY_ABSENT.finditer(raw.lower())]
+    for m in said_absent:
         negated.update(tokenize(m.group(1)))
         # what the lexicon made of the negated words counts as negated too
         for e in analysis.expansions:
@@ -269,9 +287,25 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
         positive=positive,
         written=_content(_UNSTATED.sub(" ", analysis.text.lower())) - negated,
         reworded=_content(_UNSTATED.sub(" ", analysis.rewritten.lower())) - negated,
+        side=analysis.laterality,
         definitive=bool(_DEFINITIVE.search(raw.lower())),
         shut=shut_gates(load_gates(), _QUERY_WITHOUT.sub(" ", f"{raw.lower()} {lower}")),
     )
+
+
+# a title that leaves the side open ("Tinnitus, unspecified ear")
+_SIDE_OPEN = re.compile(
+    r"\bunspecified (?:side|laterality|eye|ear|eyelid|orbit|limb|upper limb|lower limb|arm|"
+    r"upper arm|forearm|leg|lower leg|thigh|hand|foot|knee|hip|shoulder|elbow|wrist|ankle|"
+    r"breast|kidney|ureter|ovary|fallopian tube|testis|lung|femur|humerus|radius|ulna|"
+    r"tibia|fibula|finger|toe|thumb|great toe|lesser toe|fingers?|toes?|buttock|heel|"
+    r"lacrimal \w+|\w+ (?:extremity|limb))\b"
+)
+
+
+def side_open(title: str) -> bool:
+    """Whether a title leaves the side open: not the code when the query names one."""
+    return bool(_SIDE_OPEN.search(title.lower()))
 
 
 def symptom_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS) -> float:

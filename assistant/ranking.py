@@ -17,6 +17,7 @@ from assistant.conventions import (
     query_facts,
     query_within,
     resolve_billable,
+    side_open,
     specificity_shift,
     symptom_shift,
     term_exact,
@@ -221,6 +222,8 @@ class Conventions:
                 child = self.tree.default_child(parent)
                 if child is None or not query_within(facts, records.terms(child)):
                     continue
+                if facts.side and side_open(records.titles[child]):
+                    continue  # "both eyes": not the "unspecified eye" default
                 if agreement(self.groups, facts.qualifiers, records.titles[child].lower()).conflict:
                     continue  # "CLL in remission" is not the default "not ... in remission"
                 if child in boosted:

@@ -21,6 +21,7 @@ class Weights:
     # -- conventions: qualifiers read from the query and the code title -----------------
     side_match: float = 0.08
     side_conflict: float = -0.15
+    side_open_conflict: float = -0.08  # a title leaving the side open when the query names one
     encounter_match: float = 0.04
     encounter_conflict: float = -0.08  # also: a 7th character other than the default
     approach_match: float = 0.1

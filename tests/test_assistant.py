@@ -526,6 +526,37 @@ def test_a_complication_the_query_does_not_name_is_not_the_default() -> None:
     ) < specificity_shift(dm, groups, "Type 2 diabetes mellitus without complications", ())
 
 
+def test_a_named_side_contradicts_a_title_that_leaves_the_side_open() -> None:
+    from assistant.conventions import qualifier_shift, title_info
+
+    both = analyze("age-related nuclear cataract, both eyes")
+    assert both.laterality == "bilateral"
+    bilateral = qualifier_shift(both, title_info("Age-related nuclear cataract, bilateral"))
+    unspecified = qualifier_shift(both, title_info("Age-related nuclear cataract, unspecified eye"))
+    assert bilateral > 0 > unspecified
+    plain = analyze("age-related nuclear cataract")
+    assert qualifier_shift(plain, title_info("Age-related nuclear cataract, unspecified eye")) == 0
+
+
+def test_absence_said_after_the_thing_is_absence() -> None:
+    from assistant.knowledge.qualifiers import load_groups
+
+    facts = query_facts(
+        analyze("laceration of left index finger, nail not involved"), load_groups()
+    )
+    assert "nail" in facts.negated and "nail" not in facts.positive
+    intact = query_facts(analyze("open wound of scalp, skull intact"), load_groups())
+    assert "skull" in intact.negated
+
+
+def test_a_residual_category_is_other_anywhere_in_the_title() -> None:
+    from assistant.conventions import residual
+
+    assert residual("Sprain of other ligament of right ankle, subsequent encounter")
+    assert residual("Other specified disorders of nose")
+    assert not residual("Sprain of unspecified ligament of right ankle, subsequent encounter")
+
+
 def test_retrieval_also_reads_what_the_query_affirms() -> None:
     from assistant.query import affirmed
 
