@@ -117,7 +117,19 @@ def test_possessive_determiners_match_any_speaker() -> None:
     for text in ("camera down my throat", "a camera down his throat", "camera down the throat"):
         (m,) = find_terms(text, lex)
         assert text[m.start : m.end].startswith("camera")
-    assert not find_terms("camera down a throat", lex)  # an article is no possessive
+
+
+def test_words_a_speaker_slips_into_a_term_are_skipped() -> None:
+    lex = _lexicon(
+        {"term": "ringing in the ears", "kind": "lay", "means": ["tinnitus"]},
+        {"term": "left ventricular failure", "kind": "synonym", "means": ["left heart failure"]},
+    )
+    for text in ("ringing in both ears", "ringing in ears", "ringing in my ears"):
+        (m,) = find_terms(text, lex)
+        assert m.senses[0].means == ("tinnitus",) and text[m.start : m.end] == text
+    # a side the term itself says is not skipped in the term
+    assert not find_terms("right ventricular failure", lex)
+    assert not find_terms("ringing", lex)  # a one-word remainder is no match
 
 
 def test_longest_term_wins_and_context_chooses_the_sense() -> None:

@@ -70,6 +70,49 @@ def term_index(lexicon: Lexicon) -> Mapping[str, tuple[Term, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+# words a speaker slips into a phrase the lexicon knows without changing what it names:
+# "ringing in both ears" is the term "ringing in the ears", "pimples all over my face"
+# the term "pimples on face"; a determiner may be there or not. Skipped only in the query
+# (a term that says "left" keeps it)
+_SKIPPABLE = frozenset(
+    {
+        "both",
+        "left",
+        "right",
+        "bilateral",
+        "bilat",
+        "very",
+        "really",
+        "little",
+        "bad",
+        "badly",
+        "just",
+        "pretty",
+        "so",
+        "all",
+        "over",
+        "the",
+        "a",
+        "an",
+        "some",
+        "kind",
+        "sort",
+    }
+)
+_DETERMINERS_KEY = frozenset({"the", "a", "an"})
+
+
+@lru_cache(maxsize=4)
+def loose_index(lexicon: Lexicon) -> Mapping[str, tuple[Term, ...]]:
+    """Folded term keys without determiners -> senses (for the loose pass)."""
+    out: dict[str, list[Term]] = {}
+    for key, senses in term_index(lexicon).items():
+        loose = " ".join(w for w in key.split() if w not in _DETERMINERS_KEY)
+        if loose and loose != key and len(loose.split()) > 1:
+            out.setdefault(loose, []).extend(senses)
+    return {k: tuple(v) for k, v in out.items()}
+
+
 @dataclass(frozen=True)
 class Match:
     start: int  # offsets in the query text
@@ -131,5 +174,42 @@ def find_terms(
                 i += n
                 break
         else:
-            i += 1
+            loose = _loose_match(toks, i, index, loose_index(lexicon), words, lower, system)
+            if loose is not None:
+                match, i = loose
+                found.append(match)
+            else:
+                i += 1
     return found
+
+
+def _loose_match(
+    toks: list[Token],
+    i: int,
+    index: Mapping[str, tuple[Term, ...]],
+    loose: Mapping[str, tuple[Term, ...]],
+    words: frozenset[str],
+    lower: str,
+    system: str | None,
+) -> tuple[Match, int] | None:
+    """The longest term of two or more words starting at token ``i`` once the words a
+    speaker slips in are skipped; (match, the token index after it)."""
+    if toks[i].key in _SKIPPABLE:
+        return None
+    kept = [
+        j
+        for j in range(i, min(len(toks), i + 2 * MAX_TERM_TOKENS))
+        if toks[j].key not in _SKIPPABLE
+    ]
+    for n in range(min(MAX_TERM_TOKENS, len(kept)), 1, -1):
+        used = kept[:n]
+        key = " ".join(toks[j].key for j in used)
+        # with nothing skipped the exact pass has tried the key as it is
+        skipped = used[-1] - used[0] + 1 > n
+        senses = (index.get(key) if skipped else None) or loose.get(key)
+        if not senses:
+            continue
+        chosen = choose(senses, words, lower, system)
+        if chosen:
+            return Match(toks[used[0]].start, toks[used[-1]].end, chosen), used[-1] + 1
+    return None
