@@ -356,6 +356,8 @@ def analyze(
             fixed = correct(word)
             if fixed:
                 expansions.append(Expansion(word, fixed, "spelling", "code titles", *m.span()))
+    if system != "ICD-10-PCS":
+        expansions.extend(_secondary_sites(query))
     if system != "ICD-10-CM":
         partial = bool(PARTIAL.search(lower))
         # what a procedure query says was not done names no axis of the code
@@ -415,10 +417,36 @@ _FINDING = re.compile(
 def _focus(query: str, expansions: list[Expansion]) -> str:
     m = _FOCUS.search(query) or _FINDING.search(query)
     if m is None or len(m.group("focus").split()) < 1:
-        return ""
+        # where a cancer has spread is searched on its own ("spread to the liver")
+        return next((e.means for e in expansions if e.source == "oncology phrasing"), "")
     a, b = m.span("focus")
     inside = [e.means for e in expansions if a <= e.start and e.end <= b]
     return " ".join([m.group("focus").strip(), *inside])
+
+
+# where a cancer has spread: "spread to the liver", "metastatic to bone", "mets to brain",
+# "brain metastases": the secondary site, coded as a secondary malignant neoplasm of it
+_SPREAD_TO = re.compile(
+    r"\b(?:spread(?:ing)?|metastatic|metastasi[sz]ed|metastasis|metastases|mets) (?:to|into|in) "
+    r"(?:the |my |his |her |their )?(?P<site>[a-z][a-z ]*?)(?=[,;.()]|$| and | with | from | or )",
+    re.IGNORECASE,
+)
+_SITE_METASTASES = re.compile(
+    r"\b(?P<site>(?!(?:multiple|widespread|distant|known|no|with|and|of|the|new|many|several)\b)"
+    r"[a-z]+) (?:metastases|metastasis|mets|secondaries)\b",
+    re.IGNORECASE,
+)
+
+
+def _secondary_sites(query: str) -> list[Expansion]:
+    out = []
+    for pattern in (_SPREAD_TO, _SITE_METASTASES):
+        for m in pattern.finditer(query):
+            site = " ".join(m.group("site").split())
+            if site:
+                means = f"secondary malignant neoplasm of {site}"
+                out.append(Expansion(m.group(0), means, "phrase", "oncology phrasing", *m.span()))
+    return out
 
 
 def _sides(expansions: list[Expansion]) -> list[str]:

@@ -393,3 +393,36 @@ def test_an_external_cause_is_never_first_when_the_injury_is_named() -> None:
     assert gate_shift("W11.XXXA", both) < 0 == gate_shift("S72.001A", both)
     cause_only = query_facts(analyze("external cause code for a fall from a ladder"), load_groups())
     assert gate_shift("W11.XXXA", cause_only) == 0
+
+
+def test_a_title_that_leaves_an_axis_open_contradicts_a_named_value() -> None:
+    """ "Not specified as primary or secondary" is no value, not even the default: wrong for
+    a query that says secondary, neutral for one that says nothing."""
+    groups = load_groups()
+    open_title = "malignant neoplasm of liver, not specified as primary or secondary"
+    secondary = query_values(groups, "secondary malignant neoplasm of liver")
+    plain = query_values(groups, "malignant neoplasm of liver")
+    assert agreement(groups, secondary, open_title).conflict == 1
+    assert agreement(groups, plain, open_title).conflict == 0
+    assert agreement(groups, plain, open_title).non_default == 0
+    bronchitis = "bronchitis, not specified as acute or chronic"
+    assert agreement(groups, query_values(groups, "acute bronchitis"), bronchitis).conflict == 1
+
+
+def test_where_a_cancer_has_spread_is_a_secondary_site() -> None:
+    from assistant.query import analyze
+
+    for query, site in [
+        ("cancer that has spread to my liver", "liver"),
+        ("breast cancer metastatic to bone", "bone"),
+        ("brain metastases from lung primary", "brain"),
+    ]:
+        analysis = analyze(query, system="ICD-10-CM")
+        means = [e.means for e in analysis.expansions]
+        assert f"secondary malignant neoplasm of {site}" in means
+        assert analysis.focus == f"secondary malignant neoplasm of {site}"
+    assert not [
+        e
+        for e in analyze("multiple metastases", system="ICD-10-CM").expansions
+        if e.source == "oncology phrasing"
+    ]

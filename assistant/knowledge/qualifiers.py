@@ -33,9 +33,17 @@ class Group:
     scope: re.Pattern[str] | None = None  # titles the group applies to (None: all)
     default: str | None = None
     absent_is_default: bool = False  # a title in scope naming no value names the default
+    # words that leave the axis open ("not specified as primary or secondary"): a text
+    # saying them names no value, not even the default
+    open: re.Pattern[str] | None = None
 
     def value(self, lower_text: str) -> str | None:
+        if self.open is not None and self.open.search(lower_text):
+            return None
         return next((v.name for v in self.values if v.pattern.search(lower_text)), None)
+
+    def leaves_open(self, lower_text: str) -> bool:
+        return self.open is not None and bool(self.open.search(lower_text))
 
     def applies_to(self, lower_title: str) -> bool:
         return self.scope is None or bool(self.scope.search(lower_title))
@@ -73,7 +81,8 @@ def parse_groups(data: object, name: str = QUALIFIERS_FILE) -> tuple[Group, ...]
         absent = g.get("absent")
         if absent not in (None, "default") or (absent and default is None):
             raise KnowledgeError(f"{where}: 'absent' may only be 'default', with a default")
-        groups.append(Group(g["axis"], values, scope, default, absent == "default"))
+        opened = whole_words(g["open"], f"{where} open") if g.get("open") else None
+        groups.append(Group(g["axis"], values, scope, default, absent == "default", opened))
     return tuple(groups)
 
 
@@ -100,6 +109,9 @@ def query_values(groups: tuple[Group, ...], lower_query: str) -> tuple[str | Non
 
 # A group a title is outside of (its scope does not apply).
 _OUTSIDE = "\x00outside"
+# A title that says the axis is open ("not specified as primary or secondary"): it
+# contradicts a query that names a value
+_OPEN = "\x00open"
 
 
 @lru_cache(maxsize=262144)
@@ -109,6 +121,9 @@ def title_values(groups: tuple[Group, ...], lower_title: str) -> tuple[str | Non
     for group in groups:
         if not group.applies_to(lower_title):
             out.append(_OUTSIDE)
+            continue
+        if group.leaves_open(lower_title):
+            out.append(_OPEN)
             continue
         have = group.value(lower_title)
         out.append(group.default if have is None and group.absent_is_default else have)
@@ -122,6 +137,9 @@ def agreement(
     values = title_values(groups, lower_title)
     for group, want, have in zip(groups, wanted, values, strict=True):
         if have == _OUTSIDE:
+            continue
+        if have == _OPEN:
+            conflict += want is not None
             continue
         if have is None:
             unmatched += want is not None
