@@ -41,7 +41,11 @@ def note_setting(text: str) -> str:
 TREATED = re.compile(
     r"\b(?:on (?:\w+ ){0,3}(?:daily|bid|tid|qd|mg|therapy)|controlled (?:on|with)|managed with|"
     r"treated with|takes|taking|maintained on|on [a-z]+(?:ol|il|in|ide|one|ine|pam|lam|tan|"
-    r"pril|statin|zole|mab|parin|ate|ban|nib|vir)\b|requiring|dependent)",
+    r"pril|statin|zole|mab|parin|ate|ban|nib|vir)\b|requiring|dependent|"
+    # a treatment or status coded on its own (dialysis: Z99.2; insulin: Z79.4)
+    r"on (?:chronic |in-center |home |maintenance )?(?:hemo|peritoneal )?dialysis\b|"
+    r"on (?:home |supplemental )?oxygen\b|on (?:a |the )?ventilator\b|on insulin\b|"
+    r"on (?:chronic )?anticoagulation\b)",
     re.IGNORECASE,
 )
 _SUBJECT = re.compile(

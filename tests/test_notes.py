@@ -185,6 +185,19 @@ def test_a_diagnosis_line_is_searched_without_its_treatment() -> None:
     assert any(q.prefixes == ("Z79",) for q in queries)  # the drug is its own code
 
 
+def test_a_status_the_condition_is_on_is_not_part_of_the_condition() -> None:
+    """ "ESRD on hemodialysis via a catheter": the condition is searched alone; dialysis is
+    a status code of its own."""
+    from assistant.note_text import before_treatment
+
+    line = "End-stage renal disease on hemodialysis via tunneled right internal jugular catheter"
+    assert before_treatment(line) == "End-stage renal disease"
+    assert before_treatment("COPD on home oxygen") == "COPD"
+    assert before_treatment("Atrial fibrillation on chronic anticoagulation") == (
+        "Atrial fibrillation"
+    )
+
+
 def test_postoperative_diagnosis_wins_over_preoperative() -> None:
     note = (
         "PREOPERATIVE DIAGNOSIS: Acute appendicitis.\n"
