@@ -331,13 +331,14 @@ def cmd_eval_notes(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Fit the confidence model on a dev set's searches and write it as JSON."""
+    """Fit the confidence model on dev sets' searches and write it as JSON."""
     from assistant.confidence import Calibrator, fit, save
     from assistant.evaluate import OFF_TOPIC, load_cases
 
     assistant = _open_assistant(args, Calibrator.uninformed())
     rows, labels = [], []
-    for case in load_cases(Path(args.file)):
+    cases = [case for name in args.files for case in load_cases(Path(name))]
+    for case in cases:
         response, found = assistant.retriever.search_with_signals(
             case.query, system=case.system or None, k=args.k
         )
@@ -349,7 +350,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             labels.append(case.kind != OFF_TOPIC and case.is_hit(r.code))
     manifest = assistant.index.manifest
     stamp = (
-        f"{Path(args.file).name}; model {manifest.model.name} "
+        f"{' + '.join(Path(name).name for name in args.files)}; model {manifest.model.name} "
         f"{manifest.model.sha256[:12]}; index built {manifest.built_at}"
     )
     calibrator = fit(rows, labels, stamp)
@@ -504,9 +505,9 @@ def build_parser() -> argparse.ArgumentParser:
     notes_eval.set_defaults(func=cmd_eval_notes)
 
     calibration = sub.add_parser(
-        "calibrate", help="fit the confidence model on a dev set (JSONL) and write it"
+        "calibrate", help="fit the confidence model on dev sets (JSONL) and write it"
     )
-    calibration.add_argument("file")
+    calibration.add_argument("files", nargs="+", metavar="file")
     calibration.add_argument("--out", required=True, help="where to write the calibration JSON")
     calibration.add_argument("--k", type=int, default=10)
     _add_index_args(calibration)

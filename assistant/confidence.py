@@ -186,6 +186,7 @@ def load(path: Path) -> Calibrator:
 
 @lru_cache(maxsize=1)
 def packaged() -> Calibrator:
-    """The calibration shipped with medcode (fitted on eval/coder_dev.jsonl)."""
+    """The calibration shipped with medcode (fitted on eval/coder_dev.jsonl and
+    eval/coder_dev2.jsonl)."""
     raw = resources.files("assistant.knowledge").joinpath(CALIBRATION_FILE).read_text("utf-8")
     return Calibrator.from_json(json.loads(raw))
