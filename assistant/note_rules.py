@@ -183,7 +183,15 @@ def _same_finding(a: _Draft, b: _Draft) -> bool:
     if ra.system == "ICD-10-PCS":
         return ra.code[:4] == rb.code[:4] and ra.code[5:] == rb.code[5:]
     shared = {(e.start, e.end) for e in a.evidence} & {(e.start, e.end) for e in b.evidence}
-    return bool(shared) and ra.code[:3] == rb.code[:3]
+    return bool(shared) and ra.code[:3] == rb.code[:3] and not _sides_of_one(ra.title, rb.title)
+
+
+_SIDE_WORD = re.compile(r"\b(?:right|left)\b", re.IGNORECASE)
+
+
+def _sides_of_one(a: str, b: str) -> bool:
+    """The right and the left code of one condition (both sides coded: guideline I.B.13)."""
+    return a != b and _SIDE_WORD.sub("SIDE", a) == _SIDE_WORD.sub("SIDE", b)
 
 
 def _row(retriever: Retriever, d: _Draft) -> int | None:

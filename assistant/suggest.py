@@ -19,6 +19,7 @@ recommended are alternatives, with why.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -248,6 +249,9 @@ def suggest(
         chosen = [top]
         if q.system == "ICD-10-PCS" and laterality(st.span.text) == "bilateral":
             chosen.extend(_other_side(top, results))  # no bilateral value: each side coded
+        elif q.system == "ICD-10-CM" and laterality(st.span.text) == "bilateral":
+            # no bilateral code: the right and the left side are each coded (I.B.13)
+            chosen = _each_side(top, results) or chosen
         for pick in chosen:
             draft = drafts.get((pick.system, pick.code))
             if draft is None:
@@ -515,6 +519,28 @@ def _other_side(top: CodeResult, results: tuple[CodeResult, ...]) -> list[CodeRe
             other = " ".join([*words[:i], _SIDE_SWAP[word], *words[i + 1 :]])
             return [r for r in results if r.title == other and r.code[:3] == top.code[:3]][:1]
     return []
+
+
+_SIDE_OPEN_WORD = re.compile(r"\b(unspecified|right|left)\b(?= [a-z])")
+
+
+def _each_side(top: CodeResult, results: tuple[CodeResult, ...]) -> list[CodeResult]:
+    """For a condition of both sides with no bilateral code: its right and left codes,
+    when both were found ("Abrasions of both hands" -> right hand, left hand)."""
+    if "bilateral" in top.title.lower():
+        return []
+    m = _SIDE_OPEN_WORD.search(top.title)
+    if m is None:
+        return []
+    titles = {r.title: r for r in results}
+    sides = [
+        titles.get(top.title[: m.start()] + side + top.title[m.end() :])
+        for side in ("right", "left")
+    ]
+    bilateral = any(r.code[:5] == top.code[:5] and "bilateral" in r.title.lower() for r in results)
+    if bilateral or not all(sides):
+        return []
+    return [s for s in sides if s is not None]
 
 
 def _cpt_modifiers(retriever: Retriever, drafts: Iterable[_Draft]) -> None:
