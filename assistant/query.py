@@ -121,8 +121,9 @@ APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"through the skin|\w+centesis|(?:ct|us|ultrasound|fluoroscop\w*|image)[- ]guided|"
             r"lumbar puncture|spinal tap|fna|transfemoral|transradial|transjugular|"
             r"transarterial|transvenous|transhepatic|"
-            r"(?:femoral|radial|brachial|jugular|pedal)(?: artery| vein| arterial| venous)?"
-            r" (?:access|approach|puncture|sheath|cannulation)|"
+            r"(?:femoral|radial|brachial|jugular|pedal|axillary|cephalic|subclavian|basilic)"
+            r"(?: artery| vein| arterial| venous)? (?:access|approach|puncture|sheath|cannulation)|"
+            r"(?:venous|arterial|transvenous) access|venipuncture|"
             r"via (?:the )?(?:right |left |r |l )?(?:common )?(?:femoral|radial|brachial|jugular)"
             r" (?:artery|vein)|"
             # abbreviations that spell the approach (Percutaneous, Transcatheter,

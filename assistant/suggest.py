@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from assistant.errors import QueryError
+from assistant.knowledge.device_systems import implanted_system
 from assistant.note_rules import PART_RATIONALE, grounded, reconcile
 from assistant.note_text import (
     DIALYSIS,
@@ -336,7 +337,16 @@ def _plan(
             query = asserted
             if approach and not any(p.search(query.lower()) for _, p in APPROACHES):
                 query = f"{query} {approach}"  # the description says how it was done
+            device = implanted_system(asserted)
             for system in PROCEDURE_SYSTEMS:
+                if system == "ICD-10-PCS" and device is not None:
+                    # a pacemaker or defibrillator is coded by its generator and each lead
+                    why = f"{device.name}: coded by its components (generator, each lead)"
+                    queries.extend(
+                        _Query(st, part, system, w.procedure_threshold, why)
+                        for part in device.components
+                    )
+                    continue
                 queries.append(
                     _Query(st, query, system, w.procedure_threshold, "procedure performed")
                 )

@@ -515,3 +515,17 @@ def test_a_condition_of_both_sides_without_a_bilateral_code_is_coded_per_side() 
     # the two sides of one condition are two findings, not one coded twice
     assert _sides_of_one(right.title, left.title)
     assert not _sides_of_one(right.title, unspecified.title)
+
+
+def test_an_implanted_pacemaker_is_coded_by_generator_and_each_lead() -> None:
+    note = (
+        "PROCEDURE: Implantation of dual-chamber permanent pacemaker (right atrial and right\n"
+        "ventricular leads) via left cephalic venous access.\n"
+    )
+    queries, _ = _plan(note)
+    pcs = [q for q in queries if q.system == "ICD-10-PCS"]
+    assert len(pcs) == 3 and all("components" in q.rationale for q in pcs)
+    assert any("right atrium" in q.text for q in pcs)
+    assert any("right ventricle" in q.text for q in pcs)
+    # other code sets still search the statement as written
+    assert any(q.system == "CPT" and "dual-chamber" in q.text for q in queries)

@@ -402,6 +402,7 @@ def test_a_camera_or_scope_goes_in_through_a_natural_opening(assistant: Assistan
         # vascular access and abbreviations that spell the approach
         ("Impella placed via femoral artery", "Percutaneous"),
         ("transradial coronary angiogram", "Percutaneous"),
+        ("pacemaker leads via left cephalic venous access", "Percutaneous"),
         ("PCI with DES to the LAD", "Percutaneous"),
         ("EVAR for AAA", "Percutaneous"),
         # lay words for the way in
@@ -498,3 +499,10 @@ def test_a_new_technology_group_is_never_asked_for() -> None:
 def test_diagnostic_words(assistant: Assistant, query: str, diagnostic: bool) -> None:
     _, reading = _reading(assistant, query)
     assert reading.diagnostic is diagnostic
+
+
+def test_imaging_that_guides_a_procedure_is_not_its_operation(assistant: Assistant) -> None:
+    _, guided = _reading(assistant, "insertion of pacemaker lead under fluoroscopy")
+    assert "insertion" in guided.operations and "fluoroscopy" not in guided.operations
+    _, ct = _reading(assistant, "CT-guided drainage of pelvic abscess")
+    assert "drainage" in ct.operations

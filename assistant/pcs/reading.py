@@ -52,6 +52,13 @@ _CONTRAST_WITH = re.compile(
     r"hysterosalpingo|cholangio|veno|arterio|angio|sialo|fistulo|dacryocysto|lymphangio|"
     r"disco)grams?)\b"
 )
+# imaging named as guidance of another procedure: not an operation of its own
+_GUIDANCE = re.compile(
+    r"\b(?:under|with|using|by) (?:\w+ )?(?:fluoroscop\w*|ultrasound|ultrasonograph\w*|ct|"
+    r"mri|imaging)(?: guidance| control)?\b|"
+    r"\b(?:fluoroscop\w*|ultrasound|ultrasonograph\w*|ct|mri|image)[- ]guid\w*\b|"
+    r"\b(?:fluoroscopic|ultrasound|sonographic|ct|imaging) guidance\b"
+)
 # a duration: "52 consecutive hours", "3.5 hr run", "for 3 days"
 _DURATION = re.compile(r"\b(\d+(?:\.\d+)?)[ -]?(?:consecutive )?(hours?|hrs?|h|days?)\b")
 # the noun "drain" (a device); "drained", "draining" name the operation only
@@ -175,10 +182,12 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
 
     # the query, its negated phrases blanked (same offsets), lower case
     kept = "".join(" " if any(a <= i < b for a, b in negated) else ch for i, ch in enumerate(lower))
+    # imaging that guides the procedure ("under fluoroscopy") is not the procedure
+    unguided = _GUIDANCE.sub(lambda m: " " * len(m.group(0)), kept)
     # operations the query's own words name, where
     own: dict[str, list[tuple[int, int]]] = {}
     for op in vocab.operations:
-        for m in _whole_word(op).finditer(kept):
+        for m in _whole_word(op).finditer(unguided):
             own.setdefault(op, []).append(m.span())
     otomy: dict[str, float] = {}
     # a lexicon term says more than the word formation of the same word ("microdiscectomy"

@@ -1,0 +1,62 @@
+"""Implanted device systems coded by their components (``rules/device_systems.json``): a
+dual-chamber pacemaker is its generator and each of its leads, each an ICD-10-PCS
+Insertion of its own."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from assistant.errors import KnowledgeError
+from assistant.knowledge.qualifiers import whole_words
+
+DEVICE_SYSTEMS_FILE = "rules/device_systems.json"
+# a statement about an existing device, not the implantation of a whole system
+_NOT_IMPLANTATION = re.compile(
+    r"\b(?:change|changed|exchange\w*|replace\w*|revis\w*|remov\w*|explant\w*|extract\w*|"
+    r"interrogat\w*|check|reprogram\w*|upgrade\w*|reposition\w*|generator only)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class DeviceSystem:
+    name: str
+    words: re.Pattern[str]
+    components: tuple[str, ...]  # phrases in ICD-10-PCS title words
+
+
+def parse_device_systems(data: object, name: str = DEVICE_SYSTEMS_FILE) -> tuple[DeviceSystem, ...]:
+    if not isinstance(data, dict) or data.get("version") != 1:
+        raise KnowledgeError(f"{name}: expected an object with version 1")
+    out = []
+    for i, entry in enumerate(data.get("systems", [])):
+        where = f"{name} system {i + 1}"
+        components = entry.get("components")
+        if (
+            not isinstance(entry.get("name"), str)
+            or not components
+            or not all(isinstance(c, str) and c for c in components)
+        ):
+            raise KnowledgeError(f"{where}: needs a 'name' and a list of 'components'")
+        out.append(
+            DeviceSystem(entry["name"], whole_words(entry.get("words"), where), tuple(components))
+        )
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def load_device_systems() -> tuple[DeviceSystem, ...]:
+    raw = resources.files("assistant.knowledge").joinpath(DEVICE_SYSTEMS_FILE).read_text("utf-8")
+    return parse_device_systems(json.loads(raw))
+
+
+def implanted_system(statement: str) -> DeviceSystem | None:
+    """The device system a procedure statement implants whole, if it names one."""
+    lower = statement.lower()
+    if _NOT_IMPLANTATION.search(lower):
+        return None
+    return next((s for s in load_device_systems() if s.words.search(lower)), None)
