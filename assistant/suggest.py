@@ -58,6 +58,14 @@ from assistant.weights import NOTE_WEIGHTS, NoteWeights
 from corpus.limits import MAX_NOTE_CHARS
 
 PROCEDURE_SYSTEMS = ("ICD-10-PCS", "CPT", "HCPCS")
+# what was done to a finding: a procedure of its own (the scope it was seen through is
+# the approach, guideline B3.11a)
+ACTED_ON = re.compile(
+    r"\b(?:removed|excised|resected|biopsied|biops(?:y|ies) (?:taken|obtained)|snared|"
+    r"cauterized|fulgurated|ablated|dilated|ligated|banded)\b",
+    re.IGNORECASE,
+)
+ACTED_ON_RATIONALE = "a finding acted on: a procedure of its own"
 _PAGE_SYSTEMS = ("CPT", "HCPCS")  # found by retrieval alone: no axis builder checks them
 _SURGICAL = "0"  # Medical and Surgical: every code names its root operation
 _DIAGNOSIS_SECTIONS = ("postoperative_diagnosis", "diagnosis", "assessment")
@@ -405,6 +413,14 @@ def _plan(
             )
         if st.section == "medications":
             continue
+        if st.section == "findings" and st.status == "positive" and ACTED_ON.search(flat):
+            # a finding acted on ("polyp removed with cold snare") is a procedure of its own
+            query = asserted
+            if approach and not any(p.search(query.lower()) for _, p in APPROACHES):
+                query = f"{query} {approach}"
+            queries.append(
+                _Query(st, query, "ICD-10-PCS", w.procedure_threshold, ACTED_ON_RATIONALE)
+            )
         if st.section in _DIAGNOSIS_SECTIONS or st.section == "preoperative_diagnosis":
             line = before_treatment(asserted)  # "..., on metformin": the drug is its own code
             queries.append(_Query(st, line, "ICD-10-CM", w.diagnosis_threshold, "diagnosis stated"))

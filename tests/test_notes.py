@@ -529,3 +529,17 @@ def test_an_implanted_pacemaker_is_coded_by_generator_and_each_lead() -> None:
     assert any("right ventricle" in q.text for q in pcs)
     # other code sets still search the statement as written
     assert any(q.system == "CPT" and "dual-chamber" in q.text for q in queries)
+
+
+def test_a_finding_acted_on_is_a_procedure_of_its_own() -> None:
+    note = (
+        "PROCEDURE: Colonoscopy to the cecum.\n\n"
+        "FINDINGS:\n"
+        " 1. Sigmoid colon: 12 mm polyp - removed with hot snare.\n"
+        " 2. No diverticulosis.\n"
+        " 3. Small internal hemorrhoids.\n"
+    )
+    queries, _ = _plan(note)
+    acted = [q for q in queries if q.rationale == "a finding acted on: a procedure of its own"]
+    assert len(acted) == 1 and "removed with hot snare" in acted[0].text
+    assert acted[0].system == "ICD-10-PCS"
