@@ -379,7 +379,11 @@ def analyze(
     extra = [e.means for e in expansions if e.means.lower() not in lower]
     if approach:
         extra.append(approach)
-    expanded = " ".join([text, *extra])
+    searched = text
+    if system != "ICD-10-CM":
+        # "therapeutic and diagnostic" is coded as therapeutic: "diagnostic" is not searched
+        searched = BOTH_INTENTS.sub("therapeutic", text)
+    expanded = " ".join([searched, *extra])
     return QueryAnalysis(
         text=text,
         codes=tuple(dict.fromkeys(codes)),
@@ -448,6 +452,13 @@ def _secondary_sites(query: str) -> list[Expansion]:
                 means = f"secondary malignant neoplasm of {site}"
                 out.append(Expansion(m.group(0), means, "phrase", "oncology phrasing", *m.span()))
     return out
+
+
+# a procedure done to treat and to diagnose: coded as therapeutic (no Diagnostic qualifier)
+BOTH_INTENTS = re.compile(
+    r"\b(?:therapeutic (?:and|&|/) ?diagnostic|diagnostic (?:and|&|/) ?therapeutic)\b",
+    re.IGNORECASE,
+)
 
 
 def _sides(expansions: list[Expansion]) -> list[str]:

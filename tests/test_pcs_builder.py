@@ -504,5 +504,15 @@ def test_diagnostic_words(assistant: Assistant, query: str, diagnostic: bool) ->
 def test_imaging_that_guides_a_procedure_is_not_its_operation(assistant: Assistant) -> None:
     _, guided = _reading(assistant, "insertion of pacemaker lead under fluoroscopy")
     assert "insertion" in guided.operations and "fluoroscopy" not in guided.operations
+    _, us = _reading(assistant, "right thoracentesis under real-time ultrasound guidance")
+    assert "ultrasonography" not in us.operations
     _, ct = _reading(assistant, "CT-guided drainage of pelvic abscess")
     assert "drainage" in ct.operations
+
+
+def test_therapeutic_and_diagnostic_is_searched_as_therapeutic() -> None:
+    from assistant.query import analyze
+
+    both = analyze("therapeutic and diagnostic thoracentesis", system="ICD-10-PCS")
+    assert "diagnostic" not in both.expanded.lower()
+    assert "diagnostic" in analyze("diagnostic thoracentesis", system="ICD-10-PCS").expanded

@@ -13,7 +13,7 @@ from functools import lru_cache
 from assistant.conventions import QueryFacts
 from assistant.knowledge.body_part_key import general_parts, load_key
 from assistant.knowledge.general_parts import containment, load_general_parts
-from assistant.query import NOT_DONE, PARTIAL, QueryAnalysis
+from assistant.query import BOTH_INTENTS, NOT_DONE, PARTIAL, QueryAnalysis
 from corpus.pcs_axes import PcsTables
 from index.lexical import tokenize
 
@@ -30,11 +30,6 @@ _DIAGNOSTIC = re.compile(
     r"(?:sent|send|sending) for|for (?:[a-z0-9-]+ ){0,3}(?:culture|cytology|analysis|testing|"
     r"pathology|studies|cell count|gram stain|work-?up|histology)|"
     r"to (?:check|test|analy[sz]e|look for|rule out))\b"
-)
-# a procedure done to treat: when also diagnostic ("therapeutic and diagnostic
-# thoracentesis"), it is coded as therapeutic (no Diagnostic qualifier)
-_THERAPEUTIC = re.compile(
-    r"\b(?:therapeutic (?:and|&|/) ?diagnostic|diagnostic (?:and|&|/) ?therapeutic)\b"
 )
 # imaging contrast the query names: with and without, without, with (a contrast study by
 # its name: an esophagram, arthrogram, myelogram ... is done with contrast)
@@ -206,9 +201,10 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
         if op not in reread:
             operations[op] = 1.0
     unrelated: dict[str, float] = {}  # operations of lexicon terms away from the own words
+    guided = [m.span() for m in _GUIDANCE.finditer(kept)]
     for e in analysis.expansions:
-        if inside(e.start, e.end):
-            continue
+        if inside(e.start, e.end) or any(a <= e.start and e.end <= b for a, b in guided):
+            continue  # negated, or imaging that only guides ("ultrasound guidance")
         if e.kind == "morphology" and any(a < e.end and e.start < b for a, b in termed):
             continue
         if e.kind == "morphology":
@@ -265,7 +261,7 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     diagnostic = diagnostic or any(
         "diagnostic" in e.means.lower() for e in analysis.expansions if not inside(e.start, e.end)
     )
-    if any(not inside(*m.span()) for m in _THERAPEUTIC.finditer(lower)):
+    if any(not inside(*m.span()) for m in BOTH_INTENTS.finditer(lower)):
         diagnostic = False  # therapeutic and diagnostic: coded as therapeutic
     operation_stems = frozenset(t for op in vocab.operations for t in tokenize(op))
     contrast = (
