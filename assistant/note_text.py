@@ -141,7 +141,7 @@ ROUTINE = re.compile(
     r"\b(?:consent|time-?out|prepped|draped|positioned|sterile fashion|tolerated|"
     r"patient (?:was )?identified|site (?:was )?marked|peripheral iv|iv access|"
     r"vital signs|counts? (?:were |was )?correct|dressing|transferred|recovery room|pacu|"
-    r"discharged|monitoring)\b"
+    r"discharged|monitoring|access|accessed)\b"
 )
 PROCEDURE_WORD = re.compile(
     r"\b(?:\w+ectom\w*|\w+ostom\w*|\w+otom\w*|\w+plast\w*|\w+pex\w*|\w+scop\w*|"

@@ -543,3 +543,17 @@ def test_a_finding_acted_on_is_a_procedure_of_its_own() -> None:
     acted = [q for q in queries if q.rationale == "a finding acted on: a procedure of its own"]
     assert len(acted) == 1 and "removed with hot snare" in acted[0].text
     assert acted[0].system == "ICD-10-PCS"
+
+
+def test_a_routine_step_codes_nothing_unless_it_names_a_procedure() -> None:
+    note = (
+        "PROCEDURES:\n"
+        " 1. Ultrasound-guided right common femoral artery access.\n"
+        " 2. Balloon angioplasty of the left superficial femoral artery.\n"
+        " 3. Time-out performed.\n"
+    )
+    queries, excluded = _plan(note)
+    searched = {q.statement.span.text.strip(" .") for q in queries}
+    assert any("angioplasty" in t for t in searched)
+    assert not any("access" in t or "Time-out" in t for t in searched)
+    assert any("routine step" in e.reason for e in excluded)
