@@ -492,6 +492,7 @@ def _plan(
         if MECHANISM.search(st.span.text) and st.status == "positive":
             queries.extend(_external_causes(st, asserted, w))
     queries.extend(_gestation(note, w))
+    queries.extend(_outcome_of_delivery(note, w))
     return queries, excluded
 
 
@@ -531,6 +532,45 @@ def _gestation(note: str, w: NoteWeights) -> list[_Query]:
             prefixes=("Z3A",),
         )
     ]
+
+
+# a delivery and what was born (guideline I.C.15.b.5: the outcome of delivery, Z37, on
+# every delivery record of the mother)
+_DELIVERED = re.compile(
+    r"\b(?:delivered|vaginal delivery|cesarean|c-section|svd|nsvd)\b", re.IGNORECASE
+)
+_BORN = (
+    (
+        re.compile(r"\b(?:stillborn|still birth|stillbirth|fetal demise|iufd)\b", re.I),
+        "single stillbirth",
+    ),
+    (
+        re.compile(r"\btwins?\b[^.]*\b(?:liveborn|live[- ]born|apgars?)\b", re.I),
+        "twins, both liveborn",
+    ),
+    (re.compile(r"\b(?:liveborn|live[- ]born|live birth|apgars?)\b", re.I), "single live birth"),
+)
+
+
+_NEWBORN_RECORD = re.compile(r"\b(?:newborn|neonat\w*|nicu|infant)\b", re.IGNORECASE)
+_HEADER_CHARS = 200  # where a note says whose record it is
+
+
+def _outcome_of_delivery(note: str, w: NoteWeights) -> list[_Query]:
+    """The outcome of delivery (Z37) of a note that records one."""
+    if not OBSTETRIC.search(note) or not _DELIVERED.search(note):
+        return []
+    if _NEWBORN_RECORD.search(note[:_HEADER_CHARS]):
+        return []  # the newborn's own record: its birth is a Z38 code, not the mother's Z37
+    for pattern, outcome in _BORN:
+        m = pattern.search(note)
+        if m is not None:
+            span = Span(m.start(), m.end(), m.group(0))
+            st = Statement("note", "finding", span, "positive", "", m.group(0))
+            why = "outcome of delivery (Z37), coded on every delivery record"
+            text = f"outcome of delivery, {outcome}"
+            return [_Query(st, text, "ICD-10-CM", w.history_threshold, why, prefixes=("Z37",))]
+    return []
 
 
 _SIDE_SWAP = {"Right": "Left", "Left": "Right"}

@@ -557,3 +557,15 @@ def test_a_routine_step_codes_nothing_unless_it_names_a_procedure() -> None:
     assert any("angioplasty" in t for t in searched)
     assert not any("access" in t or "Time-out" in t for t in searched)
     assert any("routine step" in e.reason for e in excluded)
+
+
+def test_a_delivery_record_gets_its_outcome_of_delivery() -> None:
+    mother = (
+        "DELIVERY SUMMARY\n\nDelivery: Spontaneous vaginal delivery, liveborn male.\n"
+        "DIAGNOSES:\n1. Term pregnancy, delivered vaginally.\n"
+    )
+    queries, _ = _plan(mother)
+    outcome = [q for q in queries if q.prefixes == ("Z37",)]
+    assert len(outcome) == 1 and outcome[0].text.endswith("single live birth")
+    newborn = "NEWBORN ADMISSION NOTE\n\nDelivered by cesarean at 39 weeks gestation, Apgars 8/9.\n"
+    assert not [q for q in _plan(newborn)[0] if q.prefixes == ("Z37",)]
