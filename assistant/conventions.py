@@ -182,7 +182,7 @@ _WITHOUT_PHRASE = re.compile(r"\bwithout [a-z][a-z \-]*?(?=,|;|\(|$| and | with 
 # "with X" in a title: X a complication or companion condition ("... with bleeding",
 # "... with diabetic chronic kidney disease"), up to the next clause
 _WITH = re.compile(
-    r"\bwith (?!and\b|or\b)([a-z(][a-z \-()]*?)(?=,|;|$| and | with | without | or )"
+    r"\bwith (?!and\b|or\b)([a-z(][a-z \-()]*?)(?=,|;|$| with | without | or | of )"
 )
 _RESIDUAL = re.compile(
     r"^other\b|\b(?:of|in) other\b|\bother specified\b|\bnot elsewhere classified\b|\bNEC\b",
@@ -363,7 +363,7 @@ term_stems = _term_stems
 def _title_with(lower_title: str) -> tuple[frozenset[str], ...]:
     """What each "with X" of a title adds to its head ("Type 2 diabetes mellitus with
     diabetic chronic kidney disease": chronic, kidney, disease)."""
-    head = _content(lower_title.split(" with ", 1)[0])
+    head = _content(_WITH.sub(" ", lower_title))
     found = (_content(m.group(1)) - head for m in _WITH.finditer(lower_title))
     return tuple(f for f in found if f)
 

@@ -34,7 +34,7 @@ class Weights:
     # "without X" in a title when the query names X (or "with X" when it says without)
     with_without_conflict: float = -0.1
     with_without_agree: float = 0.1  # "no X" in the query, "NonX ..." in the title
-    with_unsaid: float = -0.04  # "with X" in a title when the query does not name X
+    with_unsaid: float = -0.08  # "with X" in a title when the query does not name X
     # the query is one of the code's index terms: as reworded by the lexicon, as written
     term_exact: float = 0.15
     term_exact_written: float = 0.45

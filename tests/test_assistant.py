@@ -518,6 +518,13 @@ def test_a_complication_the_query_does_not_name_is_not_the_default() -> None:
     assert specificity_shift(bleeding, groups, with_bleeding, ()) > specificity_shift(
         bleeding, groups, without, ()
     )
+    # the site after "with X of" is the title's head: "scalp" does not name a foreign body
+    scalp = query_facts(analyze("scalp laceration"), groups)
+    assert specificity_shift(
+        scalp, groups, "Laceration with foreign body of scalp, initial encounter", ()
+    ) < specificity_shift(
+        scalp, groups, "Laceration without foreign body of scalp, initial encounter", ()
+    )
     # what the title's head already says is not a companion ("type 2 diabetes" names
     # diabetes, not the kidney disease)
     dm = query_facts(analyze("type 2 diabetes"), groups)
