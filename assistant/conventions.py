@@ -177,8 +177,13 @@ def resolve_billable(
 
 
 # -- specific qualifiers, "with"/"without", index terms, Excludes1 ---------------------------
-_WITHOUT = re.compile(r"\bwithout ([a-z][a-z \-]*?)(?=,|;|\(|$| and | with | or )")
-_WITHOUT_PHRASE = re.compile(r"\bwithout [a-z][a-z \-]*?(?=,|;|\(|$| and | with | or )")
+# "without X": X up to the next clause or the site ("without foreign body of scalp"), but
+# "without loss of consciousness", "without mention of ..." keep what follows
+_CLAUSE_END = (
+    r"(?=,|;|\(|$| and | with | or |(?<!mention)(?<!evidence)(?<!loss)(?<!signs) of )"
+)
+_WITHOUT = re.compile(r"\bwithout ([a-z][a-z \-]*?)" + _CLAUSE_END)
+_WITHOUT_PHRASE = re.compile(r"\bwithout [a-z][a-z \-]*?" + _CLAUSE_END)
 # "with X" in a title: X a complication or companion condition ("... with bleeding",
 # "... with diabetic chronic kidney disease"), up to the next clause
 _WITH = re.compile(
