@@ -179,16 +179,12 @@ def resolve_billable(
 # -- specific qualifiers, "with"/"without", index terms, Excludes1 ---------------------------
 # "without X": X up to the next clause or the site ("without foreign body of scalp"), but
 # "without loss of consciousness", "without mention of ..." keep what follows
-_CLAUSE_END = (
-    r"(?=,|;|\(|$| and | with | or |(?<!mention)(?<!evidence)(?<!loss)(?<!signs) of )"
-)
+_CLAUSE_END = r"(?=,|;|\(|$| and | with | or |(?<!mention)(?<!evidence)(?<!loss)(?<!signs) of )"
 _WITHOUT = re.compile(r"\bwithout ([a-z][a-z \-]*?)" + _CLAUSE_END)
 _WITHOUT_PHRASE = re.compile(r"\bwithout [a-z][a-z \-]*?" + _CLAUSE_END)
 # "with X" in a title: X a complication or companion condition ("... with bleeding",
 # "... with diabetic chronic kidney disease"), up to the next clause
-_WITH = re.compile(
-    r"\bwith (?!and\b|or\b)([a-z(][a-z \-()]*?)(?=,|;|$| with | without | or | of )"
-)
+_WITH = re.compile(r"\bwith (?!and\b|or\b)([a-z(][a-z \-()]*?)(?=,|;|$| with | without | or | of )")
 _RESIDUAL = re.compile(
     r"^other\b|\b(?:of|in) other\b|\bother specified\b|\bnot elsewhere classified\b|\bNEC\b",
     re.I,
