@@ -367,6 +367,8 @@ def analyze(
             e for e in expansions if not any(a <= e.start and e.end <= b for a, b in undone)
         ]
         expansions = _resection_or_excision_all(expansions, partial)
+        if FRAGMENTS_OUT.search(lower):
+            expansions = [_extirpation(e) for e in expansions]
         expansions = _scope_as_approach(expansions, NOT_DONE.sub(" ", lower))
     expansions.sort(key=lambda e: (e.start, e.end))
     said = " ".join([lower, *(e.means.lower() for e in expansions)])
@@ -514,6 +516,23 @@ _APPROACH_PART = re.compile(r",\s*((?:via|percutaneous|open|external)\b.*)$", re
 
 
 _SCOPE_WORDS = re.compile(r"\b\w*scop(?:y|ic|ies)\b|\binspection\b[^,;]*")
+
+
+# the pieces of a broken-up stone taken out ("fragments extracted with a basket"): an
+# Extirpation (a Fragmentation leaves the pieces to pass)
+FRAGMENTS_OUT = re.compile(
+    r"\b(?:fragments?|stones?|calcul\w*|pieces|debris)\b[^.;]*?\b(?:extracted|removed|"
+    r"retrieved|evacuated|basket\w*)\b|\bbasket(?:ed| extraction| retrieval)\b|"
+    r"\b(?:extracted|removed|retrieved|evacuated)\b[^.;]*?\b(?:fragments?|pieces)\b"
+)
+_FRAGMENTATION = re.compile(r"\bfragmentation(?: in)?\b", re.IGNORECASE)
+
+
+def _extirpation(e: Expansion) -> Expansion:
+    if not _FRAGMENTATION.search(e.means):
+        return e
+    means = _FRAGMENTATION.sub("extirpation of matter from", e.means)
+    return Expansion(e.term, means, e.kind, e.source, e.start, e.end)
 
 
 def _resection_or_excision_all(expansions: list[Expansion], partial: bool) -> list[Expansion]:

@@ -516,3 +516,16 @@ def test_therapeutic_and_diagnostic_is_searched_as_therapeutic() -> None:
     both = analyze("therapeutic and diagnostic thoracentesis", system="ICD-10-PCS")
     assert "diagnostic" not in both.expanded.lower()
     assert "diagnostic" in analyze("diagnostic thoracentesis", system="ICD-10-PCS").expanded
+
+
+def test_a_stone_broken_up_and_taken_out_is_an_extirpation() -> None:
+    from assistant.query import analyze
+
+    def means(query: str) -> str:
+        return " ".join(e.means.lower() for e in analyze(query, system="ICD-10-PCS").expansions)
+
+    out = means(
+        "ureteroscopy, laser lithotripsy of ureteral stone, fragments extracted with basket"
+    )
+    assert "extirpation" in out and "fragmentation" not in out
+    assert "fragmentation" in means("laser lithotripsy of ureteral stone, fragments left to pass")
