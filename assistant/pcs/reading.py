@@ -49,7 +49,7 @@ _CONTRAST_WITH = re.compile(
 )
 # imaging named as guidance of another procedure: not an operation of its own
 _GUIDANCE = re.compile(
-    r"\b(?:under|with|using|by) (?:\w+ )?(?:fluoroscop\w*|ultrasound|ultrasonograph\w*|ct|"
+    r"\bunder (?:\w+ )?(?:fluoroscop\w*|ultrasound|ultrasonograph\w*|ct|"
     r"mri|imaging)(?: guidance| control)?\b|"
     r"\b(?:fluoroscop\w*|ultrasound|ultrasonograph\w*|ct|mri|image)[- ]guid\w*\b|"
     r"\b(?:fluoroscopic|ultrasound|sonographic|ct|imaging) guidance\b"
