@@ -4,13 +4,12 @@ they are coded to."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from assistant.errors import KnowledgeError
+from assistant.knowledge.rules_file import read_rules, versioned
 
 BODY_PART_KEY_FILE = "rules/pcs_body_part_key.json"
 
@@ -22,8 +21,7 @@ class KeyEntry:
 
 
 def parse_key(data: object, name: str = BODY_PART_KEY_FILE) -> tuple[KeyEntry, ...]:
-    if not isinstance(data, dict) or data.get("version") != 1:
-        raise KnowledgeError(f"{name}: expected an object with version 1")
+    data = versioned(data, name)
     out = []
     for i, entry in enumerate(data.get("entries", [])):
         where = f"{name} entry {i + 1}"
@@ -43,8 +41,7 @@ def parse_key(data: object, name: str = BODY_PART_KEY_FILE) -> tuple[KeyEntry, .
 
 @lru_cache(maxsize=1)
 def load_key() -> tuple[KeyEntry, ...]:
-    raw = resources.files("assistant.knowledge").joinpath(BODY_PART_KEY_FILE).read_text("utf-8")
-    return parse_key(json.loads(raw))
+    return parse_key(read_rules(BODY_PART_KEY_FILE))
 
 
 def general_parts(lower_text: str, key: tuple[KeyEntry, ...]) -> list[str]:

@@ -4,14 +4,13 @@ Insertion of its own."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from assistant.errors import KnowledgeError
 from assistant.knowledge.qualifiers import whole_words
+from assistant.knowledge.rules_file import read_rules, versioned
 
 DEVICE_SYSTEMS_FILE = "rules/device_systems.json"
 # a statement about an existing device, not the implantation of a whole system
@@ -30,8 +29,7 @@ class DeviceSystem:
 
 
 def parse_device_systems(data: object, name: str = DEVICE_SYSTEMS_FILE) -> tuple[DeviceSystem, ...]:
-    if not isinstance(data, dict) or data.get("version") != 1:
-        raise KnowledgeError(f"{name}: expected an object with version 1")
+    data = versioned(data, name)
     out = []
     for i, entry in enumerate(data.get("systems", [])):
         where = f"{name} system {i + 1}"
@@ -50,8 +48,7 @@ def parse_device_systems(data: object, name: str = DEVICE_SYSTEMS_FILE) -> tuple
 
 @lru_cache(maxsize=1)
 def load_device_systems() -> tuple[DeviceSystem, ...]:
-    raw = resources.files("assistant.knowledge").joinpath(DEVICE_SYSTEMS_FILE).read_text("utf-8")
-    return parse_device_systems(json.loads(raw))
+    return parse_device_systems(read_rules(DEVICE_SYSTEMS_FILE))
 
 
 def implanted_system(statement: str) -> DeviceSystem | None:

@@ -6,14 +6,13 @@ or on titles, and the words that open it."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from assistant.errors import KnowledgeError
 from assistant.knowledge.qualifiers import whole_words
+from assistant.knowledge.rules_file import read_rules, versioned
 
 GATES_FILE = "rules/code_gates.json"
 
@@ -33,8 +32,7 @@ class Gate:
 
 
 def parse_gates(data: object, name: str = GATES_FILE) -> tuple[Gate, ...]:
-    if not isinstance(data, dict) or data.get("version") != 1:
-        raise KnowledgeError(f"{name}: expected an object with version 1")
+    data = versioned(data, name)
     out = []
     for i, g in enumerate(data.get("gates", [])):
         where = f"{name} gate {i + 1}"
@@ -62,8 +60,7 @@ def parse_gates(data: object, name: str = GATES_FILE) -> tuple[Gate, ...]:
 
 @lru_cache(maxsize=1)
 def load_gates() -> tuple[Gate, ...]:
-    raw = resources.files("assistant.knowledge").joinpath(GATES_FILE).read_text("utf-8")
-    return parse_gates(json.loads(raw))
+    return parse_gates(read_rules(GATES_FILE))
 
 
 def shut_gates(gates: tuple[Gate, ...], lower_text: str) -> tuple[Gate, ...]:

@@ -5,15 +5,14 @@ the general value codes a specific structure to it."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import lru_cache
-from importlib import resources
 
 from assistant.errors import KnowledgeError
+from assistant.knowledge.rules_file import read_rules, versioned
 
 GENERAL_PARTS_FILE = "rules/pcs_general_parts.json"
 _SYSTEM = re.compile(r"[0-9A-Z]")
@@ -35,8 +34,7 @@ class GeneralPart:
 
 
 def parse_general_parts(data: object, name: str = GENERAL_PARTS_FILE) -> tuple[GeneralPart, ...]:
-    if not isinstance(data, dict) or data.get("version") != 1:
-        raise KnowledgeError(f"{name}: expected an object with version 1")
+    data = versioned(data, name)
     out = []
     for i, entry in enumerate(data.get("entries", [])):
         where = f"{name} entry {i + 1}"
@@ -57,8 +55,7 @@ def parse_general_parts(data: object, name: str = GENERAL_PARTS_FILE) -> tuple[G
 
 @lru_cache(maxsize=1)
 def load_general_parts() -> tuple[GeneralPart, ...]:
-    raw = resources.files("assistant.knowledge").joinpath(GENERAL_PARTS_FILE).read_text("utf-8")
-    return parse_general_parts(json.loads(raw))
+    return parse_general_parts(read_rules(GENERAL_PARTS_FILE))
 
 
 def containment(

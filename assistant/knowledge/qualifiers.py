@@ -9,13 +9,12 @@ ask for it.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from assistant.errors import KnowledgeError
+from assistant.knowledge.rules_file import read_rules, versioned
 
 QUALIFIERS_FILE = "rules/qualifiers.json"
 
@@ -61,8 +60,7 @@ def whole_words(patterns: list[str], where: str, *, prefix: bool = False) -> re.
 
 
 def parse_groups(data: object, name: str = QUALIFIERS_FILE) -> tuple[Group, ...]:
-    if not isinstance(data, dict) or data.get("version") != 1:
-        raise KnowledgeError(f"{name}: expected an object with version 1")
+    data = versioned(data, name)
     groups = []
     for i, g in enumerate(data.get("groups", [])):
         where = f"{name} group {i + 1}"
@@ -88,8 +86,7 @@ def parse_groups(data: object, name: str = QUALIFIERS_FILE) -> tuple[Group, ...]
 
 @lru_cache(maxsize=1)
 def load_groups() -> tuple[Group, ...]:
-    raw = resources.files("assistant.knowledge").joinpath(QUALIFIERS_FILE).read_text("utf-8")
-    return parse_groups(json.loads(raw))
+    return parse_groups(read_rules(QUALIFIERS_FILE))
 
 
 @dataclass(frozen=True)
