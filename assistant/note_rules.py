@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from assistant.conventions import residual
+from assistant.note_sides import sides_of_one
 from assistant.query import Expansion
 from assistant.weights import NOTE_WEIGHTS
 from index.lexical import tokenize
@@ -183,15 +184,7 @@ def _same_finding(a: _Draft, b: _Draft) -> bool:
     if ra.system == "ICD-10-PCS":
         return ra.code[:4] == rb.code[:4] and ra.code[5:] == rb.code[5:]
     shared = {(e.start, e.end) for e in a.evidence} & {(e.start, e.end) for e in b.evidence}
-    return bool(shared) and ra.code[:3] == rb.code[:3] and not _sides_of_one(ra.title, rb.title)
-
-
-_SIDE_WORD = re.compile(r"\b(?:right|left)\b", re.IGNORECASE)
-
-
-def _sides_of_one(a: str, b: str) -> bool:
-    """The right and the left code of one condition (both sides coded: guideline I.B.13)."""
-    return a != b and _SIDE_WORD.sub("SIDE", a) == _SIDE_WORD.sub("SIDE", b)
+    return bool(shared) and ra.code[:3] == rb.code[:3] and not sides_of_one(ra.title, rb.title)
 
 
 def _row(retriever: Retriever, d: _Draft) -> int | None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from assistant.errors import QueryError
 from assistant.knowledge.device_systems import implanted_system
 from assistant.note_rules import PART_RATIONALE, grounded, reconcile
+from assistant.note_sides import each_side, other_side
 from assistant.note_text import (
     DIALYSIS,
     INSTRUCTIONS,
@@ -257,10 +258,10 @@ def suggest(
             continue
         chosen = [top]
         if q.system == "ICD-10-PCS" and laterality(st.span.text) == "bilateral":
-            chosen.extend(_other_side(top, results))  # no bilateral value: each side coded
+            chosen.extend(other_side(top, results))  # no bilateral value: each side coded
         elif q.system == "ICD-10-CM" and laterality(st.span.text) == "bilateral":
             # no bilateral code: the right and the left side are each coded (I.B.13)
-            chosen = _each_side(top, results) or chosen
+            chosen = each_side(top, results) or chosen
         for pick in chosen:
             draft = drafts.get((pick.system, pick.code))
             if draft is None:
@@ -342,9 +343,7 @@ def _plan(
             if ROUTINE.search(lower) and not PROCEDURE_WORD.search(lower):
                 exclude(st, "a routine step of the encounter, not a procedure of its own")
                 continue
-            query = asserted
-            if approach and not any(p.search(query.lower()) for _, p in APPROACHES):
-                query = f"{query} {approach}"  # the description says how it was done
+            query = _with_approach(asserted, approach)  # the description says how it was done
             device = implanted_system(asserted)
             for system in PROCEDURE_SYSTEMS:
                 if system == "ICD-10-PCS" and device is not None:
@@ -415,9 +414,7 @@ def _plan(
             continue
         if st.section == "findings" and st.status == "positive" and ACTED_ON.search(flat):
             # a finding acted on ("polyp removed with cold snare") is a procedure of its own
-            query = asserted
-            if approach and not any(p.search(query.lower()) for _, p in APPROACHES):
-                query = f"{query} {approach}"
+            query = _with_approach(asserted, approach)
             queries.append(
                 _Query(st, query, "ICD-10-PCS", w.procedure_threshold, ACTED_ON_RATIONALE)
             )
@@ -512,6 +509,14 @@ def _external_causes(st: Statement, asserted: str, w: NoteWeights) -> list[_Quer
     ]
 
 
+def _with_approach(text: str, approach: str | None) -> str:
+    """A procedure statement with the approach the note's description names, unless the
+    statement names one itself."""
+    if approach and not any(p.search(text.lower()) for _, p in APPROACHES):
+        return f"{text} {approach}"
+    return text
+
+
 def _gestation(note: str, w: NoteWeights) -> list[_Query]:
     """Weeks of gestation (Z3A) in an obstetric note: coded with every pregnancy code."""
     if not OBSTETRIC.search(note):
@@ -571,42 +576,6 @@ def _outcome_of_delivery(note: str, w: NoteWeights) -> list[_Query]:
             text = f"outcome of delivery, {outcome}"
             return [_Query(st, text, "ICD-10-CM", w.history_threshold, why, prefixes=("Z37",))]
     return []
-
-
-_SIDE_SWAP = {"Right": "Left", "Left": "Right"}
-
-
-def _other_side(top: CodeResult, results: tuple[CodeResult, ...]) -> list[CodeResult]:
-    """For a procedure done on both sides of a body part with no bilateral value: the
-    same code for the other side, when it was found (ICD-10-PCS guideline B4.3)."""
-    words = top.title.split()
-    for i, word in enumerate(words):
-        if word in _SIDE_SWAP:
-            other = " ".join([*words[:i], _SIDE_SWAP[word], *words[i + 1 :]])
-            return [r for r in results if r.title == other and r.code[:3] == top.code[:3]][:1]
-    return []
-
-
-_SIDE_OPEN_WORD = re.compile(r"\b(unspecified|right|left)\b(?= [a-z])")
-
-
-def _each_side(top: CodeResult, results: tuple[CodeResult, ...]) -> list[CodeResult]:
-    """For a condition of both sides with no bilateral code: its right and left codes,
-    when both were found ("Abrasions of both hands" -> right hand, left hand)."""
-    if "bilateral" in top.title.lower():
-        return []
-    m = _SIDE_OPEN_WORD.search(top.title)
-    if m is None:
-        return []
-    titles = {r.title: r for r in results}
-    sides = [
-        titles.get(top.title[: m.start()] + side + top.title[m.end() :])
-        for side in ("right", "left")
-    ]
-    bilateral = any(r.code[:5] == top.code[:5] and "bilateral" in r.title.lower() for r in results)
-    if bilateral or not all(sides):
-        return []
-    return [s for s in sides if s is not None]
 
 
 def _cpt_modifiers(retriever: Retriever, drafts: Iterable[_Draft]) -> None:

@@ -492,9 +492,8 @@ def test_procedure_lists_that_name_no_procedure_code_nothing() -> None:
 def test_a_condition_of_both_sides_without_a_bilateral_code_is_coded_per_side() -> None:
     """Guideline I.B.13: "abrasions of both hands" is the right hand and the left hand;
     where a bilateral code exists it is the code."""
-    from assistant.note_rules import _sides_of_one
+    from assistant.note_sides import each_side, sides_of_one
     from assistant.results import CodeResult
-    from assistant.suggest import _each_side
 
     def result(code: str, title: str) -> CodeResult:
         return CodeResult(code, "ICD-10-CM", title, 0.9, True)
@@ -502,19 +501,19 @@ def test_a_condition_of_both_sides_without_a_bilateral_code_is_coded_per_side() 
     unspecified = result("S60.519A", "Abrasion of unspecified hand, initial encounter")
     right = result("S60.511A", "Abrasion of right hand, initial encounter")
     left = result("S60.512A", "Abrasion of left hand, initial encounter")
-    assert _each_side(unspecified, (unspecified, left, right)) == [right, left]
-    assert _each_side(right, (right, left)) == [right, left]
-    assert _each_side(unspecified, (unspecified, right)) == []  # the other side not found
+    assert each_side(unspecified, (unspecified, left, right)) == [right, left]
+    assert each_side(right, (right, left)) == [right, left]
+    assert each_side(unspecified, (unspecified, right)) == []  # the other side not found
     cataract = result("H25.10", "Age-related nuclear cataract, unspecified eye")
     both = result("H25.13", "Age-related nuclear cataract, bilateral")
     sides = (
         result("H25.11", "Age-related nuclear cataract, right eye"),
         result("H25.12", "Age-related nuclear cataract, left eye"),
     )
-    assert _each_side(cataract, (cataract, both, *sides)) == []  # a bilateral code exists
+    assert each_side(cataract, (cataract, both, *sides)) == []  # a bilateral code exists
     # the two sides of one condition are two findings, not one coded twice
-    assert _sides_of_one(right.title, left.title)
-    assert not _sides_of_one(right.title, unspecified.title)
+    assert sides_of_one(right.title, left.title)
+    assert not sides_of_one(right.title, unspecified.title)
 
 
 def test_an_implanted_pacemaker_is_coded_by_generator_and_each_lead() -> None:

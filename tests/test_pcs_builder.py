@@ -211,8 +211,8 @@ def test_a_scope_with_another_procedure_is_the_approach(assistant: Assistant) ->
 
 
 def test_both_sides_are_coded_when_the_table_has_no_bilateral_value() -> None:
+    from assistant.note_sides import other_side
     from assistant.results import CodeResult
-    from assistant.suggest import _other_side
 
     right = CodeResult(
         "0HPT0NZ",
@@ -235,8 +235,8 @@ def test_both_sides_are_coded_when_the_table_has_no_bilateral_value() -> None:
         0.8,
         True,
     )
-    assert _other_side(right, (right, other, left)) == [left]
-    assert _other_side(left, (left, right)) == [right]
+    assert other_side(right, (right, other, left)) == [left]
+    assert other_side(left, (left, right)) == [right]
 
 
 def test_a_repair_with_mesh_or_a_graft_is_a_supplement(assistant: Assistant) -> None:
