@@ -155,6 +155,11 @@ def _whole_word(words: str) -> re.Pattern[str]:
     return re.compile(rf"\b{re.escape(words)}\b")
 
 
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the characters of ``spans`` blanked (offsets kept)."""
+    return "".join(" " if any(a <= i < b for a, b in spans) else ch for i, ch in enumerate(text))
+
+
 def _negated_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in NOT_DONE.finditer(text)]
 
@@ -176,9 +181,10 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
                 operations[op] = max(operations.get(op, 0.0), strength)
 
     # the query, its negated phrases blanked (same offsets), lower case
-    kept = "".join(" " if any(a <= i < b for a, b in negated) else ch for i, ch in enumerate(lower))
+    kept = _blank(lower, negated)
     # imaging that guides the procedure ("under fluoroscopy") is not the procedure
-    unguided = _GUIDANCE.sub(lambda m: " " * len(m.group(0)), kept)
+    guided = [m.span() for m in _GUIDANCE.finditer(kept)]
+    unguided = _blank(kept, guided)
     # operations the query's own words name, where
     own: dict[str, list[tuple[int, int]]] = {}
     for op in vocab.operations:
@@ -201,7 +207,6 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
         if op not in reread:
             operations[op] = 1.0
     unrelated: dict[str, float] = {}  # operations of lexicon terms away from the own words
-    guided = [m.span() for m in _GUIDANCE.finditer(kept)]
     for e in analysis.expansions:
         if inside(e.start, e.end) or any(a <= e.start and e.end <= b for a, b in guided):
             continue  # negated, or imaging that only guides ("ultrasound guidance")
