@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from assistant.errors import QueryError
 from assistant.knowledge.device_systems import implanted_system
+from assistant.knowledge.status_after import statuses_after
 from assistant.note_rules import PART_RATIONALE, grounded, reconcile
 from assistant.note_sides import each_side, other_side
 from assistant.note_text import (
@@ -488,6 +489,7 @@ def _plan(
             )
         if MECHANISM.search(st.span.text) and st.status == "positive":
             queries.extend(_external_causes(st, asserted, w))
+    queries.extend(_statuses(note, found, w))
     queries.extend(_gestation(note, w))
     queries.extend(_outcome_of_delivery(note, w))
     return queries, excluded
@@ -515,6 +517,27 @@ def _with_approach(text: str, approach: str | None) -> str:
     if approach and not any(p.search(text.lower()) for _, p in APPROACHES):
         return f"{text} {approach}"
     return text
+
+
+def _statuses(note: str, found: list[Statement], w: NoteWeights) -> list[_Query]:
+    """Status after a procedure the note mentions ("s/p CABG": Z95.1), outside the
+    procedure statements (what is done now) and the family history."""
+    skip = [
+        st.span
+        for st in found
+        if st.kind == "procedure" or st.status in ("family", "negated", "hypothetical")
+    ]
+    out = []
+    for status in statuses_after(note):
+        if any(s.start <= status.start < s.end for s in skip):
+            continue
+        span = Span(status.start, status.end, note[status.start : status.end])
+        st = Statement("note", "finding", span, "positive", "", span.text)
+        why = f"status after a procedure ({status.name}): status code (guideline I.C.21.c.3)"
+        out.append(
+            _Query(st, status.search, "ICD-10-CM", w.history_threshold, why, status.prefixes)
+        )
+    return out
 
 
 def _gestation(note: str, w: NoteWeights) -> list[_Query]:

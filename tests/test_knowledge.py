@@ -445,3 +445,47 @@ def test_device_systems_are_coded_by_their_components(stems: frozenset[str]) -> 
     assert implanted_system("Dual-chamber pacemaker generator change, battery depletion") is None
     assert implanted_system("Interrogation of dual-chamber pacemaker") is None
     assert implanted_system("Laparoscopic appendectomy") is None
+
+
+def test_status_after_a_procedure_names_real_status_codes(stems: frozenset[str]) -> None:
+    from assistant.knowledge.status_after import load_status_rules
+    from corpus.icd10cm import parse_tabular
+
+    rules = load_status_rules()
+    codes = [r.code for r in parse_tabular()]
+    for status in (*rules.statuses, *rules.states):
+        for prefix in status.prefixes:  # each answers with real status codes
+            assert any(c.startswith(prefix) for c in codes), (status.name, prefix)
+        words = status.wording.replace("{organ}", "").replace("{text}", "")
+        assert not unknown_words(words, stems), status.name
+    for organ, wording in rules.organs:
+        assert not unknown_words(wording, stems), organ
+
+
+def test_status_after_a_procedure_is_read_with_its_organ_and_side() -> None:
+    from assistant.knowledge.status_after import statuses_after
+
+    def read(text: str) -> list[tuple[str, str, tuple[str, ...]]]:
+        found = statuses_after(text)
+        assert all(text[f.start : f.end] for f in found)  # a span of the text itself
+        return [(f.name, f.search, f.prefixes) for f in found]
+
+    [(_, search, prefixes)] = read("History of right breast cancer, s/p mastectomy.")
+    assert search == "acquired absence of breast and nipple, right" and prefixes == ("Z90",)
+    # the organ comes from the word's parts; one whose absence is not reported codes nothing
+    [(_, search, _)] = read("Status post laparoscopic cholecystectomy (2017).")
+    assert "digestive tract" in search
+    assert read("s/p appendectomy as a child") == []
+    found = read("PMH: CAD s/p CABG x3 in 2016 and PCI with DES to LAD, s/p R TKA, h/o BKA left")
+    assert [f[0] for f in found] == [
+        "coronary artery bypass graft",
+        "coronary stent",
+        "artificial knee joint",
+        "amputation",
+    ]
+    assert found[2][1].endswith(", right")
+    assert found[3][1] == "acquired absence of leg below knee, left"
+    # what is not a status: negated, another person's, undone
+    assert read("No prior cardiac device. Mother s/p hysterectomy.") == []
+    assert read("Prior colostomy, reversed in 2019.") == []
+    assert [f[0] for f in read("Left eye pseudophakic.")] == ["pseudophakia"]

@@ -568,3 +568,17 @@ def test_a_delivery_record_gets_its_outcome_of_delivery() -> None:
     assert len(outcome) == 1 and outcome[0].text.endswith("single live birth")
     newborn = "NEWBORN ADMISSION NOTE\n\nDelivered by cesarean at 39 weeks gestation, Apgars 8/9.\n"
     assert not [q for q in _plan(newborn)[0] if q.prefixes == ("Z37",)]
+
+
+def test_status_after_a_procedure_is_coded_outside_the_procedure_performed() -> None:
+    note = (
+        "PREOPERATIVE DIAGNOSIS: Right inguinal hernia.\n"
+        "PROCEDURE PERFORMED: Open right inguinal hernia repair with mesh.\n"
+        "HISTORY: Coronary artery disease s/p CABG in 2016. Family history: mother s/p "
+        "mastectomy.\n"
+    )
+    queries, _ = _plan(note)
+    status = [q for q in queries if q.rationale.startswith("status after a procedure")]
+    assert [q.prefixes for q in status] == [("Z95.1",)]
+    st = status[0].statement
+    assert note[st.span.start : st.span.end] == st.span.text == "CABG"
