@@ -147,8 +147,10 @@ FORWARD: tuple[tuple[Status, re.Pattern[str]], ...] = (
     (
         "history",
         re.compile(
-            r"\b(?:history of|h/o|hx of|status post|s/p|prior|previous|remote|old|former|"
-            r"formerly|ex-|quit)\b",
+            r"\b(?:history of|h/o|hx of|status post|s/p|prior|previous|remote|"
+            # "old", not an age ("16-year-old", "3 months old")
+            r"(?<!year-)(?<!years )(?<!month-)(?<!months )(?<!week-)(?<!weeks )(?<!day-)"
+            r"(?<!days )(?<!yr-)(?<!y/)(?<!yo-)old|former|formerly|ex-|quit)\b",
             _F,
         ),
     ),

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.errors import QueryError
 from assistant.knowledge.device_systems import implanted_system
@@ -196,6 +196,7 @@ def suggest(
     found = statements(text)
     setting = note_setting(text)
     queries, excluded = _plan(found, text, setting, weights)
+    delivery = delivery_record(text)
     available = set(retriever.index.records.systems)
     queries = [q for q in queries if q.system in available]
     vectors = retriever.embed_queries([(q.text, q.system) for q in queries])
@@ -231,6 +232,10 @@ def suggest(
         if not results:
             continue
         top = results[0]
+        if delivery and q.system == "ICD-10-CM" and _PREGNANCY_PHASE.search(top.title):
+            # a delivery record: the condition complicates childbirth, not the pregnancy
+            top = _in_childbirth(retriever, q.text, top)
+            results = (top, *(r for r in results if r is not top))
         if top.match != "exact" and top.confidence < q.threshold:
             alternatives.append(
                 Alternative(
@@ -492,6 +497,11 @@ def _plan(
     queries.extend(_statuses(note, found, w))
     queries.extend(_gestation(note, w))
     queries.extend(_outcome_of_delivery(note, w))
+    if delivery_record(note):  # the mother's record: the newborn's birth (Z38) is not hers
+        queries = [
+            replace(q, avoid=(*q.avoid, _NEWBORN_BIRTH)) if q.system == "ICD-10-CM" else q
+            for q in queries
+        ]
     return queries, excluded
 
 
@@ -527,10 +537,13 @@ def _statuses(note: str, found: list[Statement], w: NoteWeights) -> list[_Query]
         for st in found
         if st.kind == "procedure" or st.status in ("family", "negated", "hypothetical")
     ]
+    performed = " ".join(st.span.text.lower() for st in found if st.kind == "procedure")
     out = []
     for status in statuses_after(note):
         if any(s.start <= status.start < s.end for s in skip):
             continue
+        if note[status.start : status.end].lower() in performed:
+            continue  # the procedure of this encounter leaves no status yet
         span = Span(status.start, status.end, note[status.start : status.end])
         st = Statement("note", "finding", span, "positive", "", span.text)
         why = f"status after a procedure ({status.name}): status code (guideline I.C.21.c.3)"
@@ -582,13 +595,40 @@ _BORN = (
 
 _NEWBORN_RECORD = re.compile(r"\b(?:newborn|neonat\w*|nicu|infant)\b", re.IGNORECASE)
 _HEADER_CHARS = 200  # where a note says whose record it is
+_SIBLING_SEARCH = 20  # results searched for a code's sibling
+_NEWBORN_BIRTH = "Z38"  # liveborn infants according to place of birth: the newborn's record
+
+
+def delivery_record(note: str) -> bool:
+    """The mother's record of a delivery (not the newborn's own record)."""
+    return bool(
+        OBSTETRIC.search(note)
+        and _DELIVERED.search(note)
+        and not _NEWBORN_RECORD.search(note[:_HEADER_CHARS])
+    )
+
+
+_PREGNANCY_PHASE = re.compile(r"\b(?:in|complicating) pregnancy\b", re.IGNORECASE)
+
+
+def _in_childbirth(retriever: Retriever, text: str, top: CodeResult) -> CodeResult:
+    """The "in childbirth" sibling of an "in pregnancy" code, where the category has one
+    (O24.41- -> O24.42-, O99.82- ...): a condition of a delivery admission complicates
+    childbirth."""
+    response = retriever.search(f"{text} in childbirth", top.system, k=_SIBLING_SEARCH)
+    return next(
+        (
+            r
+            for r in response.results
+            if r.code[:3] == top.code[:3] and "childbirth" in r.title.lower() and r.billable
+        ),
+        top,
+    )
 
 
 def _outcome_of_delivery(note: str, w: NoteWeights) -> list[_Query]:
     """The outcome of delivery (Z37) of a note that records one."""
-    if not OBSTETRIC.search(note) or not _DELIVERED.search(note):
-        return []
-    if _NEWBORN_RECORD.search(note[:_HEADER_CHARS]):
+    if not delivery_record(note):
         return []  # the newborn's own record: its birth is a Z38 code, not the mother's Z37
     for pattern, outcome in _BORN:
         m = pattern.search(note)

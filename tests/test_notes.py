@@ -582,3 +582,54 @@ def test_status_after_a_procedure_is_coded_outside_the_procedure_performed() -> 
     assert [q.prefixes for q in status] == [("Z95.1",)]
     st = status[0].statement
     assert note[st.span.start : st.span.end] == st.span.text == "CABG"
+
+
+def test_an_age_is_not_an_old_condition_and_a_delivery_record_is_the_mothers() -> None:
+    from assistant.notes import statements
+    from assistant.suggest import delivery_record
+
+    [st] = statements("HPI: 16-year-old male riding his bicycle fell on the pavement.\n")
+    assert st.status == "positive"
+    [old] = statements("HPI: Old MI in 2010, now chest pain.\n")
+    assert old.status == "history"
+    mother = "DELIVERY NOTE\nLow transverse cesarean delivery, liveborn female, Apgars 8/9.\n"
+    assert delivery_record(mother)
+    assert all("Z38" in q.avoid for q in _plan(mother, "inpatient")[0] if q.system == "ICD-10-CM")
+    newborn = "NEWBORN ADMISSION NOTE\nDelivered by cesarean at 39 weeks gestation, Apgars 8/9.\n"
+    assert not delivery_record(newborn)
+
+
+def test_a_status_is_not_coded_for_the_procedure_of_this_encounter() -> None:
+    note = (
+        "PROCEDURE PERFORMED: Laparoscopic cholecystectomy.\n"
+        "HOSPITAL COURSE: POD 1 s/p laparoscopic cholecystectomy, tolerating diet. "
+        "Remote history: s/p right total knee arthroplasty 2015.\n"
+    )
+    status = [q for q in _plan(note, "inpatient")[0] if q.rationale.startswith("status after")]
+    assert [q.prefixes for q in status] == [("Z96.65",)]
+
+
+def test_a_condition_of_a_delivery_complicates_childbirth() -> None:
+    from types import SimpleNamespace
+
+    from assistant.results import CodeResult
+    from assistant.suggest import _in_childbirth
+
+    def result(code: str, title: str) -> CodeResult:
+        return CodeResult(code, "ICD-10-CM", title, 0.5, True)
+
+    pregnancy = result("O24.410", "Gestational diabetes mellitus in pregnancy, diet controlled")
+    childbirth = result("O24.420", "Gestational diabetes mellitus in childbirth, diet controlled")
+    other = result("O99.814", "Abnormal glucose complicating childbirth")
+    asked: list[str] = []
+
+    def search(text: str, system: str, k: int) -> SimpleNamespace:
+        asked.append(text)
+        return SimpleNamespace(results=(other, pregnancy, childbirth))
+
+    retriever = SimpleNamespace(search=search)
+    assert _in_childbirth(retriever, "gestational diabetes", pregnancy) is childbirth  # type: ignore[arg-type]
+    assert asked == ["gestational diabetes in childbirth"]
+    # no sibling of the same category in childbirth: the code stays
+    lone = result("O26.891", "Other specified pregnancy related conditions, first trimester")
+    assert _in_childbirth(retriever, "x", lone) is lone  # type: ignore[arg-type]
