@@ -237,3 +237,26 @@ def companions(retriever: Retriever, kept: list[_Draft], drafts: list[_Draft]) -
                         _Draft(candidate, candidate.confidence, rationale, list(other.evidence))
                     )
     return out
+
+
+# a code of a condition in pregnancy, which a delivery record codes in childbirth
+PREGNANCY_PHASE = re.compile(r"\b(?:in|complicating) pregnancy\b", re.IGNORECASE)
+_SIBLING_SEARCH = 20  # results searched for a code's sibling
+
+
+def in_childbirth(retriever: Retriever, text: str, top: CodeResult) -> CodeResult:
+    """The "in childbirth" sibling of an "in pregnancy" code, where the category has one
+    (O24.41- -> O24.42-, O99.82- ...): a condition of a delivery admission complicates
+    childbirth. The sibling keeps the confidence of the code it stands for."""
+    response = retriever.search(f"{text} in childbirth", top.system, k=_SIBLING_SEARCH)
+    sibling = next(
+        (
+            r
+            for r in response.results
+            if r.code[:3] == top.code[:3] and "childbirth" in r.title.lower() and r.billable
+        ),
+        None,
+    )
+    if sibling is None:
+        return top
+    return replace(sibling, confidence=max(sibling.confidence, top.confidence))

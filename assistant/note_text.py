@@ -288,3 +288,20 @@ def note_approach(note: str) -> str | None:
     if scope is not None:
         return scope
     return named[0] if len(named) == 1 else None
+
+
+# a delivery, and a note that is the newborn's own record (said in its first lines)
+_DELIVERED = re.compile(
+    r"\b(?:delivered|vaginal delivery|cesarean|c-section|svd|nsvd)\b", re.IGNORECASE
+)
+_NEWBORN_RECORD = re.compile(r"\b(?:newborn|neonat\w*|nicu|infant)\b", re.IGNORECASE)
+_HEADER_CHARS = 200
+
+
+def delivery_record(note: str) -> bool:
+    """The mother's record of a delivery (not the newborn's own record)."""
+    return bool(
+        OBSTETRIC.search(note)
+        and _DELIVERED.search(note)
+        and not _NEWBORN_RECORD.search(note[:_HEADER_CHARS])
+    )

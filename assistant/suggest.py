@@ -8,7 +8,8 @@
 - What is not: negated, family, planned and not-performed statements; uncertain diagnoses
   in an outpatient note (guideline IV.H: code the sign or symptom; in an inpatient note
   they are coded as if established, guideline II.H); "history of" conditions go to their
-  personal-history codes.
+  personal-history codes; a procedure the patient is status post leaves its status code
+  (Z89-Z98).
 - Then, as a coder would: one code per finding (the unspecified sibling gives way to a
   specific one), no Excludes1 pair, and the codes that "use additional code" notes ask
   for when the note supports them.
@@ -26,7 +27,13 @@ from dataclasses import dataclass, field, replace
 from assistant.errors import QueryError
 from assistant.knowledge.device_systems import implanted_system
 from assistant.knowledge.status_after import statuses_after
-from assistant.note_rules import PART_RATIONALE, grounded, reconcile
+from assistant.note_rules import (
+    PART_RATIONALE,
+    PREGNANCY_PHASE,
+    grounded,
+    in_childbirth,
+    reconcile,
+)
 from assistant.note_sides import each_side, other_side
 from assistant.note_text import (
     DIALYSIS,
@@ -46,6 +53,7 @@ from assistant.note_text import (
     WEEKS,
     before_treatment,
     condition_named,
+    delivery_record,
     external_cause,
     indications,
     note_approach,
@@ -232,9 +240,9 @@ def suggest(
         if not results:
             continue
         top = results[0]
-        if delivery and q.system == "ICD-10-CM" and _PREGNANCY_PHASE.search(top.title):
+        if delivery and q.system == "ICD-10-CM" and PREGNANCY_PHASE.search(top.title):
             # a delivery record: the condition complicates childbirth, not the pregnancy
-            top = _in_childbirth(retriever, q.text, top)
+            top = in_childbirth(retriever, q.text, top)
             results = (top, *(r for r in results if r is not top))
         if top.match != "exact" and top.confidence < q.threshold:
             alternatives.append(
@@ -575,11 +583,8 @@ def _gestation(note: str, w: NoteWeights) -> list[_Query]:
     ]
 
 
-# a delivery and what was born (guideline I.C.15.b.5: the outcome of delivery, Z37, on
-# every delivery record of the mother)
-_DELIVERED = re.compile(
-    r"\b(?:delivered|vaginal delivery|cesarean|c-section|svd|nsvd)\b", re.IGNORECASE
-)
+# what was born (guideline I.C.15.b.5: the outcome of delivery, Z37, on every delivery
+# record of the mother)
 _BORN = (
     (
         re.compile(r"\b(?:stillborn|still birth|stillbirth|fetal demise|iufd)\b", re.I),
@@ -593,37 +598,7 @@ _BORN = (
 )
 
 
-_NEWBORN_RECORD = re.compile(r"\b(?:newborn|neonat\w*|nicu|infant)\b", re.IGNORECASE)
-_HEADER_CHARS = 200  # where a note says whose record it is
-_SIBLING_SEARCH = 20  # results searched for a code's sibling
 _NEWBORN_BIRTH = "Z38"  # liveborn infants according to place of birth: the newborn's record
-
-
-def delivery_record(note: str) -> bool:
-    """The mother's record of a delivery (not the newborn's own record)."""
-    return bool(
-        OBSTETRIC.search(note)
-        and _DELIVERED.search(note)
-        and not _NEWBORN_RECORD.search(note[:_HEADER_CHARS])
-    )
-
-
-_PREGNANCY_PHASE = re.compile(r"\b(?:in|complicating) pregnancy\b", re.IGNORECASE)
-
-
-def _in_childbirth(retriever: Retriever, text: str, top: CodeResult) -> CodeResult:
-    """The "in childbirth" sibling of an "in pregnancy" code, where the category has one
-    (O24.41- -> O24.42-, O99.82- ...): a condition of a delivery admission complicates
-    childbirth."""
-    response = retriever.search(f"{text} in childbirth", top.system, k=_SIBLING_SEARCH)
-    return next(
-        (
-            r
-            for r in response.results
-            if r.code[:3] == top.code[:3] and "childbirth" in r.title.lower() and r.billable
-        ),
-        top,
-    )
 
 
 def _outcome_of_delivery(note: str, w: NoteWeights) -> list[_Query]:

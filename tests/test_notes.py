@@ -585,8 +585,8 @@ def test_status_after_a_procedure_is_coded_outside_the_procedure_performed() -> 
 
 
 def test_an_age_is_not_an_old_condition_and_a_delivery_record_is_the_mothers() -> None:
+    from assistant.note_text import delivery_record
     from assistant.notes import statements
-    from assistant.suggest import delivery_record
 
     [st] = statements("HPI: 16-year-old male riding his bicycle fell on the pavement.\n")
     assert st.status == "positive"
@@ -612,8 +612,8 @@ def test_a_status_is_not_coded_for_the_procedure_of_this_encounter() -> None:
 def test_a_condition_of_a_delivery_complicates_childbirth() -> None:
     from types import SimpleNamespace
 
+    from assistant.note_rules import in_childbirth
     from assistant.results import CodeResult
-    from assistant.suggest import _in_childbirth
 
     def result(code: str, title: str) -> CodeResult:
         return CodeResult(code, "ICD-10-CM", title, 0.5, True)
@@ -628,8 +628,9 @@ def test_a_condition_of_a_delivery_complicates_childbirth() -> None:
         return SimpleNamespace(results=(other, pregnancy, childbirth))
 
     retriever = SimpleNamespace(search=search)
-    assert _in_childbirth(retriever, "gestational diabetes", pregnancy) is childbirth  # type: ignore[arg-type]
+    picked = in_childbirth(retriever, "gestational diabetes", pregnancy)  # type: ignore[arg-type]
+    assert picked.code == childbirth.code
     assert asked == ["gestational diabetes in childbirth"]
     # no sibling of the same category in childbirth: the code stays
     lone = result("O26.891", "Other specified pregnancy related conditions, first trimester")
-    assert _in_childbirth(retriever, "x", lone) is lone  # type: ignore[arg-type]
+    assert in_childbirth(retriever, "x", lone) is lone  # type: ignore[arg-type]
