@@ -504,8 +504,9 @@ def _plan(
             queries.extend(_external_causes(st, asserted, w))
     queries.extend(_statuses(note, found, w))
     queries.extend(_gestation(note, w))
-    queries.extend(_outcome_of_delivery(note, w))
-    if delivery_record(note):  # the mother's record: the newborn's birth (Z38) is not hers
+    if delivery_record(note):
+        queries.extend(_outcome_of_delivery(note, w))
+        # the mother's record: the newborn's birth (Z38) is not hers
         queries = [
             replace(q, avoid=(*q.avoid, _NEWBORN_BIRTH)) if q.system == "ICD-10-CM" else q
             for q in queries
@@ -602,9 +603,8 @@ _NEWBORN_BIRTH = "Z38"  # liveborn infants according to place of birth: the newb
 
 
 def _outcome_of_delivery(note: str, w: NoteWeights) -> list[_Query]:
-    """The outcome of delivery (Z37) of a note that records one."""
-    if not delivery_record(note):
-        return []  # the newborn's own record: its birth is a Z38 code, not the mother's Z37
+    """The outcome of delivery (Z37) of the mother's delivery record (a newborn's own
+    record has its birth as a Z38 code, not the mother's Z37)."""
     for pattern, outcome in _BORN:
         m = pattern.search(note)
         if m is not None:

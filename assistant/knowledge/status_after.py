@@ -108,14 +108,14 @@ def load_status_rules() -> StatusRules:
 def _organ(words: str, rules: StatusRules) -> str | None:
     """The acquired-absence words for the organ a removal names: the root of an
     "-ectomy" word ("cholecystectomy": the gallbladder), else an organ named in words."""
+    organs = dict(rules.organs)
     for word in re.findall(r"[a-z]+ectom(?:y|ies)", words):
         parts = decompose(word, load_lexicon())
         roots = [p for p in parts.parts if p.kind == "combining_form"] if parts else []
         for root in reversed(roots):  # "salpingo-oophorectomy": the last part removed
             for meaning in root.means:
-                found = dict(rules.organs).get(meaning)
-                if found:
-                    return found
+                if meaning in organs:
+                    return organs[meaning]
     for organ, wording in rules.organs:
         if re.search(rf"\b{re.escape(organ)}s?\b", words):
             return wording
@@ -168,10 +168,10 @@ def statuses_after(text: str) -> list[StatusFound]:
                 )
     for status in rules.states:
         for m in status.words.finditer(lower):
-            before = lower[_sentence_start(lower, m.start()) : m.start()]
-            if _NEGATED.search(before) or status.name in found:
+            sentence_start = _sentence_start(lower, m.start())
+            if _NEGATED.search(lower[sentence_start : m.start()]) or status.name in found:
                 continue
-            side = _side(lower[_sentence_start(lower, m.start()) : m.end() + CLAUSE_CHARS // 4])
+            side = _side(lower[sentence_start : m.end() + CLAUSE_CHARS // 4])
             search = _search_text(status, m.group(0), side, rules)
             if search is not None:
                 found[status.name] = StatusFound(
