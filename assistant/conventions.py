@@ -231,7 +231,8 @@ class QueryFacts:
     written: frozenset[str]  # content stems of the query as written
     reworded: frozenset[str]  # ... and as reworded by the lexicon
     side: str | None = None  # the side the query names (right, left, bilateral)
-    definitive: bool = False  # it states a diagnosis ("dx:", "c/w", "consistent with")
+    # it states a diagnosis ("dx:", "c/w", "consistent with", "they said it's shingles")
+    definitive: bool = False
     shut: tuple[Gate, ...] = ()  # code families the query gives no ground for (injury ...)
     # a code has the query as written among its index terms: a match of the lexicon's
     # rewording elsewhere counts for nothing (a coder looks the word up as written first)
@@ -289,7 +290,7 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
         written=_content(_UNSTATED.sub(" ", analysis.text.lower())) - negated,
         reworded=_content(_UNSTATED.sub(" ", analysis.rewritten.lower())) - negated,
         side=analysis.laterality,
-        definitive=bool(_DEFINITIVE.search(raw.lower())),
+        definitive=bool(_DEFINITIVE.search(raw.lower())) or analysis.diagnosis_stated,
         shut=shut_gates(load_gates(), _QUERY_WITHOUT.sub(" ", f"{raw.lower()} {lower}")),
     )
 

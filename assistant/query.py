@@ -206,6 +206,9 @@ class QueryAnalysis:
     # chart phrasing that states the diagnosis ("dx: unstable angina", "c/w diverticulitis"):
     # that statement with its expansions, searched on its own too ("" when there is none)
     focus: str = ""
+    # the query states a diagnosis ("dx: X", "they said it's shingles"): its signs and
+    # symptoms are not coded (guidelines I.B.4-5)
+    diagnosis_stated: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -386,6 +389,7 @@ def analyze(
         # "therapeutic and diagnostic" is coded as therapeutic: "diagnostic" is not searched
         searched = BOTH_INTENTS.sub("therapeutic", text)
     expanded = " ".join([searched, *extra])
+    focus, stated = _focus(query, expansions)
     return QueryAnalysis(
         text=text,
         codes=tuple(dict.fromkeys(codes)),
@@ -398,7 +402,8 @@ def analyze(
         approach=approach,
         rewritten=rewritten,
         raw=query,
-        focus=_focus(query, expansions),
+        focus=focus,
+        diagnosis_stated=stated,
     )
 
 
@@ -421,14 +426,40 @@ _FINDING = re.compile(
 )
 
 
-def _focus(query: str, expansions: list[Expansion]) -> str:
-    m = _FOCUS.search(query) or _FINDING.search(query)
+# how a patient or family reports a diagnosis they were given: "they said it's shingles",
+# "the doctor called it panic disorder", "was told I have gout", "it's called croup"
+_LAY_FOCUS = re.compile(
+    r"\b(?:(?:said|says|say|thinks?|thought)(?: (?:it'?s|it is|it was|that|this is|"
+    r"(?:i|he|she|they|we|you|my \w+) (?:have|has|had|got))\b)?|"
+    r"called (?:it|this|that)|calls? (?:it|this|that)|(?:it'?s|it is|this is) called|"
+    r"told (?:me|us|him|her|them|my \w+)(?: (?:that|it'?s|it is|it was|"
+    r"(?:i|he|she|they|we) (?:have|has|had)))?|told (?:i|he|she|they|we) (?:have|has|had))"
+    r"\s+(?P<focus>[^,;.]+)",
+    re.IGNORECASE,
+)
+
+
+_DENIED = re.compile(r"\b(?:not|no|isn'?t|wasn'?t|doesn'?t|never|nothing|fine|normal)\b", re.I)
+
+
+def _focus(query: str, expansions: list[Expansion]) -> tuple[str, bool]:
+    """The diagnosis the query states, or what a test showed, searched on its own; and
+    whether it is a stated diagnosis (its signs and symptoms are then not coded)."""
+    m = _FOCUS.search(query)
+    stated = m is not None
+    if m is None:
+        m = _FINDING.search(query)
+    if m is None:
+        m = _LAY_FOCUS.search(query)
+        if m is not None and _DENIED.search(m.group("focus")):
+            m = None  # "the doctor says it isn't infected" states no diagnosis
+        stated = m is not None
     if m is None or len(m.group("focus").split()) < 1:
         # where a cancer has spread is searched on its own ("spread to the liver")
-        return next((e.means for e in expansions if e.source == "oncology phrasing"), "")
+        return next((e.means for e in expansions if e.source == "oncology phrasing"), ""), False
     a, b = m.span("focus")
     inside = [e.means for e in expansions if a <= e.start and e.end <= b]
-    return " ".join([m.group("focus").strip(), *inside])
+    return " ".join([m.group("focus").strip(), *inside]), stated
 
 
 # where a cancer has spread: "spread to the liver", "metastatic to bone", "mets to brain",

@@ -17,7 +17,9 @@ from assistant.confidence import packaged as packaged_calibration
 from assistant.conventions import query_facts
 from assistant.errors import QueryError, UnknownCodeError, UnknownSystemError
 from assistant.hierarchy import CodeTree
+from assistant.knowledge.phrases import term_key, tokens
 from assistant.knowledge.qualifiers import load_groups
+from assistant.named import MIN_OTHER_WORDS, ConditionNames, other_words, told_by_a_person
 from assistant.pcs.builder import Built, explain
 from assistant.pcs.reading import read, vocabulary
 from assistant.query import QueryAnalysis, affirmed, analyze
@@ -77,6 +79,7 @@ class Retriever:
         self.systems = np.array([SYSTEMS.index(s) for s in records.systems], np.int8)
         self.chunk_system = self.systems[index.chunks.record_row]
         self.vocabulary = Vocabulary(records.titles)
+        self.names = ConditionNames(records.systems, records.codes, records.titles, records.terms)
         self.groups = load_groups()
         self.tree = CodeTree(records, index.by_key, self.groups)
         self.retrieval = Retrieval(index, embedder, self.chunk_system)
@@ -113,7 +116,7 @@ class Retriever:
         estimated from (what ``medcode calibrate`` fits on). ``vectors``: texts already
         embedded (see :meth:`embed_queries`)."""
         _validate(query, system, k)
-        analysis = analyze(query, self.vocabulary, system)  # stage: analyze
+        analysis = self.analyze(query, system)  # stage: analyze
         exact = self._exact(analysis, system)
         if analysis.only_codes and exact:
             return SearchResponse(query, tuple(exact[:k]), analysis.expansions), {}
@@ -164,12 +167,32 @@ class Retriever:
         builder = self.ranking.builder
         if builder is None:
             raise QueryError("this index holds no ICD-10-PCS tables; rebuild it with PCS")
-        analysis = analyze(query, self.vocabulary, "ICD-10-PCS")
+        analysis = self.analyze(query, "ICD-10-PCS")
         facts = query_facts(analysis, self.groups)
         reading = read(analysis, vocabulary(builder.tables), facts)
         ranked = [(r.code, r.score) for r in response.results if r.match != "exact"]
         built = explain(builder.tables, builder, reading, ranked, self.weights.pcs_open_margin)
         return PcsBuild(query, built, response.results)
+
+    def analyze(self, query: str, system: str | None) -> QueryAnalysis:
+        """The query parsed; a diagnosis sentence that names a condition among other words
+        ("my son has croup, his cough sounds like a seal") has that name as its focus."""
+        analysis = analyze(query, self.vocabulary, system)
+        raw = analysis.raw
+        if analysis.focus or system not in (None, "ICD-10-CM") or not told_by_a_person(raw):
+            return analysis
+        spans = self.names.find(raw)
+        named = [raw[a:b] for a, b in spans]
+        keys = self.names.keys
+        for e in analysis.expansions:
+            if term_key(e.means) in keys and not any(a <= e.start and e.end <= b for a, b in spans):
+                named.append(e.means)
+                spans.append((e.start, e.end))
+        named = list(dict.fromkeys(named))
+        # one condition among other words; a list of conditions has no single focus
+        if len(named) != 1 or other_words(tokens(raw), spans) < MIN_OTHER_WORDS:
+            return analysis
+        return dataclasses.replace(analysis, focus=named[0], diagnosis_stated=True)
 
     def candidates(
         self,
@@ -201,7 +224,7 @@ class Retriever:
         in one batch: pass the result to :meth:`search_with_signals` as ``vectors``."""
         texts: list[str] = []
         for query, system in queries:
-            texts.extend(self._texts(analyze(query, self.vocabulary, system)))
+            texts.extend(self._texts(self.analyze(query, system)))
         unique = list(dict.fromkeys(texts))
         if not unique or not self.options.use_dense:
             return {}

@@ -112,6 +112,17 @@ def test_terms_match_across_plurals_possessives_case_and_hyphens() -> None:
     assert fold("circumcised") == fold("circumcision")
 
 
+def test_verb_forms_meet_each_other_but_not_the_noun() -> None:
+    assert fold("snipped") == fold("snipping") != fold("snip")
+    assert fold("bagging") != fold("bag") and fold("burned") != fold("burn")
+    assert fold("detoxed") == fold("detox") and fold("bed") == "bed"
+    lex = _lexicon({"term": "tubes snipped", "kind": "lay", "means": ["division"]})
+    assert not find_terms("they were snipping my tubes", lex)  # word order is kept
+    (m,) = find_terms("had my tubes snipping", lex)
+    assert m.senses[0].means == ("division",)
+    assert not find_terms("tubes snip", lex)
+
+
 def test_possessive_determiners_match_any_speaker() -> None:
     lex = _lexicon({"term": "camera down the throat", "kind": "lay", "means": ["inspection"]})
     for text in ("camera down my throat", "a camera down his throat", "camera down the throat"):

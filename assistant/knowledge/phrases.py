@@ -3,7 +3,10 @@ sense chosen by context words and code set.
 
 Tokens are runs of letters and digits, lower-cased, with possessives dropped, plurals
 folded ("Crohn's" -> crohn, "stones" -> stone) and long words (eight letters or more)
-reduced to their Snowball stem ("circumcised" -> circumcis), so "kidney stones",
+reduced to their Snowball stem ("circumcised" -> circumcis), as are verb forms in "-ed" and
+"-ing" of five letters or more ("detoxed" -> detox); a verb whose stem is shorter is marked,
+so that its forms meet each other ("snipped", "snipping" -> snip~) but not a noun ("bagging"
+is not "bag", "burned" not "burn"). So "kidney stones",
 "Kidney-Stone" and "kidney stone" all match the term "kidney stone", and "circumcised"
 the term "circumcision"; short words are not stemmed, so "severe" stays apart from
 "sever". Possessive determiners meet "the" ("camera down my throat" matches the term
@@ -25,6 +28,9 @@ _POSSESSIVE = re.compile(r"(?<=[A-Za-z])['’]s\b")
 MAX_TERM_TOKENS = 8
 MIN_FOLD = 5  # plurals are folded in words of at least this length ("aids" stays)
 MIN_STEM = 8  # longer words are stemmed
+MIN_VERB = 5  # so are verb forms of at least this length ("snipped" -> snip)
+_VERB_ENDINGS = ("ed", "ing")
+VERB_MARK = "~"
 # determiners that name whose body part it is: one key, so lay terms match any speaker
 _DETERMINERS = frozenset({"the", "my", "his", "her", "their", "our", "your", "its"})
 
@@ -38,6 +44,11 @@ def fold(token: str) -> str:
         return "the"
     if len(t) >= MIN_FOLD and t.endswith("s") and not t.endswith(("ss", "us", "is")):
         t = t[:-3] + "y" if t.endswith("ies") else t[:-1]
+    if len(t) >= MIN_VERB and t.endswith(_VERB_ENDINGS):
+        stem = str(_stemmer().stemWord(t))
+        # a short stem is marked: "snipped" meets "snipping", but "bagging" is not the
+        # noun "bag" nor "burned" the noun "burn"; "detoxed" is "detox"
+        return stem if len(stem) >= MIN_VERB else f"{stem}{VERB_MARK}"
     return str(_stemmer().stemWord(t)) if len(t) >= MIN_STEM else t
 
 

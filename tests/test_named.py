@@ -1,0 +1,48 @@
+"""A diagnosis named inside a patient's sentence becomes the query's focus."""
+
+from __future__ import annotations
+
+from assistant.knowledge.phrases import term_key, tokens
+from assistant.named import ConditionNames, other_words, told_by_a_person
+from assistant.query import analyze
+
+ROWS = [
+    ("ICD-10-CM", "J05.0", "Acute obstructive laryngitis [croup]", ("Obstructive laryngitis",)),
+    ("ICD-10-CM", "R05.9", "Cough, unspecified", ()),
+    ("ICD-10-CM", "B96.20", "E. coli as the cause of diseases classified elsewhere", ()),
+    ("ICD-10-CM", "E03.9", "Hypothyroidism, unspecified", ("Thyroid",)),
+    ("ICD-10-PCS", "0DT60ZZ", "Resection of Stomach, Open Approach", ()),
+]
+
+
+def _names() -> ConditionNames:
+    systems, codes, titles, extra = zip(*ROWS, strict=True)
+    return ConditionNames(systems, codes, titles, lambda i: (titles[i], *extra[i]))
+
+
+def test_condition_names_come_from_disease_chapters_only() -> None:
+    keys = _names().keys
+    assert {term_key("croup"), term_key("Obstructive laryngitis")} <= keys
+    assert not [k for k in keys if "cough" in k]  # a symptom (R) is no condition name
+    assert not [k for k in keys if "coli" in k]  # an organism "classified elsewhere"
+    assert not [k for k in keys if "stomach" in k]  # procedures are not conditions
+    assert "thyroid" not in keys  # a body part is not a one-word condition name
+
+
+def test_names_are_found_in_a_sentence_with_their_offsets() -> None:
+    text = "my 3 year old has Croup, his cough sounds like a seal barking"
+    spans = _names().find(text)
+    assert [text[a:b] for a, b in spans] == ["Croup"]
+    assert other_words(tokens(text), spans) >= 5
+    assert told_by_a_person(text) and not told_by_a_person("croup, barking cough, stridor")
+
+
+def test_a_reported_diagnosis_is_the_focus_unless_denied() -> None:
+    said = analyze("painful blistery rash on one side, they said it's shingles")
+    assert said.focus.startswith("shingles") and said.diagnosis_stated
+    called = analyze("my heart pounds out of nowhere, the doctor called it panic disorder")
+    assert called.focus.startswith("panic disorder") and called.diagnosis_stated
+    denied = analyze("fluid behind the eardrum, the doctor says it isn't infected")
+    assert not denied.focus and not denied.diagnosis_stated
+    shown = analyze("CT chest: solitary 9 mm nodule")  # what a test showed, not a diagnosis
+    assert shown.focus and not shown.diagnosis_stated
