@@ -56,6 +56,9 @@ _STOPWORDS = frozenset(
         "without",
         "no",
         "not",
+        # pronouns and possessives of a patient's sentence ("his" is no amino acid)
+        *("i", "me", "my", "we", "us", "our", "you", "your", "him", "his", "her", "hers"),
+        *("they", "them", "their", "we're", "i'm", "i've", "he's", "she's"),
     ]
 )
 
