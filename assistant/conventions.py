@@ -180,8 +180,10 @@ def resolve_billable(
 # "without X": X up to the next clause or the site ("without foreign body of scalp"), but
 # "without loss of consciousness", "without mention of ..." keep what follows
 _CLAUSE_END = r"(?=,|;|\(|$| and | with | or |(?<!mention)(?<!evidence)(?<!loss)(?<!signs) of )"
-_WITHOUT = re.compile(r"\bwithout ([a-z][a-z \-]*?)" + _CLAUSE_END)
-_WITHOUT_PHRASE = re.compile(r"\bwithout [a-z][a-z \-]*?" + _CLAUSE_END)
+# "without X" up to the clause's end, "or Y" included: "without perforation or gangrene"
+# denies both
+_WITHOUT = re.compile(r"\bwithout ([a-z][a-z \-]*?(?: or [a-z][a-z\-]*)*)" + _CLAUSE_END)
+_WITHOUT_PHRASE = re.compile(r"\bwithout [a-z][a-z \-]*?(?: or [a-z][a-z\-]*)*" + _CLAUSE_END)
 # "with X" in a title: X a complication or companion condition ("... with bleeding",
 # "... with diabetic chronic kidney disease"), up to the next clause
 _WITH = re.compile(r"\bwith (?!and\b|or\b)([a-z(][a-z \-()]*?)(?=,|;|$| with | without | or | of )")
@@ -196,8 +198,14 @@ _QUERY_ABSENT = re.compile(
 )
 _QUERY_WITHOUT = re.compile(
     r"\b(?:without|w/o|no|not|denies|negative for) "
-    r"([a-z][a-z\-]*(?: (?:or |and |nor )?[a-z][a-z\-]*){0,3})"
+    # a series ends with "or"/"and" ("without perforation, abscess or bleeding")
+    r"([a-z][a-z\-]*(?:(?:, [a-z][a-z\-]*){1,3},? (?:or|and|nor) [a-z][a-z\-]*|"
+    r"(?: (?:or |and |nor )?[a-z][a-z\-]*){0,3}))"
 )
+# a word that denies what it is built on: "unruptured", "nonperforated", "uncomplicated",
+# "noninfected", "nonhealing", "nontoxic" (participles and adjectives only: "unconscious"
+# and "unresponsive" name a state, not the absence of one)
+_PREFIX_DENIED = re.compile(r"\b(?:un|non)-?([a-z]{3,}(?:ed|ing|ic|al))\b")
 # a statement of the diagnosis in chart phrasing
 _DEFINITIVE = re.compile(
     r"\b(?:dx|diagnos(?:is|ed|es)|c/w|consistent with|impression|assessment|confirmed|"
@@ -282,6 +290,8 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
         for e in analysis.expansions:
             if m.start(1) <= e.start and e.end <= m.end(1):
                 negated.update(tokenize(e.means))
+    for m in _PREFIX_DENIED.finditer(raw.lower()):
+        negated.update(tokenize(m.group(1)))
     positive = frozenset(analysis.terms) - negated
     return QueryFacts(
         qualifiers=query_values(groups, lower),

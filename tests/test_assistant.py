@@ -501,6 +501,29 @@ def test_no_x_in_the_query_agrees_with_a_non_x_title() -> None:
     assert rheumatic < plain < nonrheumatic
 
 
+def test_denials_reach_every_item_of_a_series_and_prefixed_words() -> None:
+    """ "without perforation or gangrene" denies both (title and query side); a series
+    ending in "or" is denied whole; "unruptured" denies rupture, "unconscious" nothing."""
+    from assistant.conventions import specificity_shift
+    from assistant.knowledge.qualifiers import load_groups
+
+    groups = load_groups()
+    facts = query_facts(analyze("acute appendicitis, nonperforated, no gangrene"), groups)
+    assert {"perfor", "gangren"} <= facts.negated
+    both = "Acute appendicitis, without perforation or gangrene"
+    gangrene = "Acute appendicitis with gangrene, without perforation"
+    assert specificity_shift(facts, groups, both, ()) > specificity_shift(
+        facts, groups, gangrene, ()
+    )
+    series = query_facts(analyze("diverticulitis without perforation, abscess or bleeding"), groups)
+    assert {"perfor", "abscess", "bleed"} <= series.negated
+    listed = query_facts(analyze("hernia, no gangrene, reducible"), groups)
+    assert "reduc" not in listed.negated
+    aneurysm = query_facts(analyze("AAA 5.2 cm, unruptured"), groups)
+    assert tokenize("rupture")[0] in aneurysm.negated
+    assert not query_facts(analyze("found unconscious"), groups).negated
+
+
 def test_a_complication_the_query_does_not_name_is_not_the_default() -> None:
     """A title's "with X" needs the query to name X: "diverticulosis" meets the code
     without bleeding, "diverticulosis with bleeding" the one with it."""
