@@ -246,6 +246,7 @@ class QueryFacts:
     # rewording elsewhere counts for nothing (a coder looks the word up as written first)
     written_indexed: bool = False
     # title (lower case) -> its qualifier agreement with this query, filled as it goes
+    stated: frozenset[str] = frozenset()  # stems of the diagnosis the query states
     memo: dict[str, Agreement] = field(default_factory=dict, compare=False)
 
     @property
@@ -301,6 +302,7 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
         reworded=_content(_UNSTATED.sub(" ", analysis.rewritten.lower())) - negated,
         side=analysis.laterality,
         definitive=bool(_DEFINITIVE.search(raw.lower())) or analysis.diagnosis_stated,
+        stated=_content(_UNSTATED.sub(" ", analysis.stated.lower())) - negated,
         shut=shut_gates(load_gates(), _QUERY_WITHOUT.sub(" ", f"{raw.lower()} {lower}")),
     )
 
@@ -320,10 +322,15 @@ def side_open(title: str) -> bool:
     return bool(_SIDE_OPEN.search(title.lower()))
 
 
-def symptom_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS) -> float:
+def symptom_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS, title: str = "") -> float:
     """ICD-10-CM guidelines (I.B.4-5): a sign or symptom is not coded when a definitive
-    diagnosis is stated; the query states one ("dx:", "c/w", "diagnosed with")."""
-    return w.symptom_with_diagnosis if facts.definitive and code[:1] == "R" else 0.0
+    diagnosis is stated; the query states one ("dx:", "c/w", "diagnosed with"). A symptom
+    the statement itself names ("dx: syncope") is the diagnosis."""
+    if not (facts.definitive and code[:1] == "R"):
+        return 0.0
+    if facts.stated and title_info(title).content & facts.stated:
+        return 0.0
+    return w.symptom_with_diagnosis
 
 
 _EXTERNAL_CAUSE = ("V", "W", "X", "Y")
@@ -444,17 +451,28 @@ def _joined(name: str) -> tuple[str, ...]:
 
 
 def term_exact(facts: QueryFacts, names: tuple[str, ...]) -> int:
-    """2: the query as written is exactly one of the code's index terms; 1: as reworded
-    by the lexicon; 0: neither."""
-    return _term_exact(facts.written, facts.reworded, names)
+    """2: the query as written (or the diagnosis it states, when it names no specifics)
+    is exactly one of the code's index terms; 1: as reworded by the lexicon; 0: neither."""
+    found = _term_exact(facts.written, facts.reworded, names)
+    if found == 0 and facts.stated and facts.stated in _stems_of(names):
+        # the diagnosis the query states is the code's name ("dx: syncope, w/u
+        # unrevealing"): as good as written, unless the query names specifics (side,
+        # acuity, encounter ...) that choose another code
+        return 0 if any(facts.qualifiers) or facts.side else 2
+    return found
+
+
+def _stems_of(names: tuple[str, ...]) -> list[frozenset[str]]:
+    return [_term_stems(t) for t in names] + [
+        _term_stems(part) for t in names for part in _joined(t)
+    ]
 
 
 @lru_cache(maxsize=65536)
 def _term_exact(written: frozenset[str], reworded: frozenset[str], names: tuple[str, ...]) -> int:
     # cached: the ranking asks once to know whether any code has the query as written,
     # then again per code
-    stems = [_term_stems(t) for t in names]
-    stems += [_term_stems(part) for t in names for part in _joined(t)]
+    stems = _stems_of(names)
     if written and written in stems:
         return 2
     return 1 if reworded and reworded in stems else 0

@@ -209,9 +209,13 @@ class QueryAnalysis:
     # chart phrasing that states the diagnosis ("dx: unstable angina", "c/w diverticulitis"):
     # that statement with its expansions, searched on its own too ("" when there is none)
     focus: str = ""
-    # the query states a diagnosis ("dx: X", "they said it's shingles"): its signs and
-    # symptoms are not coded (guidelines I.B.4-5)
-    diagnosis_stated: bool = False
+    # the diagnosis the query states, as written ("dx: X", "they said it's shingles"): its
+    # signs and symptoms are not coded (guidelines I.B.4-5); "" when it states none
+    stated: str = ""
+
+    @property
+    def diagnosis_stated(self) -> bool:
+        return bool(self.stated)
 
 
 @lru_cache(maxsize=1)
@@ -406,7 +410,7 @@ def analyze(
         rewritten=rewritten,
         raw=query,
         focus=focus,
-        diagnosis_stated=stated,
+        stated=stated,
     )
 
 
@@ -445,10 +449,15 @@ _LAY_FOCUS = re.compile(
 _DENIED = re.compile(r"\b(?:not|no|isn'?t|wasn'?t|doesn'?t|never|nothing|fine|normal)\b", re.I)
 
 
-def _focus(query: str, expansions: list[Expansion]) -> tuple[str, bool]:
-    """The diagnosis the query states, or what a test showed, searched on its own; and
-    whether it is a stated diagnosis (its signs and symptoms are then not coded)."""
+_DENIAL_REACH = 12  # characters before "dx" where "no prior" denies the diagnosis
+
+
+def _focus(query: str, expansions: list[Expansion]) -> tuple[str, str]:
+    """The diagnosis the query states, or what a test showed, searched on its own (with
+    the meanings of its words); and the stated diagnosis as written ("" for a finding)."""
     m = _FOCUS.search(query)
+    if m is not None and _DENIED.search(query[max(0, m.start() - _DENIAL_REACH) : m.start()]):
+        m = None  # "no prior dx of prostate cancer" states none
     stated = m is not None
     if m is None:
         m = _FINDING.search(query)
@@ -459,10 +468,11 @@ def _focus(query: str, expansions: list[Expansion]) -> tuple[str, bool]:
         stated = m is not None
     if m is None or len(m.group("focus").split()) < 1:
         # where a cancer has spread is searched on its own ("spread to the liver")
-        return next((e.means for e in expansions if e.source == "oncology phrasing"), ""), False
+        return next((e.means for e in expansions if e.source == "oncology phrasing"), ""), ""
     a, b = m.span("focus")
     inside = [e.means for e in expansions if a <= e.start and e.end <= b]
-    return " ".join([m.group("focus").strip(), *inside]), stated
+    phrase = m.group("focus").strip()
+    return " ".join([phrase, *inside]), phrase if stated else ""
 
 
 # where a cancer has spread: "spread to the liver", "metastatic to bone", "mets to brain",

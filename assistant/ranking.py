@@ -149,7 +149,7 @@ class Conventions:
         if code_set and facts is not None:
             shift += specificity_shift(facts, self.groups, records.titles[row], names, self.w)
             if records.systems[row] == "ICD-10-CM":
-                shift += symptom_shift(records.codes[row], facts, self.w)
+                shift += symptom_shift(records.codes[row], facts, self.w, records.titles[row])
                 shift += gate_shift(records.codes[row], facts, self.w, records.titles[row])
         return shift
 

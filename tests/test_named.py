@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.conventions import query_facts
 from assistant.knowledge.phrases import term_key, tokens
 from assistant.named import ConditionNames, other_words, told_by_a_person
 from assistant.query import analyze
@@ -46,3 +47,21 @@ def test_a_reported_diagnosis_is_the_focus_unless_denied() -> None:
     assert not denied.focus and not denied.diagnosis_stated
     shown = analyze("CT chest: solitary 9 mm nodule")  # what a test showed, not a diagnosis
     assert shown.focus and not shown.diagnosis_stated
+
+
+def test_a_stated_symptom_is_the_diagnosis_and_a_denied_dx_states_nothing() -> None:
+    from assistant.conventions import symptom_shift, term_exact
+    from assistant.knowledge.qualifiers import load_groups
+
+    groups = load_groups()
+    facts = query_facts(analyze("ED dx: syncope, w/u unrevealing, d/c home"), groups)
+    assert facts.definitive and facts.stated
+    # the statement names the symptom: it is not moved down as a symptom of something else
+    assert symptom_shift("R55", facts, title="Syncope and collapse") == 0
+    assert symptom_shift("R07.9", facts, title="Chest pain, unspecified") < 0
+    # and the code named by it is as good as an exact name
+    assert term_exact(facts, ("Syncope and collapse", "Syncope")) == 2
+    sided = query_facts(analyze("dx: varicose veins of both legs"), groups)
+    assert term_exact(sided, ("Varicose veins",)) == 0  # the side chooses the code
+    denied = analyze("PSA 7.2 on screening labs, no prior dx of prostate cancer")
+    assert not denied.stated
