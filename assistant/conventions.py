@@ -181,9 +181,12 @@ def resolve_billable(
 # "without loss of consciousness", "without mention of ..." keep what follows
 _CLAUSE_END = r"(?=,|;|\(|$| and | with | or |(?<!mention)(?<!evidence)(?<!loss)(?<!signs) of )"
 # "without X" up to the clause's end, "or Y" included: "without perforation or gangrene"
-# denies both
-_WITHOUT = re.compile(r"\bwithout ([a-z][a-z \-]*?(?: or [a-z][a-z\-]*)*)" + _CLAUSE_END)
-_WITHOUT_PHRASE = re.compile(r"\bwithout [a-z][a-z \-]*?(?: or [a-z][a-z\-]*)*" + _CLAUSE_END)
+# denies both (possessive: a series once read is not given back to stop at its "or")
+_WITHOUT_END = (
+    r"(?=,|;|\(|$| and | with | without | or |(?<!mention)(?<!evidence)(?<!loss)(?<!signs) of )"
+)
+_WITHOUT = re.compile(r"\bwithout ([a-z][a-z \-]*?(?: or [a-z][a-z\-]*)*+)" + _WITHOUT_END)
+_WITHOUT_PHRASE = re.compile(r"\bwithout [a-z][a-z \-]*?(?: or [a-z][a-z\-]*)*+" + _WITHOUT_END)
 # "with X" in a title: X a complication or companion condition ("... with bleeding",
 # "... with diabetic chronic kidney disease"), up to the next clause
 _WITH = re.compile(r"\bwith (?!and\b|or\b)([a-z(][a-z \-()]*?)(?=,|;|$| with | without | or | of )")

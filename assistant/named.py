@@ -36,8 +36,12 @@ _NOT_NAMES = frozenset(
 )
 # a sentence told by a patient or a relative ("my son has croup", "I've got shingles"):
 # chart phrasing names conditions in lists and rarely speaks in the first person
+# ("grade I", "type I", "stage I" are numerals, not the speaker)
 _PERSONAL = re.compile(
-    r"\b(?:i|i'?m|i'?ve|me|my|we|our|us|he|she|his|her|him|they|their|them)\b", re.IGNORECASE
+    r"\b(?:i'?m|i'?ve|me|my|we|our|us|he|she|his|her|him|they|their|them|"
+    r"(?<!grade )(?<!type )(?<!stage )(?<!class )(?<!phase )(?<!degree )(?<!level )"
+    r"(?<!factor )(?<!part )(?<!zone )(?<!tier )i)\b",
+    re.IGNORECASE,
 )
 _FILLER = frozenset(("the", "a", "an", "and", "or", "of", "in", "on", "with", "for", "to", "is"))
 

@@ -212,10 +212,13 @@ class QueryAnalysis:
     # the diagnosis the query states, as written ("dx: X", "they said it's shingles"): its
     # signs and symptoms are not coded (guidelines I.B.4-5); "" when it states none
     stated: str = ""
+    # a condition named among the other words of a patient's sentence ("my son has croup,
+    # his cough sounds like a seal"), searched as the focus (see ``assistant.named``)
+    condition_named: bool = False
 
     @property
     def diagnosis_stated(self) -> bool:
-        return bool(self.stated)
+        return bool(self.stated) or self.condition_named
 
 
 @lru_cache(maxsize=1)

@@ -192,7 +192,7 @@ class Retriever:
         # one condition among other words; a list of conditions has no single focus
         if len(named) != 1 or other_words(tokens(raw), spans) < MIN_OTHER_WORDS:
             return analysis
-        return dataclasses.replace(analysis, focus=named[0], stated=named[0])
+        return dataclasses.replace(analysis, focus=named[0], condition_named=True)
 
     def candidates(
         self,
