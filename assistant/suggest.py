@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from assistant.errors import QueryError
 from assistant.knowledge.device_systems import implanted_system
 from assistant.knowledge.status_after import statuses_after
+from assistant.note_history import history_query
 from assistant.note_rules import (
     PART_RATIONALE,
     PREGNANCY_PHASE,
@@ -206,7 +207,11 @@ def suggest(
     queries, excluded = _plan(found, text, setting, weights)
     delivery = delivery_record(text)
     available = set(retriever.index.records.systems)
-    queries = [q for q in queries if q.system in available]
+    queries = [
+        replace(q, text=history_query(retriever, q.text, weights.history_group_confidence))
+        for q in queries
+        if q.system in available
+    ]
     vectors = retriever.embed_queries([(q.text, q.system) for q in queries])
     drafts: dict[tuple[str, str], _Draft] = {}
     alternatives: list[Alternative] = []

@@ -113,6 +113,9 @@ class NoteWeights:
     diagnosis_threshold: float = 0.5  # a diagnosis section's statement
     part_threshold: float = 0.55  # one condition of a line that names two
     history_threshold: float = 0.5  # a history list's condition, a personal-history code
+    # a history code is worded with the group of the condition's own code when that code
+    # is found with at least this confidence (assistant.note_history)
+    history_group_confidence: float = 0.3
     treated_threshold: float = 0.4  # a chronic condition under treatment in narrative text
     procedure_threshold: float = 0.3  # a procedure statement
     # an external cause (how, where, doing what) of an injury the note describes: the best

@@ -9,8 +9,10 @@ import pytest
 from assistant.errors import QueryError
 from assistant.note_text import note_setting
 from assistant.notes import laterality, sections, statements
+from assistant.results import CodeResult, SearchResponse
 from assistant.suggest import validate_note
 from corpus.limits import MAX_NOTE_CHARS
+from corpus.records import CodeRecord, Parent, Source
 
 NOTES = Path(__file__).parent / "fixtures" / "notes"
 
@@ -634,3 +636,41 @@ def test_a_condition_of_a_delivery_complicates_childbirth() -> None:
     # no sibling of the same category in childbirth: the code stays
     lone = result("O26.891", "Other specified pregnancy related conditions, first trimester")
     assert in_childbirth(retriever, "x", lone) is lone  # type: ignore[arg-type]
+
+
+class _FakeRetriever:
+    """Searches find one code; records know its block and category (code-set shape)."""
+
+    def __init__(self, code: str, confidence: float, parents: tuple[Parent, ...]) -> None:
+        self.code, self.confidence, self.parents = code, confidence, parents
+
+    def search(self, query: str, system: str, k: int) -> SearchResponse:
+        found = CodeResult(self.code, system, "", 0.9, True, confidence=self.confidence)
+        return SearchResponse(query, (found,))
+
+    def record(self, system: str, code: str) -> CodeRecord:
+        source = Source("package", "simple-icd-10-cm", "FY2026")
+        return CodeRecord(system, code, "", True, source, "", parents=self.parents)
+
+
+def test_history_queries_name_the_group_the_condition_is_classified_in() -> None:
+    from typing import cast
+
+    from assistant.note_history import history_query
+    from assistant.search import Retriever
+
+    parents = (
+        Parent("2", "Neoplasms (C00-D49)", "chapter"),
+        Parent("C15-C26", "Malignant neoplasms of digestive organs (C15-C26)", "block"),
+        Parent("C18", "Malignant neoplasm of colon", "category"),
+    )
+    colon = cast(Retriever, _FakeRetriever("C18.9", 0.9, parents))
+    assert history_query(colon, "family history of colon cancer", 0.3) == (
+        "family history of colon cancer (Malignant neoplasms of digestive organs; "
+        "Malignant neoplasm of colon)"
+    )
+    assert history_query(colon, "colon cancer", 0.3) == "colon cancer"  # not a history
+    unsure = cast(Retriever, _FakeRetriever("C18.9", 0.1, parents))
+    assert history_query(unsure, "family history of colon cancer", 0.3).endswith("cancer")
+    status = cast(Retriever, _FakeRetriever("Z90.13", 0.9, parents))  # not a disease
+    assert history_query(status, "personal history of mastectomy", 0.3).endswith("mastectomy")
