@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from assistant.results import CodeResult
     from assistant.search import Retriever
     from assistant.suggest import Alternative, _Draft
+    from corpus.links import CodeRef
 
 # the rationale of a code found for one part of a diagnosis line ("X with Y": X, Y)
 PART_RATIONALE = "condition named in the line"
@@ -204,23 +205,29 @@ def _excludes1(retriever: Retriever, a: _Draft, b: _Draft) -> bool:
     )
 
 
+def use_additional(retriever: Retriever, d: _Draft) -> list[CodeRef]:
+    """The codes the "use additional code" notes of an ICD-10-CM draft (and of its
+    categories) ask for."""
+    row = _row(retriever, d)
+    if d.result.system != "ICD-10-CM" or row is None:
+        return []
+    records = retriever.index.records
+    return [
+        ref
+        for r in (row, *retriever.tree.ancestors(row))
+        for ref in records.links(r).get("use_additional_code", ())
+    ]
+
+
 def companions(retriever: Retriever, kept: list[_Draft], drafts: list[_Draft]) -> list[_Draft]:
     """Codes that a kept code's "use additional code" (or its categories') notes name and
     that the note supports: one of its statements found them among its best codes."""
     from assistant.suggest import _Draft
 
-    records, tree = retriever.index.records, retriever.tree
     have = {d.result.code for d in kept}
     out: list[_Draft] = []
     for d in kept:
-        row = _row(retriever, d)
-        if d.result.system != "ICD-10-CM" or row is None:
-            continue
-        refs = [
-            ref
-            for r in (row, *tree.ancestors(row))
-            for ref in records.links(r).get("use_additional_code", ())
-        ]
+        refs = use_additional(retriever, d)
         if not refs:
             continue
         for other in drafts:

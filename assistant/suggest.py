@@ -28,12 +28,14 @@ from assistant.errors import QueryError
 from assistant.knowledge.device_systems import implanted_system
 from assistant.knowledge.status_after import statuses_after
 from assistant.note_history import history_query
+from assistant.note_measures import BMI_CATEGORY, bmi_code
 from assistant.note_rules import (
     PART_RATIONALE,
     PREGNANCY_PHASE,
     grounded,
     in_childbirth,
     reconcile,
+    use_additional,
 )
 from assistant.note_sides import each_side, other_side
 from assistant.note_text import (
@@ -291,6 +293,7 @@ def suggest(
                 draft.evidence.append(ev)
     kept, dropped = reconcile(retriever, list(drafts.values()))
     alternatives.extend(dropped)
+    kept = _bmi(retriever, text, kept)
     _cpt_modifiers(retriever, kept)
     suggestions = [
         Suggestion(
@@ -619,6 +622,25 @@ def _outcome_of_delivery(note: str, w: NoteWeights) -> list[_Query]:
             text = f"outcome of delivery, {outcome}"
             return [_Query(st, text, "ICD-10-CM", w.history_threshold, why, prefixes=("Z37",))]
     return []
+
+
+def _bmi(retriever: Retriever, note: str, kept: list[_Draft]) -> list[_Draft]:
+    """The codes kept, with the BMI code of the value the note records when a coded
+    condition's "use additional code" note asks for it (obesity, malnutrition: guideline
+    I.B.14); the value read decides over a BMI code a search found."""
+    found = bmi_code(retriever, note)
+    if found is None:
+        return kept
+    code, value = found
+    asking = [d for d in kept if any(ref.covers(code) for ref in use_additional(retriever, d))]
+    if not asking:
+        return kept
+    result = retriever.search(code, "ICD-10-CM", k=1).results[0]
+    first = asking[0]
+    rationale = f"use additional code: a note of {first.result.code} asks for the BMI (I.B.14)"
+    evidence = Evidence(value.start, value.end, note[value.start : value.end], "note")
+    others = [d for d in kept if not d.result.code.startswith(BMI_CATEGORY)]
+    return [*others, _Draft(result, first.confidence, rationale, [evidence])]
 
 
 def _cpt_modifiers(retriever: Retriever, drafts: Iterable[_Draft]) -> None:

@@ -674,3 +674,40 @@ def test_history_queries_name_the_group_the_condition_is_classified_in() -> None
     assert history_query(unsure, "family history of colon cancer", 0.3).endswith("cancer")
     status = cast(Retriever, _FakeRetriever("Z90.13", 0.9, parents))  # not a disease
     assert history_query(status, "personal history of mastectomy", 0.3).endswith("mastectomy")
+
+
+class _Z68Records:
+    codes = ("Z68", "Z68.1", "Z68.41", "Z68.45", "Z68.51")
+    titles = (
+        "Body mass index [BMI]",
+        "Body mass index [BMI] 19.9 or less, adult",
+        "Body mass index [BMI] 40.0-44.9, adult",
+        "Body mass index [BMI] 70 or greater, adult",
+        "Body mass index [BMI] pediatric, less than 5th percentile for age",
+    )
+    billable = (False, True, True, True, True)
+
+
+class _Z68Retriever:
+    class index:
+        records = _Z68Records()
+
+    def descendants(self, system: str, code: str) -> list[int]:
+        return [1, 2, 3, 4]
+
+
+def test_a_bmi_value_is_coded_by_the_ranges_the_z68_titles_name() -> None:
+    from typing import cast
+
+    from assistant.note_measures import bmi_code, bmi_value, patient_age
+    from assistant.search import Retriever
+
+    retriever = cast(Retriever, _Z68Retriever())
+    note = "58-year-old man. PMH: morbid obesity, BMI 41.2; hypertension."
+    found = bmi_code(retriever, note)
+    assert found is not None and found[0] == "Z68.41"
+    assert note[found[1].start : found[1].end] == "BMI 41.2"
+    assert bmi_code(retriever, "Obesity (body mass index of 72)")[0] == "Z68.45"  # type: ignore[index]
+    assert bmi_code(retriever, "Underweight, BMI: 17.5")[0] == "Z68.1"  # type: ignore[index]
+    assert bmi_code(retriever, "12-year-old, obesity, BMI 31") is None  # percentiles
+    assert bmi_value("BMI not recorded") is None and patient_age("a 7 yo boy") == 7
