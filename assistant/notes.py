@@ -99,7 +99,9 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
 _HEADING = re.compile(
     r"^[ \t]*(?:"
     + "|".join(f"(?P<h{i}>{p})" for i, (p, _, _) in enumerate(SECTION_PATTERNS))
-    + r")[ \t]*(?::|-|\n|$)[ \t]*",
+    # a date or count in parentheses may stand between the heading and its colon:
+    # "PROCEDURE(S) PERFORMED (03/12):", "DIAGNOSES (in order of priority):"
+    + r")[ \t]*(?:\([^()\n]{1,40}\)[ \t]*)?(?::|-|\n|$)[ \t]*",
     re.IGNORECASE | re.MULTILINE,
 )
 

@@ -28,6 +28,8 @@ def test_sections_tolerate_many_heading_styles() -> None:
         "Procedure(s) performed:\n  1. Sacral lead placement, right.\n"
         "Description of the procedure: Prone position.\n"
         "Complications: none\n"
+        "PROCEDURE(S) PERFORMED (03/12):\n1. Laparoscopic cholecystectomy.\n"
+        "DIAGNOSES (in order of priority): Acute cholecystitis.\n"
     )
     names = [s.name for s in sections(note)]
     assert names == [
@@ -36,6 +38,8 @@ def test_sections_tolerate_many_heading_styles() -> None:
         "procedure",
         "description",
         "complications",
+        "procedure",
+        "diagnosis",
     ]
     for s in sections(note):
         assert note[s.body.start : s.body.end] == s.body.text
