@@ -194,9 +194,13 @@ INSTRUCTIONS = re.compile(
     re.IGNORECASE,
 )
 # a part that names only where (a body part, a side) names no condition of its own
+# (or only the encounter: "initial encounter - repaired")
 _WHERE_ONLY = re.compile(
     r"^(?:(?:right|left|bilateral|both|upper|lower|distal|proximal|anterior|posterior|"
-    r"medial|lateral|closed|open|the|of|and|a)\s*)*(?:[a-z]+)?$",
+    r"medial|lateral|closed|open|the|of|and|a|dorsum|dorsal|volar|palmar|plantar|"
+    r"superficial|deep|mid|middle|inner|outer|base|tip|radial|ulnar|superior|inferior|"
+    r"central|apical|basal)\s*)*(?:[a-z]+)?$|"
+    r"^(?:initial|subsequent|first|follow-up)\s+(?:encounter|visit)\b|^sequela\b",
     re.IGNORECASE,
 )
 

@@ -36,7 +36,8 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
         "diagnosis",
     ),
     (
-        r"assessment(?:\s+and\s+plan)?|impression|a/p|problem list|active problems",
+        r"assessment(?:\s*(?:and|&|/)\s*plan)?|impression(?:\s*(?:and|&|/)\s*plan)?|a/p|"
+        r"a&p|problem list|active problems",
         "assessment",
         "diagnosis",
     ),
@@ -51,7 +52,8 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
     ),
     (
         r"history of (?:the )?present illness|hpi|chief complaint|cc|"
-        r"reason for (?:visit|admission)|hospital course|subjective|"
+        r"reason for (?:visit|admission)|(?:hospital|ed|er|emergency department|clinical)\s+"
+        r"course|subjective|"
         r"clinical (?:history|summary)|presentation",
         "narrative",
         "finding",

@@ -30,6 +30,8 @@ def test_sections_tolerate_many_heading_styles() -> None:
         "Complications: none\n"
         "PROCEDURE(S) PERFORMED (03/12):\n1. Laparoscopic cholecystectomy.\n"
         "DIAGNOSES (in order of priority): Acute cholecystitis.\n"
+        "ED COURSE: Bleeding controlled.\n"
+        "ASSESSMENT/PLAN:\n1. Laceration of right hand.\n"
     )
     names = [s.name for s in sections(note)]
     assert names == [
@@ -40,6 +42,8 @@ def test_sections_tolerate_many_heading_styles() -> None:
         "complications",
         "procedure",
         "diagnosis",
+        "narrative",
+        "assessment",
     ]
     for s in sections(note):
         assert note[s.body.start : s.body.end] == s.body.text
@@ -715,3 +719,14 @@ def test_a_bmi_value_is_coded_by_the_ranges_the_z68_titles_name() -> None:
     assert bmi_code(retriever, "Underweight, BMI: 17.5")[0] == "Z68.1"  # type: ignore[index]
     assert bmi_code(retriever, "12-year-old, obesity, BMI 31") is None  # percentiles
     assert bmi_value("BMI not recorded") is None and patient_age("a 7 yo boy") == 7
+
+
+def test_a_line_splits_into_conditions_not_into_sites_or_encounters() -> None:
+    from assistant.note_text import parts
+
+    assert parts("Hypertensive heart disease with heart failure") == [
+        "Hypertensive heart disease",
+        "heart failure",
+    ]
+    line = "Laceration without foreign body, dorsum right hand, initial encounter - repaired"
+    assert parts(line) == []  # one injury: its site and encounter are no conditions
