@@ -181,6 +181,15 @@ BACKWARD: tuple[tuple[Status, re.Pattern[str]], ...] = (
         ),
     ),
     ("uncertain", re.compile(r"\b(?:(?:is|was) (?:unlikely|likely|suspected|possible))\b", _F)),
+    # what is to happen later: "suture removal in 10-14 days", "recheck in 2 weeks"
+    (
+        "hypothetical",
+        re.compile(
+            r"\bin (?:\d+(?:\s*(?:-|to)\s*\d+)?|a|one|two|a few) "
+            r"(?:days?|weeks?|wks?|months?|mos?|years?)\b(?! ago)",
+            _F,
+        ),
+    ),
 )
 # Look like triggers and are not.
 PSEUDO = re.compile(

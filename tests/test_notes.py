@@ -730,3 +730,17 @@ def test_a_line_splits_into_conditions_not_into_sites_or_encounters() -> None:
     ]
     line = "Laceration without foreign body, dorsum right hand, initial encounter - repaired"
     assert parts(line) == []  # one injury: its site and encounter are no conditions
+
+
+def test_what_is_to_happen_in_some_days_is_not_coded_as_done() -> None:
+    note = (
+        "ASSESSMENT/PLAN:\n1. Laceration of right hand, repaired.\n"
+        "2. Suture removal in 10-14 days.\n"
+    )
+    by_text = {st.span.text: st.status for st in statements(note)}
+    assert by_text["Suture removal in 10-14 days."] == "hypothetical"
+    assert by_text["Laceration of right hand, repaired."] == "positive"
+    later = {
+        st.span.text: st.status for st in statements("HPI: Cough for 3 days, fell 2 weeks ago.")
+    }
+    assert "hypothetical" not in later.values()
