@@ -66,7 +66,7 @@ from assistant.note_text import (
 from assistant.notes import Span, Statement, laterality, statements
 from assistant.query import APPROACHES, Expansion
 from assistant.results import Citation, CodeResult, RelatedCode
-from assistant.search import Retriever
+from assistant.search import PcsBuild, Retriever
 from assistant.weights import NOTE_WEIGHTS, NoteWeights
 from corpus.limits import MAX_NOTE_CHARS
 
@@ -215,6 +215,16 @@ def suggest(
         if q.system in available
     ]
     vectors = retriever.embed_queries([(q.text, q.system) for q in queries])
+    # the principal diagnosis names the site a procedure statement may leave unsaid
+    # ("Laceration repair, simple." of a "laceration, dorsum right hand")
+    diagnosis = next(
+        (
+            st.span.text
+            for st in found
+            if st.section in _DIAGNOSIS_SECTIONS and st.status == "positive"
+        ),
+        "",
+    )
     drafts: dict[tuple[str, str], _Draft] = {}
     alternatives: list[Alternative] = []
     for q in queries:
@@ -224,6 +234,8 @@ def suggest(
         unnamed_operation = ""  # a built code whose root operation the statement does not say
         if q.system == "ICD-10-PCS":
             build = retriever.build_pcs(q.text, k=weights.candidates, vectors=vectors)
+            if diagnosis and _site_unsaid(build):
+                build = _with_site(retriever, build, f"{q.text} ({diagnosis})", weights)
             results = build.results
             if build.built is not None and not build.built.determined_by[2]:
                 unnamed_operation = build.built.code
@@ -622,6 +634,28 @@ def _outcome_of_delivery(note: str, w: NoteWeights) -> list[_Query]:
             text = f"outcome of delivery, {outcome}"
             return [_Query(st, text, "ICD-10-CM", w.history_threshold, why, prefixes=("Z37",))]
     return []
+
+
+def _site_unsaid(build: PcsBuild) -> bool:
+    """The statement names a root operation but less of the body part than the code
+    chosen says ("Laceration repair": "skin" of which region? "Abdomen Skin")."""
+    built = build.built
+    if built is None or not built.determined_by[2]:
+        return False
+    part = next((a.meaning for a in built.axes if a.position == 4), "")
+    return len(built.determined_by[3].split()) < len(part.split())
+
+
+def _with_site(retriever: Retriever, build: PcsBuild, text: str, weights: NoteWeights) -> PcsBuild:
+    """The build of the statement with the principal diagnosis beside it, when that keeps
+    the root operation's table and names more of the body part."""
+    refined = retriever.build_pcs(text, k=weights.candidates)
+    before, after = build.built, refined.built
+    if before is None or after is None or after.code[:3] != before.code[:3]:
+        return build
+    if len(after.determined_by[3].split()) <= len(before.determined_by[3].split()):
+        return build
+    return refined
 
 
 def _bmi(retriever: Retriever, note: str, kept: list[_Draft]) -> list[_Draft]:

@@ -744,3 +744,41 @@ def test_what_is_to_happen_in_some_days_is_not_coded_as_done() -> None:
         st.span.text: st.status for st in statements("HPI: Cough for 3 days, fell 2 weeks ago.")
     }
     assert "hypothetical" not in later.values()
+
+
+def _build(code: str, operation: str, part: str, meaning: str) -> object:
+    from assistant.pcs.builder import Built
+    from assistant.search import PcsBuild
+    from corpus.pcs_axes import AxisValue
+
+    axes = (AxisValue(4, "Body Part", code[3], meaning),)
+    built = Built(code, axes, ("", "", operation, part, "External", "", ""), ())
+    return PcsBuild("q", built, ())
+
+
+class _Builds:
+    def __init__(self, refined: object) -> None:
+        self.refined = refined
+
+    def build_pcs(self, text: str, k: int = 10) -> object:
+        return self.refined
+
+
+def test_the_principal_diagnosis_names_the_site_a_procedure_leaves_unsaid() -> None:
+    from typing import cast
+
+    from assistant.search import PcsBuild, Retriever
+    from assistant.suggest import _site_unsaid, _with_site
+    from assistant.weights import NOTE_WEIGHTS
+
+    vague = cast(PcsBuild, _build("0HQ7XZZ", "repair", "skin", "Abdomen Skin"))
+    assert _site_unsaid(vague)
+    said = _build("0FT44ZZ", "resection", "gallbladder", "Gallbladder")
+    assert not _site_unsaid(cast(PcsBuild, said))
+    hand = _build("0HQFXZZ", "repair", "hand skin", "Right Hand Skin")
+    refined = _with_site(cast(Retriever, _Builds(hand)), vague, "q (dx)", NOTE_WEIGHTS)
+    assert refined is hand
+    # another root table: the first build is kept
+    other_table = _build("0XQJXZZ", "repair", "right hand", "Right Hand")
+    kept = _with_site(cast(Retriever, _Builds(other_table)), vague, "q (dx)", NOTE_WEIGHTS)
+    assert kept is vague
