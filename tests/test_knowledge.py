@@ -209,6 +209,11 @@ def test_qualifier_groups_read_type_stage_and_defaults() -> None:
     # "type 2" means the MI type only in an MI title, the diabetes type only in a diabetes one
     mi = query_values(groups, "type 2 diabetes")
     assert agreement(groups, mi, "myocardial infarction type 2").agree == 0
+    # a condition of years ago is history; one of days ago is not
+    old = query_values(groups, "had a heart attack about three years ago")
+    assert agreement(groups, old, "old myocardial infarction").agree == 1
+    recent = query_values(groups, "had a heart attack two days ago")
+    assert agreement(groups, recent, "old myocardial infarction").agree == 0
 
 
 def test_malformed_qualifier_rules_are_refused() -> None:
