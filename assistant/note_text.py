@@ -205,11 +205,16 @@ _WHERE_ONLY = re.compile(
 )
 
 
+_PARENTHESIS = re.compile(r"\([^()]*\)")
+
+
 def parts(text: str) -> list[str]:
     """The conditions a diagnosis line joins, when there are two or more with at least
     two words each ("Hypertensive heart disease with heart failure" -> both parts); a
     part that only says where ("right ankle") is not one."""
-    pieces = [" ".join(p.split()).strip(" .;:") for p in _JOINS.split(text)]
+    # a parenthesis elaborates its condition ("laceration (major laceration with hilar
+    # involvement)"): no part is split inside it
+    pieces = [" ".join(p.split()).strip(" .;:") for p in _JOINS.split(_PARENTHESIS.sub(" ", text))]
     pieces = [p for p in pieces if len(_WORDS.findall(p)) >= 2 and not _WHERE_ONLY.match(p)]
     return pieces if len(pieces) >= 2 else []
 

@@ -53,7 +53,7 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
     (
         r"history of (?:the )?present illness|hpi|chief complaint|cc|"
         r"reason for (?:visit|admission)|(?:hospital|ed|er|emergency department|clinical)\s+"
-        r"course|subjective|"
+        r"course|subjective|mechanism(?:\s+of\s+injury)?|moi|"
         r"clinical (?:history|summary)|presentation",
         "narrative",
         "finding",

@@ -266,6 +266,14 @@ NEGATED_PHRASE = re.compile(r"\b(?:no|not|denies|negative for)\b[^,;.()]*", re.I
 NOT_DONE = re.compile(r"\b(?:no|not|nothing|without|w/o|none)\b[^,;.]*", re.IGNORECASE)
 
 
+_NUMERAL = re.compile(
+    r"\b(?:grade|stage|type|class|phase|level|tier|degree|factor|cranial nerve|cn|zone|"
+    r"salter(?:-harris)?|gustilo|mallampati|nyha|asa|fitzpatrick)\s+"
+    r"(?P<numeral>(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})[abc]?)\b",
+    re.IGNORECASE,
+)
+
+
 def affirmed(analysis: QueryAnalysis) -> str:
     """The query without the phrases it negates, with the meanings of what is left: ""
     when it negates nothing."""
@@ -383,6 +391,11 @@ def analyze(
         if FRAGMENTS_OUT.search(lower):
             expansions = [_extirpation(e) for e in expansions]
         expansions = _scope_as_approach(expansions, NOT_DONE.sub(" ", lower))
+    # "grade IV", "stage II", "type I": numerals, not abbreviations ("IV" is not intravenous)
+    numerals = [m.span("numeral") for m in _NUMERAL.finditer(query)]
+    expansions = [
+        e for e in expansions if not any(a <= e.start and e.end <= b for a, b in numerals)
+    ]
     expansions.sort(key=lambda e: (e.start, e.end))
     said = " ".join([lower, *(e.means.lower() for e in expansions)])
     approach = (
@@ -392,7 +405,7 @@ def analyze(
         or first_match(ADMINISTRATION_APPROACHES, said)
     )
     extra = [e.means for e in expansions if e.means.lower() not in lower]
-    if approach:
+    if approach and system != "ICD-10-CM":  # a diagnosis has no approach
         extra.append(approach)
     searched = text
     if system != "ICD-10-CM":

@@ -65,3 +65,11 @@ def test_a_stated_symptom_is_the_diagnosis_and_a_denied_dx_states_nothing() -> N
     assert term_exact(sided, ("Varicose veins",)) == 0  # the side chooses the code
     denied = analyze("PSA 7.2 on screening labs, no prior dx of prostate cancer")
     assert not denied.stated
+
+
+def test_roman_numerals_of_a_grade_are_not_abbreviations_and_a_diagnosis_has_no_approach() -> None:
+    graded = analyze("Grade IV splenic laceration with hemoperitoneum", system="ICD-10-CM")
+    assert not [e for e in graded.expansions if e.term == "IV"]
+    assert "Percutaneous" not in graded.expanded
+    drip = analyze("antibiotics given IV", system="ICD-10-PCS")
+    assert [e for e in drip.expansions if e.term == "IV"]

@@ -31,6 +31,7 @@ def test_sections_tolerate_many_heading_styles() -> None:
         "PROCEDURE(S) PERFORMED (03/12):\n1. Laparoscopic cholecystectomy.\n"
         "DIAGNOSES (in order of priority): Acute cholecystitis.\n"
         "ED COURSE: Bleeding controlled.\n"
+        "Mechanism: Restrained driver struck by another car.\n"
         "ASSESSMENT/PLAN:\n1. Laceration of right hand.\n"
     )
     names = [s.name for s in sections(note)]
@@ -42,6 +43,7 @@ def test_sections_tolerate_many_heading_styles() -> None:
         "complications",
         "procedure",
         "diagnosis",
+        "narrative",
         "narrative",
         "assessment",
     ]
@@ -730,6 +732,9 @@ def test_a_line_splits_into_conditions_not_into_sites_or_encounters() -> None:
     ]
     line = "Laceration without foreign body, dorsum right hand, initial encounter - repaired"
     assert parts(line) == []  # one injury: its site and encounter are no conditions
+    # a parenthesis elaborates its condition: nothing is split inside it
+    graded = "Grade IV splenic laceration (major laceration with hilar involvement) with shock"
+    assert parts(graded) == []
 
 
 def test_what_is_to_happen_in_some_days_is_not_coded_as_done() -> None:

@@ -239,3 +239,14 @@ def test_workers_that_cannot_load_the_index_stop_the_service(real, tmp_path: Pat
         proc.kill()
     assert proc.returncode == 2, err[-3000:]
     assert "dense_map.npy" in err and "checksum" in err
+
+
+def test_a_note_statement_is_embedded_as_if_searched_alone(real) -> None:
+    """The int8 model quantizes activations per batch: batched texts would get vectors
+    that depend on their batch-mates, so a note's statements are run one by one."""
+    assistant, embedder = real
+    texts = ["Laparoscopic cholecystectomy for acute cholecystitis", "HTN", "a " * 60]
+    vectors = assistant.retriever.embed_queries([(t, "ICD-10-PCS") for t in texts])
+    assert len(vectors) >= len(texts)  # each searched text (expanded) once
+    for text, vector in vectors.items():
+        assert np.array_equal(vector[0], embedder.encode([text])[0])
