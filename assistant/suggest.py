@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from assistant.errors import QueryError
 from assistant.knowledge.device_systems import implanted_system
 from assistant.knowledge.status_after import statuses_after
+from assistant.knowledge.transport import transport_wording
 from assistant.note_history import history_query
 from assistant.note_measures import BMI_CATEGORY, bmi_code
 from assistant.note_rules import (
@@ -538,8 +539,10 @@ def _external_causes(st: Statement, asserted: str, w: NoteWeights) -> list[_Quer
     """How (the clause naming the mechanism), where (each place phrase, worded as the
     place-of-occurrence titles are) and the activity of an injury sentence."""
     said = external_cause(asserted)
+    # a transport accident is searched in the words its title is built from
+    transport = transport_wording(asserted)
     wording = {
-        _HOW: [said.how or asserted],
+        _HOW: [transport or said.how or asserted],
         _WHERE: [f"place of occurrence: {p}" for p in said.places],
         _ACTIVITY: [f"activity: {said.how or asserted}"],
     }

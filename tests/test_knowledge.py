@@ -505,3 +505,33 @@ def test_status_after_a_procedure_is_read_with_its_organ_and_side() -> None:
     assert read("No prior cardiac device. Mother s/p hysterectomy.") == []
     assert read("Prior colostomy, reversed in 2019.") == []
     assert [f[0] for f in read("Left eye pseudophakic.")] == ["pseudophakia"]
+
+
+def test_transport_accidents_are_worded_as_their_titles_are_built() -> None:
+    from assistant.knowledge.transport import transport_wording
+
+    mvc = "Restrained driver of a sedan struck on the driver's side by another passenger car"
+    assert transport_wording(mvc) == (
+        "Car driver injured in collision with other type car in traffic accident"
+    )
+    bike = "riding his bicycle on the street, went over the handlebars"
+    assert transport_wording(bike) == (
+        "Pedal cycle driver injured in noncollision transport accident in traffic accident"
+    )
+    walker = "pedestrian struck by a pick-up truck in a parking lot"
+    assert transport_wording(walker) == (
+        "Pedestrian on foot injured in collision with car, pick-up truck or van in nontraffic "
+        "accident"
+    )
+    tree = "MVC, car hit a tree"  # no role written: the unspecified occupant
+    assert transport_wording(tree).startswith("Unspecified car occupant injured in collision")
+    assert transport_wording("fell from a ladder while painting") == ""
+
+
+def test_malformed_transport_rules_are_refused() -> None:
+    from assistant.knowledge.transport import parse_transport
+
+    with pytest.raises(KnowledgeError, match="victims and counterparts"):
+        parse_transport({"version": 1, "victims": [], "counterparts": []})
+    with pytest.raises(KnowledgeError, match="victim 1"):
+        parse_transport({"version": 1, "victims": [{"words": ["car"]}]})
