@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.confidence import Calibrator
+from assistant.note_types import SuggestResponse
 from assistant.results import SearchResponse
 from assistant.search import PcsBuild, Retriever, SearchOptions
-from assistant.suggest import SuggestResponse, suggest
+from assistant.suggest import suggest
 from corpus.pcs_axes import AxisValue
 from corpus.records import CodeRecord
 from index.embedding.factory import load_embedder

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from assistant.conventions import residual
 from assistant.note_sides import sides_of_one
+from assistant.note_types import Alternative, Draft
 from assistant.query import Expansion
 from assistant.weights import NOTE_WEIGHTS
 from index.lexical import tokenize
@@ -18,7 +19,6 @@ from index.lexical import tokenize
 if TYPE_CHECKING:
     from assistant.results import CodeResult
     from assistant.search import Retriever
-    from assistant.suggest import Alternative, _Draft
     from corpus.links import CodeRef
 
 # the rationale of a code found for one part of a diagnosis line ("X with Y": X, Y)
@@ -51,14 +51,13 @@ def grounded(statement: str, expansions: Iterable[Expansion], title: str) -> boo
     return bool(subject & said)
 
 
-def reconcile(retriever: Retriever, drafts: list[_Draft]) -> tuple[list[_Draft], list[Alternative]]:
+def reconcile(retriever: Retriever, drafts: list[Draft]) -> tuple[list[Draft], list[Alternative]]:
     """The drafts a coder keeps and the ones given up, with why."""
-    from assistant.suggest import Alternative
 
     dropped: list[Alternative] = []
-    kept: list[_Draft] = []
+    kept: list[Draft] = []
 
-    def give_up(d: _Draft, why: str) -> None:
+    def give_up(d: Draft, why: str) -> None:
         r = d.result
         dropped.append(Alternative(r.code, r.system, r.title, d.confidence, why, tuple(d.evidence)))
 
@@ -126,7 +125,7 @@ def reconcile(retriever: Retriever, drafts: list[_Draft]) -> tuple[list[_Draft],
     return kept, dropped
 
 
-def presumed_links(kept: list[_Draft]) -> list[tuple[_Draft, str, str]]:
+def presumed_links(kept: list[Draft]) -> list[tuple[Draft, str, str]]:
     """The kept codes to be replaced by a combination code the conventions presume without
     the provider stating the link ("with", guideline I.A.15): hypertension with chronic
     kidney disease and/or heart failure (I.C.9.a), diabetes with chronic kidney disease.
@@ -176,7 +175,7 @@ def _inspection(code: str) -> bool:
     return len(code) == 7 and code[0] == "0" and code[2] == "J"
 
 
-def _same_finding(a: _Draft, b: _Draft) -> bool:
+def _same_finding(a: Draft, b: Draft) -> bool:
     """Two codes for one thing: PCS codes that differ only in approach, or CM codes of one
     statement's evidence in the same category."""
     ra, rb = a.result, b.result
@@ -188,11 +187,11 @@ def _same_finding(a: _Draft, b: _Draft) -> bool:
     return bool(shared) and ra.code[:3] == rb.code[:3] and not sides_of_one(ra.title, rb.title)
 
 
-def _row(retriever: Retriever, d: _Draft) -> int | None:
+def _row(retriever: Retriever, d: Draft) -> int | None:
     return retriever.record_row(d.result.system, d.result.code)
 
 
-def _excludes1(retriever: Retriever, a: _Draft, b: _Draft) -> bool:
+def _excludes1(retriever: Retriever, a: Draft, b: Draft) -> bool:
     if a.result.system != "ICD-10-CM" or b.result.system != "ICD-10-CM":
         return False
     ra, rb = _row(retriever, a), _row(retriever, b)
@@ -205,7 +204,7 @@ def _excludes1(retriever: Retriever, a: _Draft, b: _Draft) -> bool:
     )
 
 
-def use_additional(retriever: Retriever, d: _Draft) -> list[CodeRef]:
+def use_additional(retriever: Retriever, d: Draft) -> list[CodeRef]:
     """The codes the "use additional code" notes of an ICD-10-CM draft (and of its
     categories) ask for."""
     row = _row(retriever, d)
@@ -219,13 +218,12 @@ def use_additional(retriever: Retriever, d: _Draft) -> list[CodeRef]:
     ]
 
 
-def companions(retriever: Retriever, kept: list[_Draft], drafts: list[_Draft]) -> list[_Draft]:
+def companions(retriever: Retriever, kept: list[Draft], drafts: list[Draft]) -> list[Draft]:
     """Codes that a kept code's "use additional code" (or its categories') notes name and
     that the note supports: one of its statements found them among its best codes."""
-    from assistant.suggest import _Draft
 
     have = {d.result.code for d in kept}
-    out: list[_Draft] = []
+    out: list[Draft] = []
     for d in kept:
         refs = use_additional(retriever, d)
         if not refs:
@@ -241,7 +239,7 @@ def companions(retriever: Retriever, kept: list[_Draft], drafts: list[_Draft]) -
                     have.add(code)
                     rationale = f"use additional code: a note of {d.result.code} asks for it"
                     out.append(
-                        _Draft(candidate, candidate.confidence, rationale, list(other.evidence))
+                        Draft(candidate, candidate.confidence, rationale, list(other.evidence))
                     )
     return out
 

@@ -22,21 +22,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from assistant.errors import QueryError
 from assistant.knowledge.device_systems import implanted_system
-from assistant.knowledge.status_after import statuses_after
-from assistant.knowledge.transport import transport_wording
+from assistant.note_encounter import (
+    NEWBORN_BIRTH,
+    delivery_outcome_queries,
+    external_cause_queries,
+    gestation_queries,
+    site_unsaid,
+    status_queries,
+    with_bmi,
+    with_site,
+)
 from assistant.note_history import history_query
-from assistant.note_measures import BMI_CATEGORY, bmi_code
 from assistant.note_rules import (
     PART_RATIONALE,
     PREGNANCY_PHASE,
     grounded,
     in_childbirth,
     reconcile,
-    use_additional,
 )
 from assistant.note_sides import each_side, other_side
 from assistant.note_text import (
@@ -47,27 +53,32 @@ from assistant.note_text import (
     LONG_TERM,
     MECHANISM,
     NO_PROCEDURE,
-    OBSTETRIC,
     OUTPATIENT_WORD,
     PLAN_AFTER,
     PROCEDURE_WORD,
     ROUTINE,
     SCREENING,
     TREATED,
-    WEEKS,
     before_treatment,
     condition_named,
     delivery_record,
-    external_cause,
     indications,
     note_approach,
     note_setting,
     parts,
 )
-from assistant.notes import Span, Statement, laterality, statements
+from assistant.note_types import (
+    Alternative,
+    Draft,
+    Evidence,
+    Excluded,
+    NoteQuery,
+    Suggestion,
+    SuggestResponse,
+)
+from assistant.notes import Statement, laterality, statements
 from assistant.query import APPROACHES, Expansion
-from assistant.results import Citation, CodeResult, RelatedCode
-from assistant.search import PcsBuild, Retriever
+from assistant.search import Retriever
 from assistant.weights import NOTE_WEIGHTS, NoteWeights
 from corpus.limits import MAX_NOTE_CHARS
 
@@ -83,103 +94,9 @@ ACTED_ON_RATIONALE = "a finding acted on: a procedure of its own"
 _PAGE_SYSTEMS = ("CPT", "HCPCS")  # found by retrieval alone: no axis builder checks them
 _SURGICAL = "0"  # Medical and Surgical: every code names its root operation
 _DIAGNOSIS_SECTIONS = ("postoperative_diagnosis", "diagnosis", "assessment")
-_HOW, _WHERE, _ACTIVITY = ("V", "W", "X"), ("Y92",), ("Y93",)
-_EXTERNAL_CAUSES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (_HOW, "external cause: how the injury happened"),
-    (_WHERE, "external cause: place of occurrence"),
-    (_ACTIVITY, "external cause: activity"),
-)
 _INJURY_CHAPTERS = ("S", "T", "V", "W", "X", "Y")
 _SYMPTOM_CHAPTER = ("R",)
 _STATED_SECTIONS = ("postoperative_diagnosis", "preoperative_diagnosis", "diagnosis", "assessment")
-
-
-@dataclass(frozen=True)
-class Evidence:
-    start: int
-    end: int
-    text: str
-    section: str
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """A recommended code: evidence in the note, the rule that made it, a confidence."""
-
-    code: str
-    system: str
-    title: str
-    score: float
-    evidence: tuple[Evidence, ...]
-    citations: tuple[Citation, ...]
-    notes: tuple[str, ...] = ()
-    related: tuple[RelatedCode, ...] = ()
-    confidence: float = 0.0
-    rationale: str = ""
-
-
-@dataclass(frozen=True)
-class Alternative:
-    """A code considered and not recommended, with why."""
-
-    code: str
-    system: str
-    title: str
-    confidence: float
-    why: str
-    evidence: tuple[Evidence, ...] = ()
-
-
-@dataclass(frozen=True)
-class Excluded:
-    start: int
-    end: int
-    text: str
-    section: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class SuggestResponse:
-    suggestions: tuple[Suggestion, ...]  # the recommended codes
-    excluded: tuple[Excluded, ...] = ()
-    statements: int = 0
-    alternatives: tuple[Alternative, ...] = ()
-    setting: str = "outpatient"
-
-    @property
-    def recommended(self) -> tuple[Suggestion, ...]:
-        return self.suggestions
-
-    def by_system(self) -> dict[str, list[Suggestion]]:
-        out: dict[str, list[Suggestion]] = {}
-        for s in self.suggestions:
-            out.setdefault(s.system, []).append(s)
-        return out
-
-
-@dataclass
-class _Draft:
-    result: CodeResult
-    confidence: float
-    rationale: str
-    evidence: list[Evidence] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    others: list[CodeResult] = field(default_factory=list)  # the statement's next codes
-
-
-@dataclass(frozen=True)
-class _Query:
-    statement: Statement
-    text: str  # what is searched
-    system: str
-    threshold: float
-    rationale: str
-    prefixes: tuple[str, ...] = ()  # only codes starting so count (a Z79 drug query ...)
-    avoid: tuple[str, ...] = ()  # codes starting so do not
-    # a best code starting so makes the statement a sign or symptom integral to the
-    # diagnoses the note states: it codes nothing (guideline I.B.5)
-    integral: tuple[str, ...] = ()
 
 
 def validate_note(note: object) -> str:
@@ -226,7 +143,7 @@ def suggest(
         ),
         "",
     )
-    drafts: dict[tuple[str, str], _Draft] = {}
+    drafts: dict[tuple[str, str], Draft] = {}
     alternatives: list[Alternative] = []
     for q in queries:
         st = q.statement
@@ -235,8 +152,8 @@ def suggest(
         unnamed_operation = ""  # a built code whose root operation the statement does not say
         if q.system == "ICD-10-PCS":
             build = retriever.build_pcs(q.text, k=weights.candidates, vectors=vectors)
-            if diagnosis and _site_unsaid(build):
-                build = _with_site(retriever, build, f"{q.text} ({diagnosis})", weights)
+            if diagnosis and site_unsaid(build):
+                build = with_site(retriever, build, f"{q.text} ({diagnosis})", weights)
             results = build.results
             if build.built is not None and not build.built.determined_by[2]:
                 unnamed_operation = build.built.code
@@ -299,14 +216,14 @@ def suggest(
         for pick in chosen:
             draft = drafts.get((pick.system, pick.code))
             if draft is None:
-                draft = drafts[(pick.system, pick.code)] = _Draft(pick, top.confidence, q.rationale)
+                draft = drafts[(pick.system, pick.code)] = Draft(pick, top.confidence, q.rationale)
                 draft.others = [r for r in results if r is not pick]
             draft.confidence = max(draft.confidence, top.confidence)
             if ev not in draft.evidence:
                 draft.evidence.append(ev)
     kept, dropped = reconcile(retriever, list(drafts.values()))
     alternatives.extend(dropped)
-    kept = _bmi(retriever, text, kept)
+    kept = with_bmi(retriever, text, kept)
     _cpt_modifiers(retriever, kept)
     suggestions = [
         Suggestion(
@@ -338,9 +255,9 @@ def suggest(
 
 def _plan(
     found: list[Statement], note: str, setting: str, w: NoteWeights
-) -> tuple[list[_Query], list[Excluded]]:
+) -> tuple[list[NoteQuery], list[Excluded]]:
     """What to search for each statement, and the statements coded nothing, with why."""
-    queries: list[_Query] = []
+    queries: list[NoteQuery] = []
     excluded: list[Excluded] = []
     has_post = any(st.section == "postoperative_diagnosis" for st in found)
     # signs and symptoms in the history are integral to the diagnoses the note states
@@ -385,12 +302,12 @@ def _plan(
                     # a pacemaker or defibrillator is coded by its generator and each lead
                     why = f"{device.name}: coded by its components (generator, each lead)"
                     queries.extend(
-                        _Query(st, part, system, w.procedure_threshold, why)
+                        NoteQuery(st, part, system, w.procedure_threshold, why)
                         for part in device.components
                     )
                     continue
                 queries.append(
-                    _Query(st, query, system, w.procedure_threshold, "procedure performed")
+                    NoteQuery(st, query, system, w.procedure_threshold, "procedure performed")
                 )
             continue
         if st.section == "preoperative_diagnosis" and has_post:
@@ -398,7 +315,7 @@ def _plan(
             continue
         if st.status == "family":
             queries.append(
-                _Query(
+                NoteQuery(
                     st,
                     f"family history of {condition_named(st.span.text)}",
                     "ICD-10-CM",
@@ -418,11 +335,13 @@ def _plan(
                 )
                 continue
             rationale = "uncertain diagnosis coded as if established (inpatient, guideline II.H)"
-            queries.append(_Query(st, st.span.text, "ICD-10-CM", w.diagnosis_threshold, rationale))
+            queries.append(
+                NoteQuery(st, st.span.text, "ICD-10-CM", w.diagnosis_threshold, rationale)
+            )
             continue
         if st.status == "history":
             queries.append(
-                _Query(
+                NoteQuery(
                     st,
                     f"personal history of {st.span.text}",
                     "ICD-10-CM",
@@ -435,7 +354,7 @@ def _plan(
         # "lisinopril for hypertension" (a medication list says nothing else to code)
         for treated in indications(st.span.text, st.section == "medications"):
             queries.append(
-                _Query(
+                NoteQuery(
                     st,
                     treated,
                     "ICD-10-CM",
@@ -451,19 +370,21 @@ def _plan(
             # a finding acted on ("polyp removed with cold snare") is a procedure of its own
             query = _with_approach(asserted, approach)
             queries.append(
-                _Query(st, query, "ICD-10-PCS", w.procedure_threshold, ACTED_ON_RATIONALE)
+                NoteQuery(st, query, "ICD-10-PCS", w.procedure_threshold, ACTED_ON_RATIONALE)
             )
         if st.section in _DIAGNOSIS_SECTIONS or st.section == "preoperative_diagnosis":
             line = before_treatment(asserted)  # "..., on metformin": the drug is its own code
-            queries.append(_Query(st, line, "ICD-10-CM", w.diagnosis_threshold, "diagnosis stated"))
+            queries.append(
+                NoteQuery(st, line, "ICD-10-CM", w.diagnosis_threshold, "diagnosis stated")
+            )
             # a line naming two conditions ("X with Y", "X and Y", "X secondary to Y"): each
             # part is searched too; a combination code for the whole line wins if it fits
             for part in parts(line):
-                queries.append(_Query(st, part, "ICD-10-CM", w.part_threshold, PART_RATIONALE))
+                queries.append(NoteQuery(st, part, "ICD-10-CM", w.part_threshold, PART_RATIONALE))
         elif st.kind == "history":
             rationale = "chronic condition in the history list"
             queries.append(
-                _Query(
+                NoteQuery(
                     st,
                     condition_named(asserted),
                     "ICD-10-CM",
@@ -476,7 +397,7 @@ def _plan(
         elif TREATED.search(flat):
             rationale = "chronic condition under treatment"
             queries.append(
-                _Query(
+                NoteQuery(
                     st,
                     condition_named(asserted),
                     "ICD-10-CM",
@@ -489,7 +410,7 @@ def _plan(
         drug = LONG_TERM.search(flat)
         if drug and st.status == "positive":
             queries.append(
-                _Query(
+                NoteQuery(
                     st,
                     f"long term (current) use of {drug.group('drug')}",
                     "ICD-10-CM",
@@ -501,7 +422,7 @@ def _plan(
         if st.status == "positive" and DIALYSIS.search(flat):
             rationale = "dependence on renal dialysis (status)"
             queries.append(
-                _Query(
+                NoteQuery(
                     st,
                     "dependence on renal dialysis",
                     "ICD-10-CM",
@@ -512,7 +433,7 @@ def _plan(
             )
         if st.status == "positive" and SCREENING.search(flat) and st.section != "plan":
             queries.append(
-                _Query(
+                NoteQuery(
                     st,
                     f"encounter for screening for {asserted}",
                     "ICD-10-CM",
@@ -522,35 +443,17 @@ def _plan(
                 )
             )
         if MECHANISM.search(st.span.text) and st.status == "positive":
-            queries.extend(_external_causes(st, asserted, w))
-    queries.extend(_statuses(note, found, w))
-    queries.extend(_gestation(note, w))
+            queries.extend(external_cause_queries(st, asserted, w))
+    queries.extend(status_queries(note, found, w))
+    queries.extend(gestation_queries(note, w))
     if delivery_record(note):
-        queries.extend(_outcome_of_delivery(note, w))
+        queries.extend(delivery_outcome_queries(note, w))
         # the mother's record: the newborn's birth (Z38) is not hers
         queries = [
-            replace(q, avoid=(*q.avoid, _NEWBORN_BIRTH)) if q.system == "ICD-10-CM" else q
+            replace(q, avoid=(*q.avoid, NEWBORN_BIRTH)) if q.system == "ICD-10-CM" else q
             for q in queries
         ]
     return queries, excluded
-
-
-def _external_causes(st: Statement, asserted: str, w: NoteWeights) -> list[_Query]:
-    """How (the clause naming the mechanism), where (each place phrase, worded as the
-    place-of-occurrence titles are) and the activity of an injury sentence."""
-    said = external_cause(asserted)
-    # a transport accident is searched in the words its title is built from
-    transport = transport_wording(asserted)
-    wording = {
-        _HOW: [transport or said.how or asserted],
-        _WHERE: [f"place of occurrence: {p}" for p in said.places],
-        _ACTIVITY: [f"activity: {said.how or asserted}"],
-    }
-    return [
-        _Query(st, text, "ICD-10-CM", w.external_cause_threshold, why, prefixes=prefixes)
-        for prefixes, why in _EXTERNAL_CAUSES
-        for text in wording[prefixes]
-    ]
 
 
 def _with_approach(text: str, approach: str | None) -> str:
@@ -561,126 +464,7 @@ def _with_approach(text: str, approach: str | None) -> str:
     return text
 
 
-def _statuses(note: str, found: list[Statement], w: NoteWeights) -> list[_Query]:
-    """Status after a procedure the note mentions ("s/p CABG": Z95.1), outside the
-    procedure statements (what is done now) and the family history."""
-    skip = [
-        st.span
-        for st in found
-        if st.kind == "procedure" or st.status in ("family", "negated", "hypothetical")
-    ]
-    performed = " ".join(st.span.text.lower() for st in found if st.kind == "procedure")
-    out = []
-    for status in statuses_after(note):
-        if any(s.start <= status.start < s.end for s in skip):
-            continue
-        if note[status.start : status.end].lower() in performed:
-            continue  # the procedure of this encounter leaves no status yet
-        span = Span(status.start, status.end, note[status.start : status.end])
-        st = Statement("note", "finding", span, "positive", "", span.text)
-        why = f"status after a procedure ({status.name}): status code (guideline I.C.21.c.3)"
-        out.append(
-            _Query(st, status.search, "ICD-10-CM", w.history_threshold, why, status.prefixes)
-        )
-    return out
-
-
-def _gestation(note: str, w: NoteWeights) -> list[_Query]:
-    """Weeks of gestation (Z3A) in an obstetric note: coded with every pregnancy code."""
-    if not OBSTETRIC.search(note):
-        return []
-    m = WEEKS.search(note)
-    if m is None:
-        return []
-    span = Span(m.start(), m.end(), m.group(0))
-    st = Statement("note", "finding", span, "positive", "", m.group(0))
-    weeks = m.group("weeks") or m.group("weeks2")
-    return [
-        _Query(
-            st,
-            f"{weeks} weeks gestation of pregnancy",
-            "ICD-10-CM",
-            w.history_threshold,
-            "weeks of gestation (Z3A), coded with the pregnancy codes",
-            prefixes=("Z3A",),
-        )
-    ]
-
-
-# what was born (guideline I.C.15.b.5: the outcome of delivery, Z37, on every delivery
-# record of the mother)
-_BORN = (
-    (
-        re.compile(r"\b(?:stillborn|still birth|stillbirth|fetal demise|iufd)\b", re.I),
-        "single stillbirth",
-    ),
-    (
-        re.compile(r"\btwins?\b[^.]*\b(?:liveborn|live[- ]born|apgars?)\b", re.I),
-        "twins, both liveborn",
-    ),
-    (re.compile(r"\b(?:liveborn|live[- ]born|live birth|apgars?)\b", re.I), "single live birth"),
-)
-
-
-_NEWBORN_BIRTH = "Z38"  # liveborn infants according to place of birth: the newborn's record
-
-
-def _outcome_of_delivery(note: str, w: NoteWeights) -> list[_Query]:
-    """The outcome of delivery (Z37) of the mother's delivery record (a newborn's own
-    record has its birth as a Z38 code, not the mother's Z37)."""
-    for pattern, outcome in _BORN:
-        m = pattern.search(note)
-        if m is not None:
-            span = Span(m.start(), m.end(), m.group(0))
-            st = Statement("note", "finding", span, "positive", "", m.group(0))
-            why = "outcome of delivery (Z37), coded on every delivery record"
-            text = f"outcome of delivery, {outcome}"
-            return [_Query(st, text, "ICD-10-CM", w.history_threshold, why, prefixes=("Z37",))]
-    return []
-
-
-def _site_unsaid(build: PcsBuild) -> bool:
-    """The statement names a root operation but less of the body part than the code
-    chosen says ("Laceration repair": "skin" of which region? "Abdomen Skin")."""
-    built = build.built
-    if built is None or not built.determined_by[2]:
-        return False
-    part = next((a.meaning for a in built.axes if a.position == 4), "")
-    return len(built.determined_by[3].split()) < len(part.split())
-
-
-def _with_site(retriever: Retriever, build: PcsBuild, text: str, weights: NoteWeights) -> PcsBuild:
-    """The build of the statement with the principal diagnosis beside it, when that keeps
-    the root operation's table and names more of the body part."""
-    refined = retriever.build_pcs(text, k=weights.candidates)
-    before, after = build.built, refined.built
-    if before is None or after is None or after.code[:3] != before.code[:3]:
-        return build
-    if len(after.determined_by[3].split()) <= len(before.determined_by[3].split()):
-        return build
-    return refined
-
-
-def _bmi(retriever: Retriever, note: str, kept: list[_Draft]) -> list[_Draft]:
-    """The codes kept, with the BMI code of the value the note records when a coded
-    condition's "use additional code" note asks for it (obesity, malnutrition: guideline
-    I.B.14); the value read decides over a BMI code a search found."""
-    found = bmi_code(retriever, note)
-    if found is None:
-        return kept
-    code, value = found
-    asking = [d for d in kept if any(ref.covers(code) for ref in use_additional(retriever, d))]
-    if not asking:
-        return kept
-    result = retriever.search(code, "ICD-10-CM", k=1).results[0]
-    first = asking[0]
-    rationale = f"use additional code: a note of {first.result.code} asks for the BMI (I.B.14)"
-    evidence = Evidence(value.start, value.end, note[value.start : value.end], "note")
-    others = [d for d in kept if not d.result.code.startswith(BMI_CATEGORY)]
-    return [*others, _Draft(result, first.confidence, rationale, [evidence])]
-
-
-def _cpt_modifiers(retriever: Retriever, drafts: Iterable[_Draft]) -> None:
+def _cpt_modifiers(retriever: Retriever, drafts: Iterable[Draft]) -> None:
     """Laterality modifiers and the multiple-procedure rule, from each code's page."""
     cpt = sorted((d for d in drafts if d.result.system == "CPT"), key=lambda d: -d.confidence)
     for d in cpt:

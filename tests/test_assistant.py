@@ -344,12 +344,13 @@ def test_suggest_rejects_bad_notes(assistant: Assistant) -> None:
 
 
 def test_cpt_modifier_and_multiple_procedure_notes(assistant: Assistant) -> None:
+    from assistant.note_types import Draft, Evidence
     from assistant.results import CodeResult
-    from assistant.suggest import Evidence, _cpt_modifiers, _Draft
+    from assistant.suggest import _cpt_modifiers
 
-    def draft(code: str, score: float, text: str) -> _Draft:
+    def draft(code: str, score: float, text: str) -> Draft:
         result = CodeResult(code, "CPT", "t", score, True)
-        return _Draft(
+        return Draft(
             result, score, "procedure performed", [Evidence(0, len(text), text, "procedure")]
         )
 

@@ -258,13 +258,13 @@ def test_an_injury_sentence_says_how_and_where_apart() -> None:
 
 def test_sibling_codes_collapse_and_excludes1_pairs_do_not_survive(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from assistant.note_rules import _same_finding
+    from assistant.note_types import Draft, Evidence
     from assistant.results import CodeResult
-    from assistant.suggest import Evidence, _Draft
 
     ev = Evidence(0, 10, "x" * 10, "diagnosis")
 
-    def draft(code: str, system: str = "ICD-10-PCS") -> _Draft:
-        return _Draft(CodeResult(code, system, "t", 0.5, True), 0.5, "r", [ev])
+    def draft(code: str, system: str = "ICD-10-PCS") -> Draft:
+        return Draft(CodeResult(code, system, "t", 0.5, True), 0.5, "r", [ev])
 
     # the same procedure with another approach is one finding; another body part is not
     assert _same_finding(draft("0FT44ZZ"), draft("0FT40ZZ"))
@@ -278,8 +278,8 @@ def test_a_combination_code_for_the_whole_line_wins_over_its_parts() -> None:
     from types import SimpleNamespace
 
     from assistant.note_rules import PART_RATIONALE, reconcile
+    from assistant.note_types import Draft, Evidence
     from assistant.results import CodeResult
-    from assistant.suggest import Evidence, _Draft
     from corpus.links import CodeRef
 
     ev = Evidence(0, 10, "x" * 10, "postoperative_diagnosis")
@@ -292,8 +292,8 @@ def test_a_combination_code_for_the_whole_line_wins_over_its_parts() -> None:
         tree=SimpleNamespace(ancestors=lambda row: ()),
     )
 
-    def draft(code: str, confidence: float, rationale: str) -> _Draft:
-        return _Draft(CodeResult(code, "ICD-10-CM", "t", 0.5, True), confidence, rationale, [ev])
+    def draft(code: str, confidence: float, rationale: str) -> Draft:
+        return Draft(CodeResult(code, "ICD-10-CM", "t", 0.5, True), confidence, rationale, [ev])
 
     whole = draft("M51.16", 0.8, "diagnosis stated")
     part = draft("M54.16", 0.9, PART_RATIONALE)
@@ -371,8 +371,8 @@ def test_an_inspection_is_not_coded_with_the_procedure_it_serves() -> None:
     from types import SimpleNamespace
 
     from assistant.note_rules import reconcile
+    from assistant.note_types import Draft, Evidence
     from assistant.results import CodeResult
-    from assistant.suggest import Evidence, _Draft
 
     ev = Evidence(0, 10, "x" * 10, "procedure")
     retriever = SimpleNamespace(
@@ -381,8 +381,8 @@ def test_an_inspection_is_not_coded_with_the_procedure_it_serves() -> None:
         tree=None,
     )
 
-    def draft(code: str) -> _Draft:
-        return _Draft(CodeResult(code, "ICD-10-PCS", "t", 0.5, True), 0.6, "r", [ev])
+    def draft(code: str) -> Draft:
+        return Draft(CodeResult(code, "ICD-10-PCS", "t", 0.5, True), 0.6, "r", [ev])
 
     kept, dropped = reconcile(retriever, [draft("0TJB8ZZ"), draft("0TBB8ZZ")])  # type: ignore[arg-type]
     assert [d.result.code for d in kept] == ["0TBB8ZZ"]
@@ -451,13 +451,13 @@ def test_hypertension_and_diabetes_with_kidney_or_heart_disease_are_combined() -
     from types import SimpleNamespace
 
     from assistant.note_rules import presumed_links, reconcile
+    from assistant.note_types import Draft, Evidence
     from assistant.results import CodeResult
     from assistant.search import SearchResponse
-    from assistant.suggest import Evidence, _Draft
 
-    def draft(code: str, start: int) -> _Draft:
+    def draft(code: str, start: int) -> Draft:
         ev = Evidence(start, start + 5, "x" * 5, "diagnosis")
-        return _Draft(CodeResult(code, "ICD-10-CM", code, 0.5, True), 0.7, "r", [ev])
+        return Draft(CodeResult(code, "ICD-10-CM", code, 0.5, True), 0.7, "r", [ev])
 
     def links(*codes: str) -> dict[str, str]:
         kept = [draft(c, i * 10) for i, c in enumerate(codes)]
@@ -772,18 +772,18 @@ class _Builds:
 def test_the_principal_diagnosis_names_the_site_a_procedure_leaves_unsaid() -> None:
     from typing import cast
 
+    from assistant.note_encounter import site_unsaid, with_site
     from assistant.search import PcsBuild, Retriever
-    from assistant.suggest import _site_unsaid, _with_site
     from assistant.weights import NOTE_WEIGHTS
 
     vague = cast(PcsBuild, _build("0HQ7XZZ", "repair", "skin", "Abdomen Skin"))
-    assert _site_unsaid(vague)
+    assert site_unsaid(vague)
     said = _build("0FT44ZZ", "resection", "gallbladder", "Gallbladder")
-    assert not _site_unsaid(cast(PcsBuild, said))
+    assert not site_unsaid(cast(PcsBuild, said))
     hand = _build("0HQFXZZ", "repair", "hand skin", "Right Hand Skin")
-    refined = _with_site(cast(Retriever, _Builds(hand)), vague, "q (dx)", NOTE_WEIGHTS)
+    refined = with_site(cast(Retriever, _Builds(hand)), vague, "q (dx)", NOTE_WEIGHTS)
     assert refined is hand
     # another root table: the first build is kept
     other_table = _build("0XQJXZZ", "repair", "right hand", "Right Hand")
-    kept = _with_site(cast(Retriever, _Builds(other_table)), vague, "q (dx)", NOTE_WEIGHTS)
+    kept = with_site(cast(Retriever, _Builds(other_table)), vague, "q (dx)", NOTE_WEIGHTS)
     assert kept is vague
