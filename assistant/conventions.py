@@ -182,9 +182,7 @@ def resolve_billable(
 _CLAUSE_END = r"(?=,|;|\(|$| and | with | or |(?<!mention)(?<!evidence)(?<!loss)(?<!signs) of )"
 # "without X" up to the clause's end, "or Y" included: "without perforation or gangrene"
 # denies both (possessive: a series once read is not given back to stop at its "or")
-_WITHOUT_END = (
-    r"(?=,|;|\(|$| and | with | without | or |(?<!mention)(?<!evidence)(?<!loss)(?<!signs) of )"
-)
+_WITHOUT_END = _CLAUSE_END.replace(" with |", " with | without |")
 _WITHOUT = re.compile(r"\bwithout ([a-z][a-z \-]*?(?: or [a-z][a-z\-]*)*+)" + _WITHOUT_END)
 _WITHOUT_PHRASE = re.compile(r"\bwithout [a-z][a-z \-]*?(?: or [a-z][a-z\-]*)*+" + _WITHOUT_END)
 # "with X" in a title: X a complication or companion condition ("... with bleeding",
@@ -248,8 +246,8 @@ class QueryFacts:
     # a code has the query as written among its index terms: a match of the lexicon's
     # rewording elsewhere counts for nothing (a coder looks the word up as written first)
     written_indexed: bool = False
-    # title (lower case) -> its qualifier agreement with this query, filled as it goes
     stated: frozenset[str] = frozenset()  # stems of the diagnosis the query states
+    # title (lower case) -> its qualifier agreement with this query, filled as it goes
     memo: dict[str, Agreement] = field(default_factory=dict, compare=False)
 
     @property

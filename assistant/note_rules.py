@@ -53,7 +53,6 @@ def grounded(statement: str, expansions: Iterable[Expansion], title: str) -> boo
 
 def reconcile(retriever: Retriever, drafts: list[Draft]) -> tuple[list[Draft], list[Alternative]]:
     """The drafts a coder keeps and the ones given up, with why."""
-
     dropped: list[Alternative] = []
     kept: list[Draft] = []
 
@@ -221,7 +220,6 @@ def use_additional(retriever: Retriever, d: Draft) -> list[CodeRef]:
 def companions(retriever: Retriever, kept: list[Draft], drafts: list[Draft]) -> list[Draft]:
     """Codes that a kept code's "use additional code" (or its categories') notes name and
     that the note supports: one of its statements found them among its best codes."""
-
     have = {d.result.code for d in kept}
     out: list[Draft] = []
     for d in kept:

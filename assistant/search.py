@@ -221,7 +221,7 @@ class Retriever:
 
     def embed_queries(self, queries: Sequence[tuple[str, str | None]]) -> dict[str, np.ndarray]:
         """The texts that searching ``queries`` ((query, code set) pairs) embeds, embedded
-        in one batch: pass the result to :meth:`search_with_signals` as ``vectors``."""
+        in one call: pass the result to :meth:`search_with_signals` as ``vectors``."""
         texts: list[str] = []
         for query, system in queries:
             texts.extend(self._texts(self.analyze(query, system)))
