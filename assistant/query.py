@@ -253,7 +253,7 @@ def abbreviations() -> dict[str, tuple[str, ...]]:
 PARTIAL = re.compile(
     r"\b(partial|biops\w*|wedge|excisional|sub-?total|segmental|sleeve|lesion\w*|"
     r"tumou?r\w*|mass|masses|nodul\w*|lump\w*|polyp\w*|myom\w*|fibroid\w*|lipom\w*|cyst|cysts|"
-    r"reduction|preserv\w*|sparing)\b"
+    r"reduction|preserv\w*|sparing|pieces?|portion|part of)\b"
 )
 _RESECTION_EXCISION = re.compile(r"\b(?:resection|excision)(?: (?:or )?(?:resection|excision))?\b")
 
@@ -388,6 +388,7 @@ def analyze(
             e for e in expansions if not any(a <= e.start and e.end <= b for a, b in undone)
         ]
         expansions = _resection_or_excision_all(expansions, partial)
+        expansions = _taken_out_and_replaced(expansions, lower)
         if FRAGMENTS_OUT.search(lower):
             expansions = [_extirpation(e) for e in expansions]
         expansions = _scope_as_approach(expansions, NOT_DONE.sub(" ", lower))
@@ -586,6 +587,39 @@ FRAGMENTS_OUT = re.compile(
     r"\b(?:extracted|removed|retrieved|evacuated)\b[^.;]*?\b(?:fragments?|pieces)\b"
 )
 _FRAGMENTATION = re.compile(r"\bfragmentation(?: in)?\b", re.IGNORECASE)
+
+
+# a body part taken out and a new one put in its place is one Replacement (its definition:
+# material that takes the place of the body part; the taking out is integral to it)
+_TAKEN_OUT = frozenset({"resection", "excision", "removal", "extraction"})
+_PUT_IN = frozenset({"insertion"})
+_NEW_PART = re.compile(r"\b(?:new|artificial|plastic|metal|prosthe\w*|synthetic|fake)\b")
+# ... unless what was taken out is a device: a device exchanged is its Removal and a new
+# Insertion (a generator change), not a Replacement of a body part
+_DEVICE_WORD = re.compile(
+    r"\b(?:pacemaker|defibrillator|icd|generator|battery|lead|leads|wires?|tubes?|"
+    r"catheters?|stents?|port|pump|drains?|device|shunt|expanders?|mesh|plates?|screws?|"
+    r"rods?|nails?|hardware|filter|implants?|coil|iud|spacer)\b"
+)
+
+
+def _taken_out_and_replaced(expansions: list[Expansion], lower: str) -> list[Expansion]:
+    """ "took out the cloudy lens and put in a new plastic lens": Replacement with a
+    synthetic substitute, not a Resection and an Insertion."""
+    out = [e for e in expansions if e.means.lower() in _TAKEN_OUT]
+    put = [e for e in expansions if e.means.lower() in _PUT_IN]
+    if not out or not put or not _NEW_PART.search(lower) or _DEVICE_WORD.search(lower):
+        return expansions
+    kept = [e for e in expansions if e not in out and e not in put]
+    at = put[0]
+    replaced = [Expansion(at.term, "Replacement", "rule", "coding convention", at.start, at.end)]
+    if re.search(r"\b(?:plastic|metal|artificial|synthetic|prosthe\w*|fake)\b", lower):
+        replaced.append(
+            Expansion(
+                at.term, "Synthetic Substitute", "rule", "coding convention", at.start, at.end
+            )
+        )
+    return [*kept, *replaced]
 
 
 def _extirpation(e: Expansion) -> Expansion:

@@ -73,3 +73,19 @@ def test_roman_numerals_of_a_grade_are_not_abbreviations_and_a_diagnosis_has_no_
     assert "Percutaneous" not in graded.expanded
     drip = analyze("antibiotics given IV", system="ICD-10-PCS")
     assert [e for e in drip.expansions if e.term == "IV"]
+
+
+def test_a_part_taken_out_and_a_new_one_put_in_is_a_replacement() -> None:
+    lens = analyze(
+        "they took out the cloudy lens and put in a new plastic lens", system="ICD-10-PCS"
+    )
+    means = [e.means for e in lens.expansions]
+    assert "Replacement" in means and "Synthetic Substitute" in means
+    assert "Resection" not in means and "Insertion" not in means
+    # a device exchanged is its removal and a new insertion, not a Replacement
+    device = analyze("took out the old pacemaker and put in a new one", system="ICD-10-PCS")
+    assert "Replacement" not in [e.means for e in device.expansions]
+    # a piece taken is part of the body part: an Excision, diagnostic when sent to test
+    piece = analyze("took a tiny piece of my stomach to test", system="ICD-10-PCS")
+    assert "Excision" in [e.means for e in piece.expansions]
+    assert "Resection" not in [e.means for e in piece.expansions]
