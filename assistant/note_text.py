@@ -208,6 +208,10 @@ _WHERE_ONLY = re.compile(
 _PARENTHESIS = re.compile(r"\([^()]*\)")
 
 
+def without_parentheses(text: str) -> str:
+    return " ".join(_PARENTHESIS.sub(" ", text).split())
+
+
 def parts(text: str) -> list[str]:
     """The conditions a diagnosis line joins, when there are two or more with at least
     two words each ("Hypertensive heart disease with heart failure" -> both parts); a
@@ -314,3 +318,39 @@ def delivery_record(note: str) -> bool:
         and _DELIVERED.search(note)
         and not _NEWBORN_RECORD.search(note[:_HEADER_CHARS])
     )
+
+
+# a malignancy of a history list whose sentence says it was treated and is gone: excised or
+# eradicated, no treatment now, no evidence of it (guideline I.C.2.d: personal history,
+# Z85). Blood cancers have their own "in remission" codes and are left to them.
+_MALIGNANCY = re.compile(
+    r"\b(?:cancer|carcinoma|malignan\w*|melanoma|sarcoma|adenocarcinoma|seminoma)\b", re.I
+)
+_BLOOD_CANCER = re.compile(r"\b(?:leukemia|lymphoma|myeloma)\b", re.I)
+_TREATED_AND_GONE = re.compile(
+    r"\b(?:(?:19|20)\d\d|s/p|status post|treated|completed|resected|excised|removed|"
+    r"no evidence of (?:recurrence|disease|residual)|ned|cancer[- ]free|disease[- ]free|"
+    r"in remission|cured)\b",
+    re.I,
+)
+_STILL_TREATED = re.compile(
+    r"\b(?:currently|ongoing|receiving|undergoing|on (?:active )?(?:treatment|chemo\w*|"
+    r"tamoxifen|letrozole|anastrozole|exemestane|hormon\w+ therapy|immunotherapy)|"
+    r"metasta\w*|recurren(?:ce|t) (?:of|in|diagnosed)|active disease)\b",
+    re.I,
+)
+# a treatment the note says is over ("completed 5 years of tamoxifen in 2020"; not one
+# "to be stopped")
+FINISHED = re.compile(r"(?<!be )\b(?:completed|finished|stopped|discontinued|quit)\b", re.I)
+_SENTENCE_END = re.compile(r"\.(?:\s|$)|\n\s*\n")
+
+
+def treated_cancer(note: str, start: int, item: str) -> bool:
+    """The history item names a solid malignancy and its sentence says it was treated and
+    is gone ("Right breast cancer (stage I), lumpectomy and radiation 2015, completed
+    tamoxifen in 2020; no evidence of recurrence")."""
+    if not _MALIGNANCY.search(item) or _BLOOD_CANCER.search(item):
+        return False
+    end = _SENTENCE_END.search(note, start)
+    sentence = note[start : end.start() if end else len(note)]
+    return bool(_TREATED_AND_GONE.search(sentence)) and not _STILL_TREATED.search(sentence)

@@ -323,9 +323,14 @@ _LIST_ITEM = re.compile(r"(?:^|\n)\s*(?:\d+[.)]|[-•*])\s+|;\s+|,\s+|\n|(?<=[.!
 
 
 def _pieces(note: str, start: int, end: int, splitter: re.Pattern[str]) -> list[tuple[int, int]]:
+    """``note[start:end]`` split where ``splitter`` matches; a comma inside parentheses
+    does not split ("Right breast cancer (stage I, ER+)" is one piece)."""
     pieces: list[tuple[int, int]] = []
     pos = start
     for m in splitter.finditer(note, start, end):
+        before = note[pos : m.start()]
+        if m.group(0).startswith(",") and before.count("(") > before.count(")"):
+            continue
         pieces.append((pos, m.start()))
         pos = m.end()
     pieces.append((pos, end))

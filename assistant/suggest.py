@@ -47,6 +47,7 @@ from assistant.note_rules import (
 from assistant.note_sides import each_side, other_side
 from assistant.note_text import (
     DIALYSIS,
+    FINISHED,
     INSTRUCTIONS,
     ITEM_START,
     LATER,
@@ -66,6 +67,8 @@ from assistant.note_text import (
     note_approach,
     note_setting,
     parts,
+    treated_cancer,
+    without_parentheses,
 )
 from assistant.note_types import (
     Alternative,
@@ -96,6 +99,7 @@ _SURGICAL = "0"  # Medical and Surgical: every code names its root operation
 _DIAGNOSIS_SECTIONS = ("postoperative_diagnosis", "diagnosis", "assessment")
 _INJURY_CHAPTERS = ("S", "T", "V", "W", "X", "Y")
 _SYMPTOM_CHAPTER = ("R",)
+_CURRENT_DRUG = ("Z79",)  # long-term (current) drug therapy
 _STATED_SECTIONS = ("postoperative_diagnosis", "preoperative_diagnosis", "diagnosis", "assessment")
 
 
@@ -381,8 +385,17 @@ def _plan(
             # part is searched too; a combination code for the whole line wins if it fits
             for part in parts(line):
                 queries.append(NoteQuery(st, part, "ICD-10-CM", w.part_threshold, PART_RATIONALE))
+        elif st.kind == "history" and treated_cancer(note, st.span.start, asserted):
+            why = "malignancy treated and gone: personal history code (guideline I.C.2.d)"
+            # its stage and markers in parentheses belong to the cancer, not to its history
+            text = f"personal history of {without_parentheses(condition_named(asserted))}"
+            queries.append(
+                NoteQuery(st, text, "ICD-10-CM", w.history_threshold, why, prefixes=("Z85",))
+            )
         elif st.kind == "history":
             rationale = "chronic condition in the history list"
+            # a therapy the item says is over is no long-term (current) drug use (Z79)
+            avoid = (*_INJURY_CHAPTERS, *(_CURRENT_DRUG if FINISHED.search(asserted) else ()))
             queries.append(
                 NoteQuery(
                     st,
@@ -390,7 +403,7 @@ def _plan(
                     "ICD-10-CM",
                     w.history_threshold,
                     rationale,
-                    avoid=_INJURY_CHAPTERS,
+                    avoid=avoid,
                     integral=symptoms,
                 )
             )

@@ -787,3 +787,22 @@ def test_the_principal_diagnosis_names_the_site_a_procedure_leaves_unsaid() -> N
     other_table = _build("0XQJXZZ", "repair", "right hand", "Right Hand")
     kept = with_site(cast(Retriever, _Builds(other_table)), vague, "q (dx)", NOTE_WEIGHTS)
     assert kept is vague
+
+
+def test_a_treated_cancer_in_the_history_is_a_personal_history_not_a_current_cancer() -> None:
+    from assistant.note_text import FINISHED, treated_cancer
+
+    note = (
+        "PMH: Right breast cancer (stage I, ER+), lumpectomy and radiation 2015, completed "
+        "5 years of tamoxifen in 2020; no evidence of recurrence. Hypothyroidism.\n"
+    )
+    found = [st for st in statements(note) if st.kind == "history"]
+    # a comma inside parentheses does not split the list item
+    assert found[0].span.text == "Right breast cancer (stage I, ER+)"
+    assert treated_cancer(note, found[0].span.start, found[0].span.text)
+    active = "PMH: Breast cancer, on tamoxifen since 2021.\n"
+    assert not treated_cancer(active, active.index("Breast"), "Breast cancer")
+    blood = "PMH: CLL, treated 2019.\n"
+    assert not treated_cancer(blood, blood.index("CLL"), "chronic lymphocytic leukemia")
+    assert FINISHED.search("completed 5 years of tamoxifen")
+    assert not FINISHED.search("hormone replacement therapy (to be stopped)")
