@@ -157,6 +157,23 @@ DIALYSIS = re.compile(
     re.IGNORECASE,
 )
 SCREENING = re.compile(r"\bscreening\b", re.IGNORECASE)
+# done before this encounter: "last year", "3 years ago", "in 2019", "previous"
+EARLIER = re.compile(
+    r"\b(?:last (?:year|month|week)|\w+ (?:years?|months?|weeks?) ago|previous(?:ly)?|"
+    r"prior|in (?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+# a denial just before a phrase: "not yet on dialysis", "no longer on dialysis"
+_DENIED_BEFORE = re.compile(
+    r"\b(?:not|no|never|without|nor)\b(?:\s+(?:yet|longer|currently|\w+ly))?\s*$", re.I
+)
+
+
+def said_not_denied(pattern: re.Pattern[str], text: str) -> bool:
+    """``pattern`` occurs in ``text`` at least once without a denial just before it."""
+    return any(not _DENIED_BEFORE.search(text[: m.start()]) for m in pattern.finditer(text))
+
+
 OBSTETRIC = re.compile(
     r"\b(?:pregnan\w*|gestation\w*|labou?r|deliver\w*|cesarean|gravida|g\d+p\d+|"
     r"antepartum|intrapartum|postpartum)\b",

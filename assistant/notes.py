@@ -144,7 +144,9 @@ FORWARD: tuple[tuple[Status, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:plan(?:s|ned)? (?:for|to)|will (?:need|undergo|be|have|return|follow)|"
             r"scheduled for|to be scheduled|consider(?:ing)?|if (?:needed|necessary)|"
-            r"recommend(?:ed|s)?|candidate for|return if)\b",
+            r"recommend(?:ed|s)?|candidate for|return if|in anticipation of|"
+            r"in preparation for|prior to starting|before starting|ahead of|"
+            r"for (?:planned|adjuvant|neoadjuvant|future|upcoming))\b",
             _F,
         ),
     ),

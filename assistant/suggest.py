@@ -47,6 +47,7 @@ from assistant.note_rules import (
 from assistant.note_sides import each_side, other_side
 from assistant.note_text import (
     DIALYSIS,
+    EARLIER,
     FINISHED,
     INSTRUCTIONS,
     ITEM_START,
@@ -67,6 +68,7 @@ from assistant.note_text import (
     note_approach,
     note_setting,
     parts,
+    said_not_denied,
     treated_cancer,
     without_parentheses,
 )
@@ -432,7 +434,7 @@ def _plan(
                     prefixes=("Z79",),
                 )
             )
-        if st.status == "positive" and DIALYSIS.search(flat):
+        if st.status == "positive" and said_not_denied(DIALYSIS, flat):
             rationale = "dependence on renal dialysis (status)"
             queries.append(
                 NoteQuery(
@@ -444,7 +446,13 @@ def _plan(
                     prefixes=("Z99.2",),
                 )
             )
-        if st.status == "positive" and SCREENING.search(flat) and st.section != "plan":
+        # a screening of this encounter, not one done before ("screening negative last year")
+        if (
+            st.status == "positive"
+            and SCREENING.search(flat)
+            and st.section != "plan"
+            and not EARLIER.search(flat)
+        ):
             queries.append(
                 NoteQuery(
                     st,

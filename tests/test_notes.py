@@ -806,3 +806,20 @@ def test_a_treated_cancer_in_the_history_is_a_personal_history_not_a_current_can
     assert not treated_cancer(blood, blood.index("CLL"), "chronic lymphocytic leukemia")
     assert FINISHED.search("completed 5 years of tamoxifen")
     assert not FINISHED.search("hormone replacement therapy (to be stopped)")
+
+
+def test_a_purpose_to_come_a_denied_dialysis_and_an_earlier_screening_code_nothing() -> None:
+    from assistant.note_text import DIALYSIS, EARLIER, said_not_denied
+
+    note = (
+        "ASSESSMENT:\n1. Sigmoid adenocarcinoma, post resection, for adjuvant chemotherapy.\n"
+        "2. CKD stage 5, not on dialysis - fistula created in anticipation of hemodialysis.\n"
+    )
+    said = [" ".join(st.asserted.split()) for st in statements(note)]
+    # what is to come is not asserted: the chemotherapy, the hemodialysis
+    assert "chemotherapy" not in said[0] and "adenocarcinoma" in said[0]
+    assert "hemodialysis" not in said[1] and "CKD stage 5" in said[1]
+    assert not said_not_denied(DIALYSIS, "CKD stage 5, not yet on dialysis")
+    assert said_not_denied(DIALYSIS, "ESRD on hemodialysis MWF via left AV fistula")
+    assert EARLIER.search("Diabetic retinopathy screening negative last year.")
+    assert not EARLIER.search("Screening colonoscopy, average risk.")
