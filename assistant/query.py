@@ -266,7 +266,8 @@ NEGATED_PHRASE = re.compile(r"\b(?:no|not|denies|negative for)\b[^,;.()]*", re.I
 NOT_DONE = re.compile(r"\b(?:no|not|nothing|without|w/o|none)\b[^,;.]*", re.IGNORECASE)
 
 
-_NUMERAL = re.compile(
+# a numeral of a grade, stage or class ("grade IV", "type I", "NYHA class III")
+NUMERAL = re.compile(
     r"\b(?:grade|stage|type|class|phase|level|tier|degree|factor|cranial nerve|cn|zone|"
     r"salter(?:-harris)?|gustilo|mallampati|nyha|asa|fitzpatrick)\s+"
     r"(?P<numeral>(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})[abc]?)\b",
@@ -393,7 +394,7 @@ def analyze(
             expansions = [_extirpation(e) for e in expansions]
         expansions = _scope_as_approach(expansions, NOT_DONE.sub(" ", lower))
     # "grade IV", "stage II", "type I": numerals, not abbreviations ("IV" is not intravenous)
-    numerals = [m.span("numeral") for m in _NUMERAL.finditer(query)]
+    numerals = [m.span("numeral") for m in NUMERAL.finditer(query)]
     expansions = [
         e for e in expansions if not any(a <= e.start and e.end <= b for a, b in numerals)
     ]
