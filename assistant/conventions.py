@@ -463,10 +463,13 @@ def term_exact(facts: QueryFacts, names: tuple[str, ...]) -> int:
     return found
 
 
-def _stems_of(names: tuple[str, ...]) -> list[frozenset[str]]:
-    return [_term_stems(t) for t in names] + [
-        _term_stems(part) for t in names for part in _joined(t)
-    ]
+@lru_cache(maxsize=65536)
+def _stems_of(names: tuple[str, ...]) -> tuple[frozenset[str], ...]:
+    """What each of a code's names claims (a name joined with "and" counts in parts too);
+    cached: asked per candidate code of every query."""
+    return tuple(
+        [_term_stems(t) for t in names] + [_term_stems(part) for t in names for part in _joined(t)]
+    )
 
 
 @lru_cache(maxsize=65536)

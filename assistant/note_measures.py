@@ -48,13 +48,9 @@ def patient_age(note: str) -> int | None:
     return int(m.group("age") or m.group("short"))
 
 
-def adult_ranges(retriever: Retriever) -> tuple[tuple[float, float, str], ...]:
-    """(low, high, code) of the adult BMI codes, read from their titles."""
-    return _ranges(retriever)
-
-
 @lru_cache(maxsize=4)
-def _ranges(retriever: Retriever) -> tuple[tuple[float, float, str], ...]:
+def adult_ranges(retriever: Retriever) -> tuple[tuple[float, float, str], ...]:
+    """(low, high, code) of the adult BMI codes, read from their titles (once per index)."""
     records = retriever.index.records
     out = []
     for row in retriever.descendants("ICD-10-CM", BMI_CATEGORY):

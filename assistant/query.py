@@ -594,7 +594,8 @@ _FRAGMENTATION = re.compile(r"\bfragmentation(?: in)?\b", re.IGNORECASE)
 # material that takes the place of the body part; the taking out is integral to it)
 _TAKEN_OUT = frozenset({"resection", "excision", "removal", "extraction"})
 _PUT_IN = frozenset({"insertion"})
-_NEW_PART = re.compile(r"\b(?:new|artificial|plastic|metal|prosthe\w*|synthetic|fake)\b")
+_SYNTHETIC = re.compile(r"\b(?:artificial|plastic|metal|prosthe\w*|synthetic|fake)\b")
+_NEW = re.compile(r"\bnew\b")
 # ... unless what was taken out is a device: a device exchanged is its Removal and a new
 # Insertion (a generator change), not a Replacement of a body part
 _DEVICE_WORD = re.compile(
@@ -609,12 +610,13 @@ def _taken_out_and_replaced(expansions: list[Expansion], lower: str) -> list[Exp
     synthetic substitute, not a Resection and an Insertion."""
     out = [e for e in expansions if e.means.lower() in _TAKEN_OUT]
     put = [e for e in expansions if e.means.lower() in _PUT_IN]
-    if not out or not put or not _NEW_PART.search(lower) or _DEVICE_WORD.search(lower):
+    made = _SYNTHETIC.search(lower)
+    if not out or not put or not (made or _NEW.search(lower)) or _DEVICE_WORD.search(lower):
         return expansions
     kept = [e for e in expansions if e not in out and e not in put]
     at = put[0]
     replaced = [Expansion(at.term, "Replacement", "rule", "coding convention", at.start, at.end)]
-    if re.search(r"\b(?:plastic|metal|artificial|synthetic|prosthe\w*|fake)\b", lower):
+    if made:
         replaced.append(
             Expansion(
                 at.term, "Synthetic Substitute", "rule", "coding convention", at.start, at.end

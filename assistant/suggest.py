@@ -431,7 +431,7 @@ def _plan(
                     "ICD-10-CM",
                     w.history_threshold,
                     "long-term (current) drug therapy (Z79)",
-                    prefixes=("Z79",),
+                    prefixes=_CURRENT_DRUG,
                 )
             )
         if st.status == "positive" and said_not_denied(DIALYSIS, flat):
