@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.knowledge.english import english_words
 from assistant.knowledge.lexicon import Lexicon, load_lexicon
 from assistant.knowledge.morphology import decompose
 from assistant.knowledge.phrases import Match, find_terms
@@ -129,6 +130,14 @@ APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:venous|arterial|transvenous) access|venipuncture|"
             r"via (?:the )?(?:right |left |r |l )?(?:common )?(?:femoral|radial|brachial|jugular)"
             r" (?:artery|vein)|"
+            # lay words for catheter access: "went in through my wrist with a thin tube",
+            # "a wire up from the groin"
+            r"(?:went|go|going|goes|got|gone) in (?:through|from|via) (?:the |my |his |her )?"
+            r"(?:wrist|groin)|"
+            r"(?:tubes?|wires?|catheters?)(?: \w+){0,3}? (?:through|via|from|in|up) "
+            r"(?:the |my |his |her )?(?:right |left )?(?:wrist|groin|leg|arm|neck|thigh)|"
+            r"(?:through|via|from) (?:the |my |his |her )?(?:right |left )?"
+            r"(?:wrist|groin|leg|arm|neck|thigh)(?: \w+){0,3}? (?:tubes?|wires?|catheters?)|"
             # abbreviations that spell the approach (Percutaneous, Transcatheter,
             # Endovascular, Transjugular, Transarterial)
             r"pci|ptca|picc|ptc|ptbd|tavr|tavi|tmvr|tmvi|teer|evar|tevar|fevar|tace)\b"
@@ -357,7 +366,11 @@ def analyze(
             continue
         if key in _CODE_SET_WORDS:
             continue
-        if key in abbrevs and (word.isupper() or key not in vocabulary) and not lexicon.senses(key):
+        if (
+            key in abbrevs
+            and (word.isupper() or not _a_word(key, vocabulary))
+            and not lexicon.senses(key)
+        ):
             # the generic abbreviation lists only speak for words the lexicon does not
             # know: when none of its senses fits the context, "DL" is not "deciliter"
             meanings = [e for e in abbrevs[key] if e.lower() not in _CODE_SET_NAMES]
@@ -668,6 +681,15 @@ def content_words(text: str) -> list[tuple[str, int, int]]:
         for m in _WORD.finditer(text)
         if len(m.group(0)) > 1 and m.group(0).lower() not in _STOPWORDS
     ]
+
+
+ENGLISH_MIN_LETTERS = 4  # shorter lower-case abbreviations ("mri", "sob") are typed so
+
+
+def _a_word(key: str, vocabulary: Container[str]) -> bool:
+    """Whether a lower-case word is a word (of the code titles, or of English when it is
+    long enough) rather than an acronym of the generic abbreviation lists."""
+    return key in vocabulary or (len(key) >= ENGLISH_MIN_LETTERS and key in english_words())
 
 
 class _Common:

@@ -7,6 +7,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
+from assistant.knowledge.english import english_words
+
 MIN_LENGTH = 6  # shorter words are too ambiguous to correct
 # inflected English words ("connected", "broke", "feeling") are not misspelt title words
 _INFLECTED = ("ed", "ing", "ly")
@@ -33,6 +35,8 @@ class Vocabulary:
         """The closest corpus word to an unknown ``word``, or None."""
         w = word.lower()
         if len(w) < MIN_LENGTH or w in self.words or not w.isalpha() or w.endswith(_INFLECTED):
+            return None
+        if w in english_words():  # a word of the language is not a misspelt title word
             return None
         candidates = [
             c for n in range(len(w) - 2, len(w) + 3) for c in self._buckets.get((w[0], n), ())

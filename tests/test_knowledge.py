@@ -165,6 +165,30 @@ def test_abbreviation_spelled_like_a_common_word_counts_only_in_capitals() -> No
     assert not find_terms("heel pad pain", lex, common_words={"pad"})
 
 
+def test_an_english_word_in_lower_case_is_no_acronym_of_the_generic_lists() -> None:
+    """ "come" and "catch" are words, not COME (chronic otitis media with effusion) or
+    CATCH; in capitals they are the abbreviations; short ones ("sob") are typed so."""
+    from assistant.query import analyze
+
+    def listed(query: str) -> set[str]:
+        return {e.term for e in analyze(query).expansions if e.kind == "abbreviation"}
+
+    assert "come" not in listed("my periods come regular every month")
+    assert "catch" not in listed("a filter to catch clots")
+    assert "COME" in listed("COME in a toddler")
+    assert "sob" in listed("sob on exertion")
+
+
+def test_a_word_of_the_language_is_not_corrected_to_a_title_word() -> None:
+    from assistant.knowledge.english import english_words
+    from assistant.spelling import Vocabulary
+
+    vocabulary = Vocabulary(["Cellulitis of face", "Smelling disorder"])
+    assert "smiling" in english_words()
+    assert vocabulary.correct("smiling") is None  # not "smelling"
+    assert vocabulary.correct("celulitis") == "cellulitis"
+
+
 def test_senses_are_limited_to_the_code_set_searched() -> None:
     lex = _lexicon(
         {"term": "CABG", "kind": "abbreviation", "means": ["bypass coronary artery"],

@@ -414,6 +414,10 @@ def test_a_camera_or_scope_goes_in_through_a_natural_opening(assistant: Assistan
         # a structure or device called external is no approach
         ("open stent of the left external iliac artery", "Open"),
         ("Impella, a short-term external heart assist system", None),
+        # catheter access told in lay words
+        ("they went in through my wrist with a thin tube", "Percutaneous"),
+        ("a wire up from my groin to open the artery", "Percutaneous"),
+        ("they fixed my hernia through a cut in my groin", None),
     ],
 )
 def test_approach_words(query: str, approach: str | None) -> None:
@@ -529,3 +533,65 @@ def test_a_stone_broken_up_and_taken_out_is_an_extirpation() -> None:
     )
     assert "extirpation" in out and "fragmentation" not in out
     assert "fragmentation" in means("laser lithotripsy of ureteral stone, fragments left to pass")
+
+
+PERCUTANEOUS, OPEN = "Percutaneous Approach", "Open Approach"
+
+
+def test_a_vessel_widened_or_given_a_device_is_reached_endovascularly_unless_said() -> None:
+    from assistant.pcs.builder import Builder
+    from assistant.pcs.reading import Reading
+    from corpus.pcs_axes import PcsTables
+
+    titles = [
+        ("06H00DZ", "Insertion of Intraluminal Device into Inferior Vena Cava, Open Approach"),
+        ("06H03DZ", "Insertion of Intraluminal Device into Inferior Vena Cava, " + PERCUTANEOUS),
+        ("02HA0QZ", "Insertion of Implantable Heart Assist System into Heart, Open Approach"),
+        ("02HA3QZ", "Insertion of Implantable Heart Assist System into Heart, " + PERCUTANEOUS),
+        ("02HA0RZ", "Insertion of Short-term External Heart Assist System into Heart, " + OPEN),
+        ("02HK0JZ", "Insertion of Pacemaker Lead into Right Ventricle, Open Approach"),
+        ("0FT40ZZ", "Resection of Gallbladder, Open Approach"),
+        ("0FT43ZZ", "Resection of Gallbladder, Percutaneous Approach"),
+    ]
+    builder = Builder(PcsTables.build(titles))
+
+    def fit(code: str, approach: str | None) -> float:
+        reading = Reading(
+            stems=frozenset(),
+            written=frozenset(),
+            operations={},
+            approach=approach,
+            device=False,
+            diagnostic=False,
+            side=None,
+            operation_stems=frozenset(),
+        )
+        return builder.fit(code, reading).total
+
+    assert fit("06H03DZ", None) > fit("06H00DZ", None)
+    assert fit("06H00DZ", "Open") > fit("06H03DZ", "Open")
+    # a heart pump is sewn in through the chest; outside the vessels nothing is assumed
+    assert builder.tables.axes("02HA3QZ")[5].meaning == "Implantable Heart Assist System"
+    assert fit("02HA3QZ", None) == fit("02HA0QZ", None)
+    assert fit("0FT43ZZ", None) == fit("0FT40ZZ", None)
+
+
+def test_words_a_lay_term_renames_to_a_body_part_name_no_other_part(
+    assistant: Assistant,
+) -> None:
+    """ "heart artery" is the Coronary Artery: its "heart" does not make the Heart said;
+    a word the query uses again elsewhere still counts."""
+    from assistant.pcs.reading import meaning_stems
+
+    _, reading = _reading(assistant, "put a stent in one blocked heart artery")
+    assert reading.said(meaning_stems("Heart")) == 0.0
+    assert reading.said(meaning_stems("Coronary Artery, One Artery")) > 0.5
+    _, both = _reading(assistant, "heart surgery and a stent in a heart artery")
+    assert both.said(meaning_stems("Heart")) == 1.0
+    # a term that rewords into a device keeps the words of the query ("cemented")
+    _, cemented = _reading(assistant, "knee replacement, cemented")
+    assert "cement" in cemented.stems
+
+
+def test_a_stent_in_a_vessel_is_a_dilation_with_the_usual_approach(assistant: Assistant) -> None:
+    assert _axes_choose(assistant, "put a stent in one blocked heart artery", "02") == "02703DZ"

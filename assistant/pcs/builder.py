@@ -26,6 +26,13 @@ _NEW_TECHNOLOGY_GROUP = re.compile(r"New Technology Group \d+$")
 # body parts seen through the mouth without instruments, by body system (Mouth and Throat:
 # lips, palate, buccal mucosa, gingiva, tongue, uvula, tonsils, adenoids, teeth)
 _VISIBLE_IN_ORIFICE = {"0C": "0134567NPQWX"}
+# heart and great vessels, upper and lower arteries and veins: a vessel widened, stented,
+# filtered, blocked or narrowed from inside, or a catheter or lead put in, is reached
+# through the skin (endovascular) unless the query says otherwise (an open arteriotomy)
+_VASCULAR_SYSTEMS = frozenset({"02", "03", "04", "05", "06"})
+_ENDOVASCULAR_OPERATIONS = "7HLV"  # Dilation, Insertion, Occlusion, Restriction
+_PERCUTANEOUS = "3"
+_IMPLANTED_OPEN = frozenset({"Implantable Heart Assist System"})  # sewn in through the chest
 
 
 _HOURS = re.compile(
@@ -118,6 +125,13 @@ class Builder:
                 # guideline B5.2: a procedure within an orifice on a structure visible
                 # without instruments is External (a tonsillectomy)
                 parts[2] = (score + self.w.pcs_orifice_external, "External")
+            elif (
+                code[:2] in _VASCULAR_SYSTEMS
+                and code[2] in _ENDOVASCULAR_OPERATIONS
+                and code[4] == _PERCUTANEOUS
+                and axes[5].meaning not in _IMPLANTED_OPEN
+            ):
+                parts[2] = (score + self.w.pcs_endovascular_usual, "endovascular")
         if reading.hours is not None:
             # a duration axis value ("24-96 Consecutive Hours") holds the stated duration
             for i, axis in enumerate(axes[2:]):

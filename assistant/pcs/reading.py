@@ -81,6 +81,14 @@ class Vocabulary:
     substitute_stems: frozenset[str] = frozenset()  # of "... Substitute" devices (mesh, graft)
     # general body parts (their stems) and the stems of the parts each contains
     general: tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...] = ()
+    # the stems of every body part value (sections 0 and 1's surgical tables)
+    parts: frozenset[frozenset[str]] = frozenset()
+
+    def names_part(self, meaning: str) -> bool:
+        """Whether ``meaning`` is (part of) the name of a body part ("coronary artery":
+        Coronary Artery, One Artery)."""
+        stems = meaning_stems(meaning)
+        return bool(stems) and any(stems <= part for part in self.parts)
 
 
 @lru_cache(maxsize=4)
@@ -113,6 +121,7 @@ def vocabulary(tables: PcsTables) -> Vocabulary:
         frozenset(devices - _GENERIC),
         frozenset(substitutes - _GENERIC),
         tuple(general),
+        frozenset(meaning_stems(m) for _, m in body_parts) - {frozenset()},
     )
 
 
@@ -162,6 +171,31 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
 
 def _negated_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in NOT_DONE.finditer(text)]
+
+
+# kinds of expansion that reword a phrase of the query (not a spelling fix or a gloss)
+_REWORDING = frozenset({"lay", "synonym", "abbreviation", "eponym", "brand"})
+
+
+def _consumed(analysis: QueryAnalysis, kept: str, vocab: Vocabulary) -> frozenset[str]:
+    """Stems of words that a lexicon term rewords into the name of a body part, and that
+    the query does not use elsewhere: "heart" of "heart artery" (the Coronary Artery)
+    names no Heart, "belly" of "big vein in my belly" no abdominal wall."""
+    spans = [
+        (e.start, e.end)
+        for e in analysis.expansions
+        if e.kind in _REWORDING and vocab.names_part(e.means)
+    ]
+    if not spans:
+        return frozenset()
+    outside = frozenset(tokenize(_blank(kept, spans)))
+    meant: dict[tuple[int, int], set[str]] = {}  # a span -> stems of all its meanings
+    for e in analysis.expansions:
+        if (e.start, e.end) in spans:
+            meant.setdefault((e.start, e.end), set()).update(tokenize(e.means))
+    raw = analysis.raw or analysis.text
+    out = {t for (a, b), means in meant.items() for t in tokenize(raw[a:b]) if t not in means}
+    return frozenset(out - outside)
 
 
 def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Reading:
@@ -245,8 +279,9 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     keyed: set[str] = set()
     for part in general_parts(kept, load_key()):
         keyed |= meaning_stems(part)
-    stems = frozenset((stems | keyed) - _GENERIC)
-    written = frozenset((facts.written | keyed) - facts.negated)
+    consumed = _consumed(analysis, kept, vocab)
+    stems = frozenset((stems | keyed) - _GENERIC - consumed)
+    written = frozenset((facts.written | keyed) - facts.negated - consumed)
     if not _DRAIN_NOUN.search(kept):
         stems, written = stems - _DRAIN, written - _DRAIN
     within = frozenset(
