@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
@@ -198,7 +199,8 @@ _QUERY_ABSENT = re.compile(
     r"(?:is |was |were |are )?not present|(?:is |was |were |are )?absent|spared|intact)\b"
 )
 _QUERY_WITHOUT = re.compile(
-    r"\b(?:without|w/o|no|not|denies|negative for) "
+    r"\b(?:without|w/o|no|not|denies|negative for|never|(?:do|does|did)(?:n'?t| not)) "
+    r"(?!(?:\w+ )?enough\b)"  # "don't have enough iron" is a deficiency
     # a series ends with "or"/"and" ("without perforation, abscess or bleeding")
     r"([a-z][a-z\-]*(?:(?:, [a-z][a-z\-]*){1,3},? (?:or|and|nor) [a-z][a-z\-]*|"
     r"(?: (?:or |and |nor )?[a-z][a-z\-]*){0,3}))"
@@ -247,6 +249,7 @@ class QueryFacts:
     # rewording elsewhere counts for nothing (a coder looks the word up as written first)
     written_indexed: bool = False
     stated: frozenset[str] = frozenset()  # stems of the diagnosis the query states
+    numbers: tuple[float, ...] = ()  # numbers the query states ("BMI 42")
     # title (lower case) -> its qualifier agreement with this query, filled as it goes
     memo: dict[str, Agreement] = field(default_factory=dict, compare=False)
 
@@ -305,7 +308,56 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
         definitive=bool(_DEFINITIVE.search(raw.lower())) or analysis.diagnosis_stated,
         stated=_content(_UNSTATED.sub(" ", analysis.stated.lower())) - negated,
         shut=shut_gates(load_gates(), _QUERY_WITHOUT.sub(" ", f"{raw.lower()} {lower}")),
+        numbers=query_numbers(raw),
     )
+
+
+# a number standing alone in a query ("BMI 42", "BW 1600 g", "32 wks"): not part of a
+# code, a word ("G2P1", "T2DM") or a fraction ("0/7")
+_NUMBER = re.compile(r"(?<![\w./-])(\d+(?:\.\d+)?)(?![\w/]|\.\d)")
+# the values a title names as a range: "40.0-44.9", "1500-1749 grams", "19.9 or less",
+# "70 or greater", "less than 500 grams"
+_TITLE_RANGES = (
+    (re.compile(r"(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)"), "range"),
+    (re.compile(r"(\d+(?:\.\d+)?) or (?:less|fewer|under)"), "upto"),
+    (re.compile(r"(?:less than|under|fewer than) (\d+(?:\.\d+)?)"), "below"),
+    (re.compile(r"(\d+(?:\.\d+)?) (?:or|and) (?:greater|more|over|above)"), "from"),
+)
+
+
+def query_numbers(text: str) -> tuple[float, ...]:
+    return tuple(float(m.group(1)) for m in _NUMBER.finditer(text))
+
+
+@lru_cache(maxsize=65536)
+def title_ranges(title: str) -> tuple[tuple[float, float], ...]:
+    """The value ranges a title names ((low, high), high exclusive for "less than")."""
+    lower = title.lower()
+    out: list[tuple[float, float]] = []
+    for pattern, kind in _TITLE_RANGES:
+        for m in pattern.finditer(lower):
+            a = float(m.group(1))
+            if kind == "range":
+                out.append((a, float(m.group(2))))
+            elif kind == "upto":
+                out.append((-math.inf, a))
+            elif kind == "below":
+                out.append((-math.inf, math.nextafter(a, -math.inf)))
+            else:
+                out.append((a, math.inf))
+    return tuple(out)
+
+
+def number_shift(facts: QueryFacts, title: str, w: Weights = WEIGHTS) -> float:
+    """A title naming a range of values ("Body mass index [BMI] 40.0-44.9, adult") agrees
+    with a query number inside it and contradicts a query whose numbers all fall outside."""
+    if not facts.numbers:
+        return 0.0
+    ranges = title_ranges(title)
+    if not ranges:
+        return 0.0
+    inside = any(low <= n <= high for n in facts.numbers for low, high in ranges)
+    return w.number_in_range if inside else w.number_out_of_range
 
 
 # a title that leaves the side open ("Tinnitus, unspecified ear")
@@ -438,7 +490,7 @@ def specificity_shift(
         shift += w.term_exact
     if residual(title) and "other" not in facts.positive:
         shift += w.residual_title
-    return shift
+    return shift + number_shift(facts, title, w)
 
 
 @lru_cache(maxsize=65536)

@@ -77,7 +77,10 @@ _CODE_SET_NAMES = frozenset(
 LATERALITY: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "bilateral",
-        re.compile(r"\b(bilateral|bilat|b/l|both(?: sides| (?!bones)[a-z]+s\b))"),
+        re.compile(
+            r"\b(bilateral|bilat|b/l|"
+            r"both(?: sides| (?:(?:my|his|her|their|your|the) )?(?!bones)[a-z]+s\b))"
+        ),
     ),
     ("right", re.compile(r"\b(right|rt)\b")),
     ("left", re.compile(r"\b(left|lt)\b")),
@@ -269,7 +272,11 @@ _RESECTION_EXCISION = re.compile(r"\b(?:resection|excision)(?: (?:or )?(?:resect
 
 # a phrase the query negates ("no rheumatic disease", "denies chest pain"), up to a comma
 # ("without X" is how titles say it, so it stays)
-NEGATED_PHRASE = re.compile(r"\b(?:no|not|denies|negative for)\b[^,;.()]*", re.IGNORECASE)
+NEGATED_PHRASE = re.compile(
+    r"\b(?:no|not|denies|negative for|never|(?:do|does|did)(?:n'?t| not))\b"
+    r"(?! (?:\w+ )?enough\b)[^,;.()]*",  # "don't have enough iron" is a deficiency
+    re.IGNORECASE,
+)
 # what a procedure query says was not done ("nothing removed", "no stent", "without
 # biopsy"), up to a comma
 NOT_DONE = re.compile(r"\b(?:no|not|nothing|without|w/o|none)\b[^,;.]*", re.IGNORECASE)
@@ -394,6 +401,7 @@ def analyze(
                 expansions.append(Expansion(word, fixed, "spelling", "code titles", *m.span()))
     if system != "ICD-10-PCS":
         expansions.extend(_secondary_sites(query))
+        expansions.extend(_test_results(query))
     if system != "ICD-10-CM":
         partial = bool(PARTIAL.search(lower))
         # what a procedure query says was not done names no axis of the code
@@ -480,6 +488,8 @@ _LAY_FOCUS = re.compile(
 _DENIED = re.compile(r"\b(?:not|no|isn'?t|wasn'?t|doesn'?t|never|nothing|fine|normal)\b", re.I)
 
 
+# a clause that follows the stated diagnosis, not part of it
+_CLAUSE_BREAK = re.compile(r"\s(?:but|though|although|however|except|yet|so)\b", re.I)
 _DENIAL_REACH = 12  # characters before "dx" where "no prior" denies the diagnosis
 
 
@@ -501,8 +511,13 @@ def _focus(query: str, expansions: list[Expansion]) -> tuple[str, str]:
         # where a cancer has spread is searched on its own ("spread to the liver")
         return next((e.means for e in expansions if e.source == "oncology phrasing"), ""), ""
     a, b = m.span("focus")
+    cut = _CLAUSE_BREAK.search(query, a, b)
+    if cut is not None:  # "a fatty liver but I don't drink": the diagnosis ends at "but"
+        b = cut.start()
     inside = [e.means for e in expansions if a <= e.start and e.end <= b]
-    phrase = m.group("focus").strip()
+    phrase = query[a:b].strip()
+    if not phrase:
+        return "", ""
     return " ".join([phrase, *inside]), phrase if stated else ""
 
 
@@ -683,6 +698,33 @@ def content_words(text: str) -> list[tuple[str, int, int]]:
     ]
 
 
+# units and time words of charts, in lower case never an acronym ("32 wks" is no WKS)
+_UNITS = frozenset(
+    {"wk", "wks", "yr", "yrs", "mo", "mos", "hr", "hrs", "min", "mins", "sec", "secs"}
+    | {"kg", "lb", "lbs", "cm", "mm", "ml", "mg", "mcg", "dl"}
+)
+# a test or receptor written with its result: "ER+", "HER2-", "GBS+", "HIV+" (capitals:
+# "x-" or "t-" of other words are not results)
+_SIGNED = re.compile(
+    r"(?<![\w+-])([A-Z][A-Za-z]*[A-Z][A-Za-z0-9]*|[A-Z]{2})(\+{1,3}|-)(?=[\s,;.)/]|$)"
+)
+
+
+def _test_results(query: str) -> list[Expansion]:
+    """ "ER+" is "ER positive", "PR-" "PR negative": titles spell the result out
+    ("Estrogen receptor positive status [ER+]")."""
+    return [
+        Expansion(
+            m.group(0),
+            "positive" if m.group(2).startswith("+") else "negative",
+            "abbreviation",
+            "test result sign",
+            *m.span(),
+        )
+        for m in _SIGNED.finditer(query)
+    ]
+
+
 ENGLISH_MIN_LETTERS = 4  # shorter lower-case abbreviations ("mri", "sob") are typed so
 
 
@@ -700,4 +742,9 @@ class _Common:
         self.vocabulary = vocabulary
 
     def __contains__(self, word: object) -> bool:
-        return word in _STOPWORDS or word in self.vocabulary
+        return (
+            word in _STOPWORDS
+            or word in _UNITS
+            or word in self.vocabulary
+            or (isinstance(word, str) and _a_word(word, ()))
+        )

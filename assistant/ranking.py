@@ -22,6 +22,7 @@ from assistant.conventions import (
     symptom_shift,
     term_exact,
     title_fit,
+    title_info,
 )
 from assistant.hierarchy import CodeTree
 from assistant.knowledge.qualifiers import Group, agreement
@@ -97,6 +98,7 @@ class Conventions:
             scored = self.resolve(scored, analysis, fused.lexical, notes, per_record, use)
         if use_qualifiers and resolve:
             scored = self.defaults(scored, facts, notes, per_record)
+            scored = self.sided(scored, facts, notes, per_record)
         rows = self._order(scored)
         if use_qualifiers:
             rows = self.excludes1(rows, scored, notes)
@@ -236,6 +238,48 @@ class Conventions:
                     f"default code of {records.codes[parent]} ({records.titles[parent]})"
                 )
                 break
+        return out
+
+    def sided(
+        self,
+        scored: dict[int, float],
+        facts: QueryFacts,
+        notes: dict[int, list[str]],
+        per_record: PerRecord,
+    ) -> dict[int, float]:
+        """The query names a side: a code that leaves the side open ("Tinnitus,
+        unspecified ear") gives way to its sibling of that side ("Tinnitus, bilateral"),
+        which takes its score plus a bonus, with a note. Retrieval favours the open code
+        for the body part word its title repeats ("both ears": "unspecified ear")."""
+        if not facts.side:
+            return scored
+        records = self.records
+        out = dict(scored)
+        for row in self._order(scored)[: self.w.default_candidates]:
+            title = records.titles[row]
+            if records.systems[row] != "ICD-10-CM" or not title_info(title).side_open:
+                continue
+            parents = self.tree.ancestors(row)
+            if not parents:
+                continue
+            siblings = [
+                r
+                for r in self.tree.descendants(records.systems[row], records.codes[parents[0]])
+                if records.billable[r]
+                and len(records.codes[r]) == len(records.codes[row])
+                and title_info(records.titles[r]).laterality == facts.side
+            ]
+            if not siblings:
+                continue
+            best = max(siblings, key=lambda r: (out.get(r, -1.0), -r))
+            if out.get(best, -1.0) > out[row]:
+                continue
+            out[best] = out[row] + self.w.sided_sibling
+            per_record.merge(best, row)
+            notes[best].append(
+                f"the query names the side ({facts.side}): {records.codes[best]} rather than "
+                f"{records.codes[row]} ({title})"
+            )
         return out
 
     def excludes1_refs(self, row: int) -> tuple[CodeRef, ...]:

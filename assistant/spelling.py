@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from assistant.knowledge.english import english_words
@@ -13,16 +13,18 @@ MIN_LENGTH = 6  # shorter words are too ambiguous to correct
 # inflected English words ("connected", "broke", "feeling") are not misspelt title words
 _INFLECTED = ("ed", "ing", "ly")
 CUTOFF = 0.8
+TIE = 0.02  # closeness ratios this near count as equally close
 
 
 class Vocabulary:
     """Lower-case words of the corpus, with a fast close-match lookup."""
 
     def __init__(self, texts: Iterable[str]) -> None:
-        words: set[str] = set()
+        counts: Counter[str] = Counter()
         for text in texts:
-            words.update(re.findall(r"[a-z]+", text.lower()))
-        self.words = frozenset(words)
+            counts.update(re.findall(r"[a-z]+", text.lower()))
+        self.counts = counts
+        self.words = frozenset(counts)
         self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for w in sorted(self.words):
             if len(w) >= MIN_LENGTH - 1:
@@ -38,8 +40,19 @@ class Vocabulary:
             return None
         if w in english_words():  # a word of the language is not a misspelt title word
             return None
-        candidates = [
-            c for n in range(len(w) - 2, len(w) + 3) for c in self._buckets.get((w[0], n), ())
-        ]
-        match = difflib.get_close_matches(w, candidates, n=1, cutoff=CUTOFF)
-        return match[0] if match else None
+        forms = [w, w[:-1]] if w.endswith("s") else [w]  # "migranes": "migrane" too
+        scored: list[tuple[float, str]] = []
+        for form in forms:
+            candidates = [
+                c
+                for n in range(len(form) - 2, len(form) + 3)
+                for c in self._buckets.get((form[0], n), ())
+            ]
+            for c in difflib.get_close_matches(form, candidates, n=3, cutoff=CUTOFF):
+                scored.append((difflib.SequenceMatcher(None, form, c).ratio(), c))
+        if not scored:
+            return None
+        best = max(r for r, _ in scored)
+        # of the nearly closest, the word the titles use most ("migraine", not "migrans")
+        near = [c for r, c in scored if r >= best - TIE]
+        return max(near, key=lambda c: (self.counts[c], c))

@@ -33,6 +33,8 @@ class Weights:
     qualifier_unmatched: float = -0.03  # the query names a value the title does not say
     # "without X" in a title when the query names X (or "with X" when it says without)
     with_without_conflict: float = -0.1
+    number_in_range: float = 0.05  # a title's range of values holds a number of the query
+    number_out_of_range: float = -0.05  # ... holds none of them
     with_without_agree: float = 0.1  # "no X" in the query, "NonX ..." in the title
     with_unsaid: float = -0.08  # "with X" in a title when the query does not name X
     # the query is one of the code's index terms: as reworded by the lexicon, as written
@@ -60,6 +62,7 @@ class Weights:
     # -- conventions: the default (unspecified) child when the query says nothing more ----
     default_candidates: int = 20  # leading codes whose categories are checked
     default_child: float = 0.05
+    sided_sibling: float = 0.02  # the sibling of the side named, above the side-open code
     # -- ICD-10-PCS: axes of each code against what the query says (assistant/pcs) ------
     pcs_tables: int = 4  # leading tables whose every valid code is scored
     pcs_table_margin: float = 0.2  # ... within this much of the best retrieved PCS code

@@ -622,3 +622,27 @@ def test_each_condition_a_short_title_joins_with_and_is_an_index_term() -> None:
     assert term_exact(syncope, ("Syncope and collapse",)) == 2
     tonsils = query_facts(analyze("hypertrophy of tonsils"), load_groups())
     assert term_exact(tonsils, ("Hypertrophy of tonsils and adenoids",)) == 0  # longer
+
+
+def test_a_side_named_takes_the_sided_sibling_of_a_side_open_code(assistant: Assistant) -> None:
+    """ "both my ears": "Tinnitus, bilateral", not "Tinnitus, unspecified ear", though the
+    open code's title repeats the query's "ear"."""
+    assert analyze("ringing in both my ears").laterality == "bilateral"
+    top = assistant.search("ringing in both my ears", system="ICD-10-CM").results[0]
+    assert top.code == "H93.13"
+    retriever = assistant.retriever
+    records = retriever.index.records
+    side_open = retriever.record_row("ICD-10-CM", "H93.19")
+    both = retriever.record_row("ICD-10-CM", "H93.13")
+    assert side_open is not None and both is not None
+    notes: defaultdict[int, list[str]] = defaultdict(list)
+    facts = query_facts(analyze("ringing in both my ears"), retriever.groups)
+    out = retriever.ranking.sided({side_open: 0.9, both: 0.7}, facts, notes, PerRecord.empty())
+    assert out[both] > out[side_open]
+    assert "names the side (bilateral)" in notes[both][0]
+    # no side named: the side-open code stays where it was
+    plain = query_facts(analyze("tinnitus"), retriever.groups)
+    assert retriever.ranking.sided({side_open: 0.9}, plain, notes, PerRecord.empty()) == {
+        side_open: 0.9
+    }
+    assert records.codes[side_open] == "H93.19"

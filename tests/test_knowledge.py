@@ -559,3 +559,85 @@ def test_malformed_transport_rules_are_refused() -> None:
         parse_transport({"version": 1, "victims": [], "counterparts": []})
     with pytest.raises(KnowledgeError, match="victim 1"):
         parse_transport({"version": 1, "victims": [{"words": ["car"]}]})
+
+
+def test_gestational_weeks_name_the_trimester_beside_pregnancy_words() -> None:
+    from assistant.knowledge.qualifiers import load_groups
+
+    (trimester,) = [g for g in load_groups() if g.axis == "trimester"]
+    assert trimester.value("iup 10 wks, primigravida") == "first trimester"
+    assert trimester.value("13 6/7 wks ga") == "first trimester"
+    assert trimester.value("14 weeks pregnant") == "second trimester"
+    assert trimester.value("g2p1 @ 32 wks w/ preeclampsia") == "third trimester"
+    assert trimester.value("28 2/7 weeks gestation") == "third trimester"
+    # weeks of something else name no trimester
+    assert trimester.value("cough for 2 weeks") is None
+    assert trimester.value("newborn at 2 weeks old") is None
+
+
+def test_a_test_written_with_its_result_sign_says_positive_or_negative() -> None:
+    from assistant.query import analyze
+
+    def results(query: str) -> list[str]:
+        return [e.means for e in analyze(query).expansions if e.source == "test result sign"]
+
+    assert results("L breast ca, ER+, PR-") == ["positive", "negative"]
+    assert results("HER2+ disease") == ["positive"]
+    assert results("T-cell lymphoma, x-ray negative") == []
+
+
+def test_denials_in_everyday_words_and_a_deficiency_is_no_denial() -> None:
+    from assistant.conventions import query_facts
+    from assistant.knowledge.qualifiers import load_groups
+    from assistant.query import analyze
+
+    def negated(query: str) -> frozenset[str]:
+        return query_facts(analyze(query, system="ICD-10-CM"), load_groups()).negated
+
+    assert "alcohol" in negated("fatty liver but i dont drink alcohol")
+    assert "smoke" in negated("never smoked, has COPD")
+    assert "iron" not in negated("my blood count is low because I don't have enough iron")
+
+
+def test_a_stated_diagnosis_ends_where_another_clause_begins() -> None:
+    from assistant.query import analyze
+
+    analysis = analyze("ultrasound says i have a fatty liver but i dont drink alcohol")
+    assert analysis.focus.startswith("a fatty liver")
+    assert "alcohol" not in analysis.focus
+
+
+def test_units_and_english_words_are_no_acronyms_of_the_lexicon() -> None:
+    from assistant.query import analyze
+
+    def terms(query: str) -> set[str]:
+        return {e.term for e in analyze(query, system="ICD-10-CM").expansions}
+
+    assert "wks" not in terms("G2P1 at 32 wks w/ preeclampsia")  # not Wernicke-Korsakoff
+    assert "gave" not in terms("they gave me antibiotics")  # not GAVE
+    assert "GAVE" in terms("GAVE with bleeding")
+    assert "mets" in terms("breast ca with mets")  # typed so: metastases
+
+
+def test_a_number_of_the_query_falls_in_a_title_s_range_or_outside_it() -> None:
+    from assistant.conventions import number_shift, query_facts, query_numbers
+    from assistant.knowledge.qualifiers import load_groups
+    from assistant.query import analyze
+
+    assert query_numbers("preemie 32 0/7 wks GA, BW 1600 g") == (32.0, 1600.0)
+    assert query_numbers("G2P1, L4-5, T2DM") == ()
+    facts = query_facts(analyze("morbid obesity, BMI 42"), load_groups())
+    assert number_shift(facts, "Body mass index [BMI] 40.0-44.9, adult") > 0
+    assert number_shift(facts, "Body mass index [BMI] 70 or greater, adult") < 0
+    assert number_shift(facts, "Morbid (severe) obesity due to excess calories") == 0
+    low = query_facts(analyze("BW 450 g"), load_groups())
+    assert number_shift(low, "Extremely low birth weight newborn, less than 500 grams") > 0
+
+
+def test_a_misspelling_is_corrected_to_the_title_word_used_most() -> None:
+    from assistant.spelling import Vocabulary
+
+    vocabulary = Vocabulary(
+        ["Migraine without aura", "Migraine with aura", "Thrombophlebitis migrans", "Migraine"]
+    )
+    assert vocabulary.correct("migranes") == "migraine"

@@ -178,7 +178,14 @@ def find_terms(
             start, end = toks[i].start, toks[i + n - 1].end
             written = text[start:end]
             if n == 1 and key in common_words and not written.isupper():
-                senses = tuple(s for s in senses if s.kind != "abbreviation")
+                # an abbreviation the lexicon writes in lower case ("echo", "vent") is
+                # typed so; one it writes in capitals ("GAVE", "SLAP") needs them, or the
+                # lexicon's own spelling ("MetS")
+                senses = tuple(
+                    s
+                    for s in senses
+                    if s.kind != "abbreviation" or s.term.islower() or s.term == written
+                )
             chosen = choose(senses, words, lower, system)
             if chosen:
                 found.append(Match(start, end, chosen))
