@@ -411,6 +411,7 @@ def analyze(
         ]
         expansions = _resection_or_excision_all(expansions, partial)
         expansions = _taken_out_and_replaced(expansions, lower)
+        expansions = _fluid_taken_out(expansions, lower)
         if FRAGMENTS_OUT.search(lower):
             expansions = [_extirpation(e) for e in expansions]
         expansions = _scope_as_approach(expansions, NOT_DONE.sub(" ", lower))
@@ -631,6 +632,25 @@ _DEVICE_WORD = re.compile(
     r"catheters?|stents?|port|pump|drains?|device|shunt|expanders?|mesh|plates?|screws?|"
     r"rods?|nails?|hardware|filter|implants?|coil|iud|spacer)\b"
 )
+
+
+# a fluid taken out ("took out some spinal fluid", "removed the pus") is drained: the
+# root operation of taking fluids or gases out is Drainage
+_FLUID_AFTER = re.compile(
+    r"^(?: (?:out|off|of|the|some|a|an|my|his|her|their|all|extra|excess|built-up|"
+    r"infected|spinal|joint|pleural|abdominal|belly|lung|chest|knee|bloody|cloudy|\w+ish)){0,4}"
+    r" (?:fluid|pus|urine|bile|effusion|csf|ascites|abscess)\b"
+)
+
+
+def _fluid_taken_out(expansions: list[Expansion], lower: str) -> list[Expansion]:
+    """A removal verb whose object is a fluid names a Drainage."""
+    return [
+        Expansion(e.term, "Drainage", "rule", "coding convention", e.start, e.end)
+        if e.means.lower() in _TAKEN_OUT and _FLUID_AFTER.search(lower[e.end :])
+        else e
+        for e in expansions
+    ]
 
 
 def _taken_out_and_replaced(expansions: list[Expansion], lower: str) -> list[Expansion]:

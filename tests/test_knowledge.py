@@ -641,3 +641,20 @@ def test_a_misspelling_is_corrected_to_the_title_word_used_most() -> None:
         ["Migraine without aura", "Migraine with aura", "Thrombophlebitis migrans", "Migraine"]
     )
     assert vocabulary.correct("migranes") == "migraine"
+
+
+def test_a_phrasal_verb_is_found_with_its_object_between_verb_and_particle() -> None:
+    """ "took my whole thyroid out" is the term "took out" (matched on the verb, so the
+    object keeps its own terms); a clause mark ends the object; an instrument put in and
+    taken away ("put a needle in") is no Insertion."""
+    lex = _lexicon(
+        {"term": "took out", "kind": "lay", "means": ["Resection"]},
+        {"term": "put in", "kind": "lay", "means": ["Insertion"]},
+        {"term": "big vein", "kind": "lay", "means": ["vena cava"]},
+    )
+    (took,) = find_terms("they took my whole thyroid out", lex)
+    assert (took.start, took.end) == (5, 9) and took.senses[0].means == ("Resection",)
+    put, vein = find_terms("they put a filter in the big vein", lex)
+    assert put.senses[0].means == ("Insertion",) and vein.senses[0].means == ("vena cava",)
+    assert not find_terms("they took my blood, then went out", lex)
+    assert not find_terms("they put a needle in my back", lex)

@@ -595,3 +595,14 @@ def test_words_a_lay_term_renames_to_a_body_part_name_no_other_part(
 
 def test_a_stent_in_a_vessel_is_a_dilation_with_the_usual_approach(assistant: Assistant) -> None:
     assert _axes_choose(assistant, "put a stent in one blocked heart artery", "02") == "02703DZ"
+
+
+def test_a_fluid_taken_out_is_drained() -> None:
+    from assistant.query import analyze
+
+    def ops(query: str) -> set[str]:
+        return {e.means for e in analyze(query, system="ICD-10-PCS").expansions}
+
+    assert "Drainage" in ops("they put a needle in my back to take out some spinal fluid")
+    assert "Drainage" in ops("they removed the pus from my knee")
+    assert "Drainage" not in ops("took out my gallbladder")

@@ -173,6 +173,14 @@ def find_terms(
         for n in range(min(MAX_TERM_TOKENS, len(toks) - i), 0, -1):
             key = " ".join(t.key for t in toks[i : i + n])
             senses = index.get(key)
+            if n == 1:
+                # a verb whose particle follows its object says more than the verb alone
+                # ("snipped a mole off": "snipped off")
+                split = _split_verb(text, toks, i, lexicon, words, lower, system)
+                if split is not None:
+                    found.append(split[0])
+                    i = split[1]
+                    break
             if not senses:
                 continue
             start, end = toks[i].start, toks[i + n - 1].end
@@ -199,6 +207,55 @@ def find_terms(
             else:
                 i += 1
     return found
+
+
+# particles of phrasal verbs, which a speaker puts after the object: "took my whole
+# thyroid out", "put a filter in", "snipped a polyp off"
+PARTICLES = frozenset({"out", "in", "off", "up", "back", "away", "down", "into"})
+MAX_OBJECT_TOKENS = 5  # words between the verb and its particle
+# instruments a surgeon puts in and takes away: "put a needle in my back" leaves nothing
+# inside (a tap, not an Insertion)
+_TOOLS = frozenset({"needle", "scope", "camera", "finger", "probe", "instrument", "tool"})
+_CLAUSE_MARK = re.compile(r"[,;.:()]")
+
+
+@lru_cache(maxsize=4)
+def phrasal_verbs(lexicon: Lexicon) -> Mapping[str, tuple[tuple[str, tuple[Term, ...]], ...]]:
+    """Verb key -> (particle, senses) of the two-word terms "verb particle"."""
+    out: dict[str, list[tuple[str, tuple[Term, ...]]]] = {}
+    for key, senses in term_index(lexicon).items():
+        words = key.split()
+        if len(words) == 2 and words[1] in PARTICLES and words[0] not in PARTICLES:
+            out.setdefault(words[0], []).append((words[1], senses))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _split_verb(
+    text: str,
+    toks: list[Token],
+    i: int,
+    lexicon: Lexicon,
+    words: frozenset[str],
+    lower: str,
+    system: str | None,
+) -> tuple[Match, int] | None:
+    """A phrasal verb with its object between verb and particle ("took my whole thyroid
+    out" is the term "took out"): matched on the verb alone, so the object keeps its own
+    terms; (match, the token index after the verb)."""
+    forms = phrasal_verbs(lexicon).get(toks[i].key)
+    if not forms:
+        return None
+    for j in range(i + 2, min(len(toks), i + 2 + MAX_OBJECT_TOKENS)):
+        if _CLAUSE_MARK.search(text, toks[j - 1].end, toks[j].start):
+            return None  # the object ends at a clause mark
+        if toks[j - 1].key in _TOOLS:
+            return None
+        for particle, senses in forms:
+            if toks[j].key == particle:
+                chosen = choose(senses, words, lower, system)
+                if chosen:
+                    return Match(toks[i].start, toks[i].end, chosen), i + 1
+    return None
 
 
 def _loose_match(
