@@ -45,7 +45,10 @@ TREATED = re.compile(
     # a treatment or status coded on its own (dialysis: Z99.2; insulin: Z79.4)
     r"on (?:chronic |in-center |home |maintenance )?(?:hemo|peritoneal )?dialysis\b|"
     r"on (?:home |supplemental )?oxygen\b|on (?:a |the )?ventilator\b|on insulin\b|"
-    r"on (?:chronic )?anticoagulation\b)",
+    r"on (?:chronic )?anticoagulation\b)|"
+    # a list item naming its drug after a dash: "Hypertension - lisinopril 20 mg daily"
+    r"(?<=\s)[-\u2013\u2014]\s+"
+    r"(?=[a-z][\w-]*(?: [a-z][\w-]*)? \d+(?:\.\d+)? ?(?:mg|mcg|units?|g|ml)\b)",
     re.IGNORECASE,
 )
 _SUBJECT = re.compile(

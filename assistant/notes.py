@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from assistant.conventions import title_laterality
+from assistant.note_text import PROCEDURE_WORD
 
 Kind = Literal["diagnosis", "procedure", "finding", "history"]
 Status = Literal[
     "positive", "negated", "uncertain", "history", "family", "not_performed", "hypothetical"
 ]
 
+TITLE_LINE = "procedure_title"  # a heading whose own line names the procedure
 # Heading patterns (case-insensitive, at the start of a line, colon optional) -> (name, kind)
 SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
     (r"pre-?\s*op(?:erative)?\.?\s*(?:diagnos[ie]s|dx)", "preoperative_diagnosis", "diagnosis"),
@@ -71,6 +73,14 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
         "procedure",
         "procedure",
     ),
+    # "PROCEDURE NOTE (11/05) - Dual-chamber pacemaker implantation": a note's title line
+    # names the procedure (only the rest of that line; see ``sections``)
+    (
+        r"(?:procedure|operative|op)\s+(?:note|report)"
+        r"(?=[ \t]*(?:\([^()\n]{1,40}\)[ \t]*)?[-:\u2013\u2014][ \t]*[A-Za-z])",
+        TITLE_LINE,
+        "procedure",
+    ),
     (
         r"indications?(?:\s+for\s+(?:the\s+)?(?:procedure|operation|surgery))?",
         "indications",
@@ -96,7 +106,12 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
         "other",
         None,
     ),
-    (r"surgeon|assistants?|attending|date of (?:surgery|service|procedure)", "other", None),
+    (
+        r"surgeon|assistants?|attending|operators?|proceduralist|"
+        r"date of (?:surgery|service|procedure)",
+        "other",
+        None,
+    ),
 )
 _HEADING = re.compile(
     r"^[ \t]*(?:"
@@ -315,6 +330,24 @@ def sections(note: str) -> list[NoteSection]:
         _, name, kind = SECTION_PATTERNS[index]
         end = matches[i + 1].start() if i + 1 < len(matches) else len(note)
         heading = _span(note, m.start(), m.end())
+        if name == TITLE_LINE:
+            # a title line that names a procedure is the procedure statement ("- Dual-
+            # chamber pacemaker implantation", not "- UROLOGY"); what follows, description
+            eol = note.find("\n", m.end(), end)
+            eol = end if eol < 0 else eol
+            named = PROCEDURE_WORD.search(note, m.end(), eol) is not None
+            out.append(
+                NoteSection(
+                    "procedure" if named else "description",
+                    kind if named else None,
+                    heading,
+                    _span(note, m.end(), eol),
+                )
+            )
+            rest = _span(note, eol, end)
+            if rest.text:
+                out.append(NoteSection("description", None, Span(eol, eol, ""), rest))
+            continue
         out.append(NoteSection(name, kind, heading, _span(note, m.end(), end)))
     return out
 

@@ -161,6 +161,7 @@ APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+_APPROACH_NAMES = frozenset(name for name, _ in APPROACHES)
 # a scope or camera with no other approach word goes in through a natural opening ("a
 # camera down the throat"); a keyhole or belly scope is named as one ("laparoscope")
 SCOPE_APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -421,6 +422,13 @@ def analyze(
         e for e in expansions if not any(a <= e.start and e.end <= b for a, b in numerals)
     ]
     expansions.sort(key=lambda e: (e.start, e.end))
+    own_approach = first_match(APPROACHES, lower) if system != "ICD-10-CM" else None
+    if own_approach is not None:
+        # the query's own words name the approach ("percutaneous endoscopic"): a term's
+        # other reading of an approach ("endoscopic": through a natural opening) goes
+        expansions = [
+            e for e in expansions if e.means not in _APPROACH_NAMES or e.means == own_approach
+        ]
     said = " ".join([lower, *(e.means.lower() for e in expansions)])
     approach = (
         first_match(APPROACHES, lower)  # the query's own words first, then the lexicon's
@@ -556,10 +564,19 @@ BOTH_INTENTS = re.compile(
 
 def _sides(expansions: list[Expansion]) -> list[str]:
     """Sides the lexicon read from abbreviations ("L" -> left, "b/l" -> bilateral)."""
-    return [e.means.lower() for e in expansions if e.means.lower() in _SIDE_WORDS]
+    return [_SIDE_WORDS[e.means.lower()] for e in expansions if e.means.lower() in _SIDE_WORDS]
 
 
-_SIDE_WORDS = frozenset({"left", "right", "bilateral", "both sides"})
+_SIDE_WORDS = {
+    "left": "left",
+    "right": "right",
+    "bilateral": "bilateral",
+    "both sides": "bilateral",
+    "left eye": "left",  # OS, OD, OU; AS, AD, AU
+    "right eye": "right",
+    "left ear": "left",
+    "right ear": "right",
+}
 
 
 # root operations other than Inspection, and the words that name them

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from assistant.errors import QueryError
-from assistant.knowledge.device_systems import implanted_system
+from assistant.knowledge.device_systems import coded_by_parts, part_text
 from assistant.note_encounter import (
     NEWBORN_BIRTH,
     delivery_outcome_queries,
@@ -82,7 +82,7 @@ from assistant.note_types import (
     SuggestResponse,
 )
 from assistant.notes import Statement, laterality, statements
-from assistant.query import APPROACHES, Expansion
+from assistant.query import APPROACHES, Expansion, first_match
 from assistant.search import Retriever
 from assistant.weights import NOTE_WEIGHTS, NoteWeights
 from corpus.limits import MAX_NOTE_CHARS
@@ -302,13 +302,21 @@ def _plan(
                 exclude(st, "a routine step of the encounter, not a procedure of its own")
                 continue
             query = _with_approach(asserted, approach)  # the description says how it was done
-            device = implanted_system(asserted)
+            whole = coded_by_parts(asserted)
             for system in PROCEDURE_SYSTEMS:
-                if system == "ICD-10-PCS" and device is not None:
-                    # a pacemaker or defibrillator is coded by its generator and each lead
-                    why = f"{device.name}: coded by its components (generator, each lead)"
+                if system == "ICD-10-PCS" and whole:
+                    # a pacemaker is coded by its generator and each lead, a total
+                    # hysterectomy by the uterus and the cervix (guideline B3.2a)
+                    how = first_match(APPROACHES, asserted.lower()) or approach
                     queries.extend(
-                        NoteQuery(st, part, system, w.procedure_threshold, why)
+                        NoteQuery(
+                            st,
+                            part_text(part, how),
+                            system,
+                            w.procedure_threshold,
+                            f"{device.name}: coded by its parts, one code each",
+                        )
+                        for device in whole
                         for part in device.components
                     )
                     continue

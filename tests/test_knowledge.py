@@ -487,6 +487,21 @@ def test_device_systems_are_coded_by_their_components(stems: frozenset[str]) -> 
     assert implanted_system("Laparoscopic appendectomy") is None
 
 
+def test_an_operation_on_several_body_parts_is_coded_by_each_part() -> None:
+    """Guideline B3.2a: "TAH-BSO" is four Resections; the approach the statement names
+    fills each part; a supracervical hysterectomy leaves the cervix."""
+    from assistant.knowledge.device_systems import coded_by_parts, part_text
+
+    found = coded_by_parts("Total abdominal hysterectomy with BSO (TAH-BSO)")
+    assert [s.name for s in found] == ["total hysterectomy", "bilateral salpingo-oophorectomy"]
+    parts = [part_text(p, "Open") for s in found for p in s.components]
+    assert parts[:2] == ["resection of uterus, open approach", "resection of cervix, open approach"]
+    assert part_text("resection of uterus, {approach}", None) == "resection of uterus"
+    assert not coded_by_parts("Laparoscopic supracervical hysterectomy")
+    (ta,) = coded_by_parts("T&A for recurrent tonsillitis")
+    assert all("external approach" in p for p in ta.components)  # guideline B5.2
+
+
 def test_status_after_a_procedure_names_real_status_codes(stems: frozenset[str]) -> None:
     from assistant.knowledge.status_after import load_status_rules
     from corpus.icd10cm import parse_tabular

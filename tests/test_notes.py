@@ -535,11 +535,47 @@ def test_an_implanted_pacemaker_is_coded_by_generator_and_each_lead() -> None:
     )
     queries, _ = _plan(note)
     pcs = [q for q in queries if q.system == "ICD-10-PCS"]
-    assert len(pcs) == 3 and all("components" in q.rationale for q in pcs)
+    assert len(pcs) == 3 and all("coded by its parts" in q.rationale for q in pcs)
     assert any("right atrium" in q.text for q in pcs)
     assert any("right ventricle" in q.text for q in pcs)
     # other code sets still search the statement as written
     assert any(q.system == "CPT" and "dual-chamber" in q.text for q in queries)
+
+
+def test_a_total_hysterectomy_with_bso_is_each_part_with_the_statement_s_approach() -> None:
+    note = "PROCEDURE: Total laparoscopic hysterectomy with bilateral salpingo-oophorectomy.\n"
+    queries, _ = _plan(note, "inpatient")
+    pcs = sorted(q.text for q in queries if q.system == "ICD-10-PCS")
+    assert pcs == [
+        "resection of bilateral fallopian tubes, percutaneous endoscopic approach",
+        "resection of bilateral ovaries, percutaneous endoscopic approach",
+        "resection of cervix, percutaneous endoscopic approach",
+        "resection of uterus, percutaneous endoscopic approach",
+    ]
+
+
+def test_a_title_line_that_names_a_procedure_is_the_procedure_statement() -> None:
+    note = (
+        "PROCEDURE NOTE (11/05) - Dual-chamber permanent pacemaker implantation\n"
+        "Operator: EP attending.\n"
+        "Description: The left chest was prepped and draped.\n"
+    )
+    found = sections(note)
+    assert [(s.name, s.body.text) for s in found][:2] == [
+        ("procedure", "Dual-chamber permanent pacemaker implantation"),
+        ("other", "EP attending."),
+    ]
+    # a title line naming a specialty is no procedure
+    titled = sections("OPERATIVE NOTE - UROLOGY (Outpatient)\nPROCEDURE: Cystoscopy.\n")
+    assert [s.name for s in titled] == ["description", "procedure"]
+
+
+def test_a_history_item_naming_its_drug_after_a_dash_is_a_treated_condition() -> None:
+    from assistant.note_text import TREATED, condition_named
+
+    assert condition_named("Hypertension - lisinopril 20 mg daily.") == "Hypertension"
+    assert TREATED.search("GERD - omeprazole 20 mg daily.")
+    assert not TREATED.search("Colon - 3 mm polyp")
 
 
 def test_a_finding_acted_on_is_a_procedure_of_its_own() -> None:

@@ -67,7 +67,7 @@ def test_the_index_keeps_the_axes_of_every_code(assistant: Assistant) -> None:
         ("other antineoplastic into peripheral vein", "3E03305"),
         # guideline B5.2: a structure seen through the mouth is reached External
         ("tonsillectomy", "0CTPXZZ"),
-        ("open tonsillectomy", "0CTP0ZZ"),
+        ("open tonsillectomy", "0CTPXZZ"),  # even when the surgeon says he cut
     ],
 )
 def test_builder_composes_the_code(assistant: Assistant, query: str, code: str) -> None:
@@ -606,3 +606,41 @@ def test_a_fluid_taken_out_is_drained() -> None:
     assert "Drainage" in ops("they put a needle in my back to take out some spinal fluid")
     assert "Drainage" in ops("they removed the pus from my knee")
     assert "Drainage" not in ops("took out my gallbladder")
+
+
+def test_the_query_s_own_approach_drops_a_term_s_other_approach() -> None:
+    """ "percutaneous endoscopic approach": "endoscopic" is not also read as through a
+    natural opening."""
+    from assistant.query import analyze
+
+    analysis = analyze("resection of uterus, percutaneous endoscopic approach", system="ICD-10-PCS")
+    assert analysis.approach == "Percutaneous Endoscopic"
+    assert "Via Natural or Artificial Opening Endoscopic" not in {
+        e.means for e in analysis.expansions
+    }
+
+
+def test_a_part_seen_in_the_mouth_is_external_whatever_cut_or_way_is_named() -> None:
+    from assistant.pcs.builder import Builder
+    from assistant.pcs.reading import Reading
+    from corpus.pcs_axes import PcsTables
+
+    titles = [
+        ("0CTP0ZZ", "Resection of Tonsils, Open Approach"),
+        ("0CTPXZZ", "Resection of Tonsils, External Approach"),
+        ("0CTQ0ZZ", "Resection of Adenoids, Open Approach"),
+        ("0CTQXZZ", "Resection of Adenoids, External Approach"),
+    ]
+    builder = Builder(PcsTables.build(titles))
+    for approach in ("Open", "Via Natural or Artificial Opening", None):
+        reading = Reading(
+            stems=frozenset(),
+            written=frozenset(),
+            operations={},
+            approach=approach,
+            device=False,
+            diagnostic=False,
+            side=None,
+            operation_stems=frozenset(),
+        )
+        assert builder.fit("0CTPXZZ", reading).total > builder.fit("0CTP0ZZ", reading).total

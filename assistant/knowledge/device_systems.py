@@ -1,6 +1,7 @@
-"""Implanted device systems coded by their components (``rules/device_systems.json``): a
-dual-chamber pacemaker is its generator and each of its leads, each an ICD-10-PCS
-Insertion of its own."""
+"""Implanted device systems and operations coded by their parts
+(``rules/device_systems.json``): a dual-chamber pacemaker is its generator and each of its
+leads, each an ICD-10-PCS Insertion of its own; a total hysterectomy is the Resection of the
+uterus and of the cervix."""
 
 from __future__ import annotations
 
@@ -52,8 +53,27 @@ def load_device_systems() -> tuple[DeviceSystem, ...]:
 
 
 def implanted_system(statement: str) -> DeviceSystem | None:
-    """The device system a procedure statement implants whole, if it names one."""
+    """The device system (or operation) a procedure statement names whole, if any."""
+    found = coded_by_parts(statement)
+    return found[0] if found else None
+
+
+APPROACH_SLOT = "{approach}"
+
+
+def coded_by_parts(statement: str) -> tuple[DeviceSystem, ...]:
+    """The device systems and operations a procedure statement names whole ("TAH-BSO":
+    the total hysterectomy and the bilateral salpingo-oophorectomy)."""
     lower = statement.lower()
     if _NOT_IMPLANTATION.search(lower):
-        return None
-    return next((s for s in load_device_systems() if s.words.search(lower)), None)
+        return ()
+    return tuple(s for s in load_device_systems() if s.words.search(lower))
+
+
+def part_text(part: str, approach: str | None) -> str:
+    """A part with the approach named ("resection of uterus, open"), or without one."""
+    if APPROACH_SLOT not in part:
+        return part
+    if approach:
+        return part.replace(APPROACH_SLOT, f"{approach.lower()} approach")
+    return part.replace(f", {APPROACH_SLOT}", "").replace(APPROACH_SLOT, "").strip()

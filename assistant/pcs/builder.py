@@ -26,6 +26,9 @@ _NEW_TECHNOLOGY_GROUP = re.compile(r"New Technology Group \d+$")
 # body parts seen through the mouth without instruments, by body system (Mouth and Throat:
 # lips, palate, buccal mucosa, gingiva, tongue, uvula, tonsils, adenoids, teeth)
 _VISIBLE_IN_ORIFICE = {"0C": "0134567NPQWX"}
+# approaches a text may name for such a part that the guideline codes External: a cut, or
+# "through the mouth"
+_ORIFICE_OVERRIDDEN = frozenset({"Open", "Via Natural or Artificial Opening"})
 # heart and great vessels, upper and lower arteries and veins: a vessel widened, stented,
 # filtered, blocked or narrowed from inside, or a catheter or lead put in, is reached
 # through the skin (endovascular) unless the query says otherwise (an open arteriotomy)
@@ -111,6 +114,10 @@ class Builder:
             # a diagnostic procedure is asked for and this code's table offers no
             # Diagnostic qualifier: it is diagnostic by itself (an Inspection, an imaging)
             parts[4] = (self.w.pcs_qualifier, "diagnostic")
+        if reading.approach in _ORIFICE_OVERRIDDEN and self._in_orifice(code):
+            # guideline B5.2: a structure visible within an orifice is reached External,
+            # whatever the note says of cutting ("tonsillectomy by cold knife dissection")
+            parts[2] = (self.w.pcs_approach_match if code[4] == "X" else 0.0, "External")
         if not reading.approach:
             score, evidence = parts[2]
             if code[0] not in _SURGICAL and axes[4].meaning == "Open":
@@ -121,7 +128,7 @@ class Builder:
                 # a measurement or monitoring is taken from outside unless the query
                 # names a catheter, needle or scope
                 parts[2] = (score + self.w.pcs_measurement_external, "External")
-            elif code[4] == "X" and code[3] in _VISIBLE_IN_ORIFICE.get(code[:2], ""):
+            elif code[4] == "X" and self._in_orifice(code):
                 # guideline B5.2: a procedure within an orifice on a structure visible
                 # without instruments is External (a tonsillectomy)
                 parts[2] = (score + self.w.pcs_orifice_external, "External")
@@ -149,6 +156,11 @@ class Builder:
                     w = self.w.pcs_contrast_match if said else self.w.pcs_contrast_conflict
                     parts[i] = (score + w, f"{reading.contrast} contrast" if said else evidence)
         return AxisFit(tuple(p[0] for p in parts), tuple(p[1] for p in parts))
+
+    @staticmethod
+    def _in_orifice(code: str) -> bool:
+        """A body part seen within an orifice without instruments (Mouth and Throat)."""
+        return code[3] in _VISIBLE_IN_ORIFICE.get(code[:2], "")
 
     def _diagnosable(self, code: str) -> bool:
         """Whether the code's first six characters can end in the Diagnostic qualifier."""
