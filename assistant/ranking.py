@@ -4,6 +4,7 @@ specificity, billable resolution, default child, Excludes1), best first."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
@@ -12,6 +13,7 @@ import numpy as np
 from assistant.candidates import Fused, PerRecord
 from assistant.conventions import (
     QueryFacts,
+    content_stems,
     excludes1_pairs,
     gate_shift,
     query_facts,
@@ -30,9 +32,27 @@ from assistant.pcs.builder import Builder
 from assistant.pcs.reading import read, vocabulary
 from assistant.query import QueryAnalysis
 from assistant.weights import Weights
-from corpus.links import CodeRef
+from corpus.links import CodeRef, code_refs
 from index.lexical import tokenize
 from index.search_index import SearchIndex
+
+# an Excludes1 line that sends a combination to another code: "that with hydronephrosis
+# (N13.2)", "with acute exacerbation (J44.1)"
+_WITH_NOTE = re.compile(r"\bwith (?P<what>[^()]+?)\s*\((?P<ref>[A-Z][0-9][^()]*)\)")
+# ... whose head is the code itself ("that with ...", "those with ...", "with ...")
+_THIS = re.compile(r"\s*(?:that|those|when|if)?\s*with\b", re.IGNORECASE)
+
+
+def with_redirect(line: str, said: frozenset[str]) -> tuple[CodeRef, ...]:
+    """The codes an Excludes1 line sends a combination to, when the query says (``said``:
+    its stems) what the line names: all of it, or for a line about the code itself ("that
+    with hydronephrosis") what follows "with"."""
+    m = _WITH_NOTE.search(line)
+    if m is None or not (words := content_stems(m.group("what"))):
+        return ()
+    if not _THIS.match(line):  # "pre-existing hypertension with pre-eclampsia": all of it
+        words |= content_stems(line[: m.start()])
+    return code_refs(f"({m.group('ref')})") if words <= said else ()
 
 
 @dataclass
@@ -57,6 +77,7 @@ class Conventions:
         self.groups = groups
         self.w = weights
         self.builder = Builder(index.pcs, weights) if index.pcs is not None else None
+        self._excludes1_text: dict[int, tuple[str, ...]] = {}
 
     def rank(
         self,
@@ -99,6 +120,7 @@ class Conventions:
         if use_qualifiers and resolve:
             scored = self.defaults(scored, facts, notes, per_record)
             scored = self.sided(scored, facts, notes, per_record)
+            scored = self.excluded_with(scored, facts, notes, per_record)
         rows = self._order(scored)
         if use_qualifiers:
             rows = self.excludes1(rows, scored, notes)
@@ -281,6 +303,54 @@ class Conventions:
                 f"{records.codes[row]} ({title})"
             )
         return out
+
+    def excluded_with(
+        self,
+        scored: dict[int, float],
+        facts: QueryFacts,
+        notes: dict[int, list[str]],
+        per_record: PerRecord,
+    ) -> dict[int, float]:
+        """An Excludes1 note that sends a combination elsewhere ("Calculus of kidney and
+        ureter - Excludes1: that with hydronephrosis (N13.2)"): when the query names what
+        follows "with", the code the note names takes the candidate's score plus a bonus."""
+        records = self.records
+        out = dict(scored)
+        for row in self._order(scored)[: self.w.default_candidates]:
+            if records.systems[row] != "ICD-10-CM":
+                continue
+            for source in (row, *self.tree.ancestors(row)):
+                for line in self._excludes1_lines(source):
+                    refs = with_redirect(line, facts.positive)
+                    target = self.tree.first_covered("ICD-10-CM", refs[0]) if refs else None
+                    if target is not None and not records.billable[target]:
+                        target = self.tree.default_child(target)
+                    if target is None or out.get(target, -1.0) > out[row]:
+                        continue
+                    out[target] = out[row] + self.w.excludes1_redirect
+                    per_record.merge(target, row)
+                    notes[target].append(
+                        f"Excludes1 of {records.codes[source]} ({records.titles[source]}): "
+                        f"{line.strip()}"
+                    )
+        return out
+
+    def _excludes1_lines(self, row: int) -> tuple[str, ...]:
+        """The lines of a record's Excludes1 note (read once per record)."""
+        found = self._excludes1_text.get(row)
+        if found is None:
+            if "excludes1" not in self.records.links(row):
+                found = ()
+            else:
+                record = self.records[row]
+                found = tuple(
+                    line
+                    for sec in record.sections
+                    if sec.name == "excludes1"
+                    for line in sec.text.splitlines()
+                )
+            self._excludes1_text[row] = found
+        return found
 
     def excludes1_refs(self, row: int) -> tuple[CodeRef, ...]:
         """The Excludes1 notes of a code and of its categories (they apply to all below)."""

@@ -646,3 +646,22 @@ def test_a_side_named_takes_the_sided_sibling_of_a_side_open_code(assistant: Ass
         side_open: 0.9
     }
     assert records.codes[side_open] == "H93.19"
+
+
+def test_an_excludes1_line_sends_a_combination_the_query_names_to_its_code() -> None:
+    """N20 "Excludes1: that with hydronephrosis (N13.2)": a ureteral stone with
+    hydronephrosis is N13.2; "pre-existing hypertension with pre-eclampsia (O11.-)" needs
+    all its words, not only "pre-eclampsia"."""
+    from assistant.knowledge.qualifiers import load_groups
+    from assistant.ranking import with_redirect
+
+    def said(query: str) -> frozenset[str]:
+        return query_facts(analyze(query), load_groups()).positive
+
+    stone = said("ureteral stone with hydronephrosis")
+    (ref,) = with_redirect("that with hydronephrosis (N13.2)", stone)
+    assert ref.first == "N13.2"
+    assert with_redirect("that with hydronephrosis (N13.2)", said("ureteral stone")) == ()
+    line = "pre-existing hypertension with pre-eclampsia (O11.-)"
+    assert with_redirect(line, said("severe pre-eclampsia, third trimester")) == ()
+    assert with_redirect(line, said("pre-existing hypertension with pre-eclampsia"))
