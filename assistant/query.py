@@ -444,7 +444,7 @@ def analyze(
         # "therapeutic and diagnostic" is coded as therapeutic: "diagnostic" is not searched
         searched = BOTH_INTENTS.sub("therapeutic", text)
     expanded = " ".join([searched, *extra])
-    focus, stated = _focus(query, expansions)
+    focus, stated = _focus(query, expansions, vocabulary)
     return QueryAnalysis(
         text=text,
         codes=tuple(dict.fromkeys(codes)),
@@ -497,12 +497,19 @@ _LAY_FOCUS = re.compile(
 _DENIED = re.compile(r"\b(?:not|no|isn'?t|wasn'?t|doesn'?t|never|nothing|fine|normal)\b", re.I)
 
 
+_TREATED_CONDITION = re.compile(
+    r"\s*(?P<focus>[^,;.]+?)\s+(?:on|controlled (?:on|with)|managed (?:on|with)|"
+    r"treated with|maintained on)\s+(?P<drug>\w+[\w-]*(?:\s+\w+[\w-]*){0,2})\s*[.]?\s*$",
+    re.IGNORECASE,
+)
 # a clause that follows the stated diagnosis, not part of it
 _CLAUSE_BREAK = re.compile(r"\s(?:but|though|although|however|except|yet|so)\b", re.I)
 _DENIAL_REACH = 12  # characters before "dx" where "no prior" denies the diagnosis
 
 
-def _focus(query: str, expansions: list[Expansion]) -> tuple[str, str]:
+def _focus(
+    query: str, expansions: list[Expansion], vocabulary: Container[str] = ()
+) -> tuple[str, str]:
     """The diagnosis the query states, or what a test showed, searched on its own (with
     the meanings of its words); and the stated diagnosis as written ("" for a finding)."""
     m = _FOCUS.search(query)
@@ -516,6 +523,13 @@ def _focus(query: str, expansions: list[Expansion]) -> tuple[str, str]:
         if m is not None and _DENIED.search(m.group("focus")):
             m = None  # "the doctor says it isn't infected" states no diagnosis
         stated = m is not None
+    if m is None:
+        # "hypertension on lisinopril", "GERD controlled with omeprazole": the condition
+        # treated is the focus; the drug is treatment, not a drug event
+        m = _TREATED_CONDITION.match(query)
+        if m is not None and any(w.lower() in vocabulary for w in _WORD.findall(m.group("drug"))):
+            m = None  # "controlled with insulin", "on my right side": words the titles use
+        stated = m is not None  # a condition under treatment is a diagnosis stated
     if m is None or len(m.group("focus").split()) < 1:
         # where a cancer has spread is searched on its own ("spread to the liver")
         return next((e.means for e in expansions if e.source == "oncology phrasing"), ""), ""

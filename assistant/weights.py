@@ -44,6 +44,7 @@ class Weights:
     symptom_with_diagnosis: float = -0.1
     gate_unmet: float = -0.3  # a code family the query gives no ground for (gates)
     external_cause_secondary: float = -0.1  # an external cause when an injury is named
+    drug_use_secondary: float = -0.1  # Z79 below the condition a query states
     # an "Other ..." / NEC code when the query does not say "other"
     residual_title: float = -0.06
     # a title term the query did not ask for (so an unspecific query meets the

@@ -673,3 +673,18 @@ def test_a_phrasal_verb_is_found_with_its_object_between_verb_and_particle() -> 
     assert put.senses[0].means == ("Insertion",) and vein.senses[0].means == ("vena cava",)
     assert not find_terms("they took my blood, then went out", lex)
     assert not find_terms("they put a needle in my back", lex)
+
+
+def test_a_condition_on_a_drug_is_the_focus_and_long_term_use_comes_after_it() -> None:
+    from assistant.conventions import gate_shift, query_facts
+    from assistant.knowledge.qualifiers import load_groups
+    from assistant.query import analyze
+
+    titles = {"insulin", "controlled", "right", "side"}
+    analysis = analyze("hypertension on lisinopril", titles, "ICD-10-CM")
+    assert analysis.focus.startswith("hypertension") and analysis.stated == "hypertension"
+    # words the titles use after "on" / "with" are no treatment to strip
+    assert not analyze("gestational diabetes controlled with insulin", titles).stated
+    assert not analyze("shingles rash on my right side", titles).stated
+    facts = query_facts(analyze("afib on eliquis", titles, "ICD-10-CM"), load_groups())
+    assert gate_shift("Z79.01", facts) < 0 == gate_shift("I48.91", facts)
