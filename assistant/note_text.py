@@ -47,8 +47,11 @@ TREATED = re.compile(
     r"on (?:home |supplemental )?oxygen\b|on (?:a |the )?ventilator\b|on insulin\b|"
     r"on (?:chronic )?anticoagulation\b)|"
     # a list item naming its drug after a dash: "Hypertension - lisinopril 20 mg daily"
-    r"(?<=\s)[-\u2013\u2014]\s+"
-    r"(?=[a-z][\w-]*(?: [a-z][\w-]*)? \d+(?:\.\d+)? ?(?:mg|mcg|units?|g|ml)\b)",
+    # or after a colon: "Hypertension: lisinopril-HCTZ 20/12.5 mg daily" (not a list's
+    # label: "Home meds: metformin 1000 mg BID")
+    r"(?:(?<=\s)[-\u2013\u2014]|(?<!meds)(?<!medications)(?<!medication)(?<!rx)"
+    r"(?<!allergies)(?<=\w):)\s+"
+    r"(?=[a-z][\w-]*(?: [a-z][\w-]*)? \d+(?:[./]\d+)* ?(?:mg|mcg|units?|g|ml)\b)",
     re.IGNORECASE,
 )
 _SUBJECT = re.compile(
@@ -260,7 +263,7 @@ def condition_named(text: str) -> str:
     lisinopril" -> "hypertension")."""
     m = TREATED.search(text)
     head = text[: m.start()] if m and len(_WORDS.findall(text[: m.start()])) >= 1 else text
-    head = " ".join(_SUBJECT.sub(" ", _LABEL.sub("", head)).split())
+    head = " ".join(_SUBJECT.sub(" ", _LABEL.sub("", head)).split()).lstrip("-\u2022* ")
     if m:
         for pattern, condition in _TREATED_MEASURES:
             if pattern.fullmatch(head.strip(" .,:;-").lower()):

@@ -44,7 +44,7 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
         "diagnosis",
     ),
     (r"family\s+history|fhx|fh", "family_history", "history"),
-    (r"social\s+history|sh", "social_history", None),
+    (r"social(?:\s+history)?|sh", "social_history", None),
     (
         r"(?:(?:other|pertinent|relevant|significant|additional)\s+)?"
         r"(?:past\s+(?:medical\s+|surgical\s+)?history|pmh|psh|medical history|history)|"
@@ -82,7 +82,8 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
         "procedure",
     ),
     (
-        r"indications?(?:\s+for\s+(?:the\s+)?(?:procedure|operation|surgery))?",
+        r"indications?(?:\s+for\s+(?:the\s+)?(?:procedure|operation|surgery))?|"
+        r"history\s*/\s*indications?|indications?\s*/\s*history",
         "indications",
         "finding",
     ),
@@ -198,6 +199,15 @@ BACKWARD: tuple[tuple[Status, re.Pattern[str]], ...] = (
         ),
     ),
     ("uncertain", re.compile(r"\b(?:(?:is|was) (?:unlikely|likely|suspected|possible))\b", _F)),
+    # a past episode over and done: "Kidney stone 2015 (passed), none since"
+    (
+        "history",
+        re.compile(
+            r"\b(?:passed(?: spontaneously)?|healed|none since|no recurrences?(?: since)?|"
+            r"never recurred)\b",
+            _F,
+        ),
+    ),
     # what is to happen later: "suture removal in 10-14 days", "recheck in 2 weeks"
     (
         "hypothetical",

@@ -576,6 +576,19 @@ def test_a_history_item_naming_its_drug_after_a_dash_is_a_treated_condition() ->
     assert condition_named("Hypertension - lisinopril 20 mg daily.") == "Hypertension"
     assert TREATED.search("GERD - omeprazole 20 mg daily.")
     assert not TREATED.search("Colon - 3 mm polyp")
+    # or after a colon, when the label is the condition and not a list's name
+    assert condition_named("- Hypertension: lisinopril-HCTZ 20/12.5 mg daily") == "Hypertension"
+    assert condition_named("Home meds: metformin 1000 mg BID") == "metformin 1000 mg BID"
+
+
+def test_a_past_episode_over_and_done_is_history_and_social_is_no_family_history() -> None:
+    from assistant.notes import context
+
+    assert context("Kidney stone 2015 (passed), none since")[0] == "history"
+    note = "FAMILY HISTORY: Father - lumbar fusion.\nSOCIAL: Never smoker. Occasional alcohol.\n"
+    assert [s.name for s in sections(note)] == ["family_history", "social_history"]
+    titled = sections("HISTORY / INDICATIONS:\n43-year-old male with leg pain.\n")
+    assert [s.name for s in titled] == ["indications"]
 
 
 def test_a_finding_acted_on_is_a_procedure_of_its_own() -> None:
