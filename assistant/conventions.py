@@ -32,8 +32,13 @@ from corpus.links import CodeRef
 from index.lexical import tokenize
 
 _SIDES = (("right", re.compile(r"\bright\b")), ("left", re.compile(r"\bleft\b")))
-_ENCOUNTERS = tuple(
-    (name, re.compile(rf"\b{name}\b")) for name in ("sequela", "subsequent", "initial")
+# the 7th character a title spells ("..., subsequent encounter", "..., sequela"), or a
+# subsequent episode it names first ("Subsequent non-ST elevation (NSTEMI) myocardial
+# infarction"); not the word elsewhere ("without subsequent striking against object")
+_ENCOUNTERS = (
+    ("sequela", re.compile(r"\bsequela\b")),
+    ("subsequent", re.compile(r"\bsubsequent encounter\b|^subsequent\b")),
+    ("initial", re.compile(r"\binitial encounter\b")),
 )
 _TITLE_APPROACH = re.compile(r",\s*([^,]*?)\s+Approach$")
 # stems that say nothing about the condition itself ("unspecified", "initial encounter")
@@ -504,10 +509,21 @@ def specificity_shift(
 def _joined(name: str) -> tuple[str, ...]:
     """The two conditions a name joins with "and" ("Syncope and collapse": syncope,
     collapse), each an index term of its own; none for a longer or qualified name."""
+    listed = _HEAD_AND_LIST.match(name)
+    if listed is not None:
+        # "Activity, walking, marching and hiking": the head with each item
+        items = re.split(r", | and ", listed.group("items"))
+        if all(len(i.split()) <= 2 for i in items):
+            return tuple(f"{listed.group('head')}, {i}" for i in items)
+        return ()
     parts = name.split(" and ")
     if len(parts) != 2 or "," in name or any(len(p.split()) > 2 for p in parts):
         return ()
     return tuple(parts)
+
+
+# a head and a list of alternatives: "Activity, walking, marching and hiking"
+_HEAD_AND_LIST = re.compile(r"^(?P<head>[^,]+), (?P<items>(?:[^,]+, )+[^,]+ and [^,]+)$")
 
 
 def term_exact(facts: QueryFacts, names: tuple[str, ...]) -> int:

@@ -26,16 +26,31 @@ EXTERNAL_CAUSES: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
+_WHILE_DOING = re.compile(r"\bwhile (\w+ing\b(?:\s+(?!to\b|the\b)\w+)?)", re.IGNORECASE)
+_FALL = re.compile(r"\b(?:fell|falls?|falling)\b", re.IGNORECASE)
+_LANDED = re.compile(
+    r"\b(?:fell|falls?|falling|landed|landing|went down|hit the (?:floor|ground))\b", re.I
+)
+
+
 def external_cause_queries(st: Statement, asserted: str, w: NoteWeights) -> list[NoteQuery]:
     """How (the clause naming the mechanism), where (each place phrase, worded as the
     place-of-occurrence titles are) and the activity of an injury sentence."""
     said = external_cause(asserted)
     # a transport accident is searched in the words its title is built from
     transport = transport_wording(asserted)
+    how = said.how
+    if how and len(how.split()) == 1 and said.places:
+        how = f"{how} on {said.places[0]}"  # "slipped" on what: "the wet floor", "ice"
+    if how and _LANDED.search(asserted) and not _FALL.search(how):
+        how = f"{how}, fall"  # "slipped on the wet floor ... landed on her hip": a fall
+    doing = _WHILE_DOING.search(asserted)  # "while walking to the toilet"
     wording = {
-        _HOW: [transport or said.how or asserted],
-        _WHERE: [f"place of occurrence: {p}" for p in said.places],
-        _ACTIVITY: [f"activity: {said.how or asserted}"],
+        _HOW: [transport or how or asserted],
+        # one place named in another ("the bathroom in her single-family home") is one
+        # place of occurrence
+        _WHERE: [f"place of occurrence: {' in '.join(said.places)}"] if said.places else [],
+        _ACTIVITY: [f"activity: {doing.group(1) if doing else said.how or asserted}"],
     }
     return [
         NoteQuery(st, text, "ICD-10-CM", w.external_cause_threshold, why, prefixes=prefixes)

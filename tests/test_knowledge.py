@@ -688,3 +688,21 @@ def test_a_condition_on_a_drug_is_the_focus_and_long_term_use_comes_after_it() -
     assert not analyze("shingles rash on my right side", titles).stated
     facts = query_facts(analyze("afib on eliquis", titles, "ICD-10-CM"), load_groups())
     assert gate_shift("Z79.01", facts) < 0 == gate_shift("I48.91", facts)
+
+
+def test_a_title_s_encounter_is_its_seventh_character_or_a_subsequent_episode() -> None:
+    from assistant.conventions import _joined, title_encounter
+
+    fall = "Fall on same level from slipping, tripping and stumbling without subsequent "
+    assert title_encounter(fall + "striking against object, initial encounter") == "initial"
+    assert title_encounter("Laceration of right hand, sequela") == "sequela"
+    assert title_encounter("Subsequent non-ST elevation (NSTEMI) myocardial infarction") == (
+        "subsequent"
+    )
+    # a head with a list of alternatives: each item is a name of its own
+    assert _joined("Activity, walking, marching and hiking") == (
+        "Activity, walking",
+        "Activity, marching",
+        "Activity, hiking",
+    )
+    assert _joined("Syncope and collapse") == ("Syncope", "collapse")

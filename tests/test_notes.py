@@ -236,6 +236,26 @@ def test_injury_mechanism_asks_for_external_causes() -> None:
     assert {("V", "W", "X"), ("Y92",), ("Y93",)} <= prefixes
 
 
+def test_external_cause_queries_join_places_and_read_the_activity() -> None:
+    """ "slipped on the wet floor of the bathroom in her own single-family home while
+    walking to the toilet": one place (the bathroom of the house), how with what she
+    slipped on, the activity from "while ...ing"."""
+    note = (
+        "HPI: 84 y/o woman who slipped on the wet floor of the bathroom in her own "
+        "single-family home while walking to the toilet; she landed on her left hip.\n"
+        "DIAGNOSIS: Left femoral neck fracture after fall.\n"
+    )
+    queries = _plan(note, "inpatient")[0]
+    texts = {
+        q.prefixes: q.text for q in queries if q.prefixes and "slipped" in q.statement.span.text
+    }
+    assert texts[("Y92",)] == (
+        "place of occurrence: wet floor of the bathroom in own single-family home"
+    )
+    assert texts[("V", "W", "X")] == "slipped on wet floor of the bathroom"
+    assert texts[("Y93",)] == "activity: walking"
+
+
 def test_an_injury_sentence_says_how_and_where_apart() -> None:
     from assistant.note_text import external_cause
 
