@@ -255,6 +255,7 @@ class QueryFacts:
     written_indexed: bool = False
     stated: frozenset[str] = frozenset()  # stems of the diagnosis the query states
     numbers: tuple[float, ...] = ()  # numbers the query states ("BMI 42")
+    reworded_whole: bool = False  # every word of the query is inside one lexicon term
     # title (lower case) -> its qualifier agreement with this query, filled as it goes
     memo: dict[str, Agreement] = field(default_factory=dict, compare=False)
 
@@ -314,6 +315,19 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
         stated=_content(_UNSTATED.sub(" ", analysis.stated.lower())) - negated,
         shut=shut_gates(load_gates(), _QUERY_WITHOUT.sub(" ", f"{raw.lower()} {lower}")),
         numbers=query_numbers(raw),
+        reworded_whole=_one_term(analysis),
+    )
+
+
+_WHOLE_TERM_KINDS = frozenset({"abbreviation", "lay", "synonym", "eponym", "brand"})
+
+
+def _one_term(analysis: QueryAnalysis) -> bool:
+    """The query is exactly one lexicon term ("HTN", "heart attack")."""
+    raw = (analysis.raw or analysis.text).strip()
+    return any(
+        e.kind in _WHOLE_TERM_KINDS and e.start == 0 and e.end == len(raw)
+        for e in analysis.expansions
     )
 
 
@@ -530,6 +544,8 @@ def term_exact(facts: QueryFacts, names: tuple[str, ...]) -> int:
     """2: the query as written (or the diagnosis it states, when it names no specifics)
     is exactly one of the code's index terms; 1: as reworded by the lexicon; 0: neither."""
     found = _term_exact(facts.written, facts.reworded, names)
+    if found == 1 and facts.reworded_whole and not facts.written_indexed:
+        return 2  # "HTN" is "hypertension": the query is one term the lexicon rewords
     if found == 0 and facts.stated and facts.stated in _stems_of(names):
         # the diagnosis the query states is the code's name ("dx: syncope, w/u
         # unrevealing"): as good as written, unless the query names specifics (side,

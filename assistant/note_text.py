@@ -62,7 +62,9 @@ _SUBJECT = re.compile(
 _WORDS = re.compile(r"[A-Za-z]{3,}")
 # a drug the patient is on long term ("on insulin", "takes metformin", "anticoagulated")
 LONG_TERM = re.compile(
-    r"\b(?:on|takes|taking|maintained on|controlled (?:on|with)|managed with)\s+"
+    r"(?:\b(?:on|takes|taking|maintained on|controlled (?:on|with)|managed with)\s+|"
+    # a list item naming its drug: "Type 2 DM - insulin glargine 18 u qHS"
+    r"(?<=\s)[-\u2013\u2014]\s*|(?<=[a-z]):\s*)"
     r"(?P<drug>insulin|metformin|[a-z]*(?:gliptin|gliflozin|glutide|glipizide|glyburide)|"
     r"warfarin|coumadin|apixaban|rivaroxaban|dabigatran|eliquis|xarelto|aspirin|clopidogrel|"
     r"plavix|prednisone|steroids?|methotrexate|levothyroxine|estrogen|estradiol|hormone "

@@ -103,8 +103,11 @@ class Conventions:
             # the stems of the searched text (``analysis.terms`` are those of ``expanded``)
             terms = analysis.terms if text == analysis.expanded else frozenset(tokenize(text))
             records = self.records
+            # a code indexed under the query as written (a rewording counts for nothing
+            # then, even of a query that is one lexicon term)
+            written = replace(facts, reworded_whole=False)
             if any(
-                records.systems[r] == "ICD-10-CM" and term_exact(facts, records.terms(r)) == 2
+                records.systems[r] == "ICD-10-CM" and term_exact(written, records.terms(r)) == 2
                 for r in scored
             ):
                 facts = replace(facts, written_indexed=True)

@@ -431,7 +431,7 @@ def _plan(
                 )
             )
         drug = LONG_TERM.search(flat)
-        if drug and st.status == "positive":
+        if drug and st.status == "positive" and not GESTATIONAL_DIABETES.search(flat):
             queries.append(
                 NoteQuery(
                     st,
@@ -483,6 +483,11 @@ def _plan(
             for q in queries
         ]
     return queries, excluded
+
+
+# guideline I.C.15.g: gestational diabetes treated with insulin or oral drugs is its
+# O24.4- code alone; long-term use (Z79.4, Z79.84) is not added
+GESTATIONAL_DIABETES = re.compile(r"\b(?:gestational diabet\w*|gdm(?:a\d)?)\b", re.IGNORECASE)
 
 
 def _with_approach(text: str, approach: str | None) -> str:

@@ -706,3 +706,15 @@ def test_a_title_s_encounter_is_its_seventh_character_or_a_subsequent_episode() 
         "Activity, hiking",
     )
     assert _joined("Syncope and collapse") == ("Syncope", "collapse")
+
+
+def test_a_query_that_is_one_lexicon_term_is_reworded_whole() -> None:
+    from assistant.conventions import query_facts
+    from assistant.knowledge.qualifiers import load_groups
+    from assistant.query import analyze
+
+    def whole(query: str) -> bool:
+        return query_facts(analyze(query, system="ICD-10-CM"), load_groups()).reworded_whole
+
+    assert whole("HTN") and whole("heart attack")
+    assert not whole("HTN on lisinopril") and not whole("hypertension")

@@ -892,3 +892,15 @@ def test_a_purpose_to_come_a_denied_dialysis_and_an_earlier_screening_code_nothi
     assert said_not_denied(DIALYSIS, "ESRD on hemodialysis MWF via left AV fistula")
     assert EARLIER.search("Diabetic retinopathy screening negative last year.")
     assert not EARLIER.search("Screening colonoscopy, average risk.")
+
+
+def test_gestational_diabetes_on_insulin_adds_no_long_term_use_code() -> None:
+    """Guideline I.C.15.g: O24.4- alone; a type 2 diabetic's insulin is Z79.4."""
+    gdm = "DIAGNOSES:\n1. Gestational diabetes mellitus, class A2 - insulin controlled.\n"
+    queries, _ = _plan(gdm, "inpatient")
+    assert not [q for q in queries if q.text.startswith("long term")]
+    dm2 = "PMH:\n- Type 2 DM with diabetic nephropathy - insulin glargine 18 u qHS\n"
+    queries, _ = _plan(dm2)
+    assert [q.text for q in queries if q.text.startswith("long term")] == [
+        "long term (current) use of insulin"
+    ]

@@ -644,3 +644,18 @@ def test_a_part_seen_in_the_mouth_is_external_whatever_cut_or_way_is_named() -> 
             operation_stems=frozenset(),
         )
         assert builder.fit("0CTPXZZ", reading).total > builder.fit("0CTP0ZZ", reading).total
+
+
+def test_a_tissue_graft_is_named_by_its_source_not_by_the_vessel_operated_on(
+    assistant: Assistant,
+) -> None:
+    """ "side-of-artery anastomosis" names no "Autologous Arterial Tissue": the body part
+    words of a tissue graft's name do not name the device; other devices keep theirs."""
+    from assistant.pcs.reading import device_stems
+
+    parts = frozenset({"arteri", "vein", "extern"})
+    ops = frozenset({"bypass"})
+    assert device_stems("Autologous Arterial Tissue", ops, parts) == frozenset({"autolog"})
+    assert "extern" in device_stems("External Fixation Device", ops, parts)
+    _, reading = _reading(assistant, "radiocephalic fistula, end-of-vein to side-of-artery")
+    assert "arteri" in reading.part_words

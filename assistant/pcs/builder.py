@@ -218,7 +218,7 @@ class Builder:
     def _device(self, axis: AxisValue, r: Reading) -> tuple[float, str]:
         if axis.meaning in NO_VALUE:
             return (self.w.pcs_device_unnamed if r.device else 0.0), ""
-        stems = device_stems(axis.meaning, r.operation_stems)
+        stems = device_stems(axis.meaning, r.operation_stems, r.part_words)
         share = r.said(stems)
         if share:
             return self.w.pcs_device * share, " ".join(sorted(stems & r.stems))

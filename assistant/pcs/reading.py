@@ -83,6 +83,7 @@ class Vocabulary:
     general: tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...] = ()
     # the stems of every body part value (sections 0 and 1's surgical tables)
     parts: frozenset[frozenset[str]] = frozenset()
+    part_words: frozenset[str] = frozenset()  # stems of body part names
 
     def names_part(self, meaning: str) -> bool:
         """Whether ``meaning`` is (part of) the name of a body part ("coronary artery":
@@ -102,11 +103,15 @@ def vocabulary(tables: PcsTables) -> Vocabulary:
     operation_stems = {t for op in operations for t in tokenize(op)}
     for code in tables.codes:
         if code[0] == "0":
-            axes = tables.axes(code)
-            body_parts.add((code[1], axes[3].meaning))
-            meaning = axes[5].meaning
+            body_parts.add((code[1], tables.axes(code)[3].meaning))
+    # words of body part names say no device by themselves ("artery" is no "Autologous
+    # Arterial Tissue")
+    part_words = frozenset(t for _, m in body_parts for t in meaning_stems(m))
+    for code in tables.codes:
+        if code[0] == "0":
+            meaning = tables.axes(code)[5].meaning
             if meaning not in NO_VALUE:
-                own = device_stems(meaning, frozenset(operation_stems))
+                own = device_stems(meaning, frozenset(operation_stems), part_words)
                 devices.update(own)
                 if meaning.endswith("Substitute"):
                     substitutes.update(own)
@@ -122,12 +127,22 @@ def vocabulary(tables: PcsTables) -> Vocabulary:
         frozenset(substitutes - _GENERIC),
         tuple(general),
         frozenset(meaning_stems(m) for _, m in body_parts) - {frozenset()},
+        part_words,
     )
 
 
-def device_stems(meaning: str, operation_stems: frozenset[str]) -> frozenset[str]:
-    own = frozenset(tokenize(meaning)) - _GENERIC - _SIDE - operation_stems
-    return own or frozenset(DEVICE_WORDS.get(meaning, ()))
+def device_stems(
+    meaning: str, operation_stems: frozenset[str], part_words: frozenset[str] = frozenset()
+) -> frozenset[str]:
+    """The stems that name a device value: its words less generic ones and operation
+    names; a tissue graft less the body part words that say where it came from ("artery"
+    names no "Autologous Arterial Tissue"), unless nothing else is left."""
+    words = frozenset(tokenize(meaning)) - _GENERIC - _SIDE
+    excluded = operation_stems | (part_words if _TISSUE in meaning else frozenset())
+    return (words - excluded) or frozenset(DEVICE_WORDS.get(meaning, ())) or words
+
+
+_TISSUE = "Tissue"  # "Autologous Venous Tissue", "Nonautologous Tissue Substitute"
 
 
 @dataclass(frozen=True)
@@ -142,6 +157,7 @@ class Reading:
     diagnostic: bool  # biopsy / diagnostic
     side: str | None
     operation_stems: frozenset[str]
+    part_words: frozenset[str] = frozenset()  # stems of body part names (``device_stems``)
     # general body parts (stems) holding a part the query names ("colon": Lower Intestinal
     # Tract)
     within: frozenset[frozenset[str]] = frozenset()
@@ -327,6 +343,7 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
         diagnostic=diagnostic,
         side=analysis.laterality,
         operation_stems=operation_stems,
+        part_words=vocab.part_words,
         within=within,
         hours=hours,
         contrast=contrast,
