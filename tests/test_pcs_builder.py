@@ -659,3 +659,35 @@ def test_a_tissue_graft_is_named_by_its_source_not_by_the_vessel_operated_on(
     assert "extern" in device_stems("External Fixation Device", ops, parts)
     _, reading = _reading(assistant, "radiocephalic fistula, end-of-vein to side-of-artery")
     assert "arteri" in reading.part_words
+
+
+def test_a_drain_left_in_goes_through_a_natural_opening_where_there_is_one() -> None:
+    """No approach named: a chest tube is Percutaneous; a Foley (the bladder has a
+    natural opening) is Via Natural or Artificial Opening."""
+    from assistant.pcs.builder import Builder
+    from assistant.pcs.reading import Reading
+    from corpus.pcs_axes import PcsTables
+
+    pleura, bladder = "Drainage of Left Pleural Cavity", "Drainage of Bladder"
+    titles = [
+        ("0W9B00Z", f"{pleura} with Drainage Device, Open Approach"),
+        ("0W9B30Z", f"{pleura} with Drainage Device, Percutaneous Approach"),
+        ("0W9B40Z", f"{pleura} with Drainage Device, Percutaneous Endoscopic Approach"),
+        ("0T9B00Z", f"{bladder} with Drainage Device, Open Approach"),
+        ("0T9B30Z", f"{bladder} with Drainage Device, Percutaneous Approach"),
+        ("0T9B70Z", f"{bladder} with Drainage Device, Via Natural or Artificial Opening"),
+    ]
+    builder = Builder(PcsTables.build(titles))
+    reading = Reading(
+        stems=frozenset(),
+        written=frozenset(),
+        operations={},
+        approach=None,
+        device=True,
+        diagnostic=False,
+        side=None,
+        operation_stems=frozenset(),
+    )
+    fits = {code: builder.fit(code, reading).total for code, _ in titles}
+    assert max(("0W9B00Z", "0W9B30Z", "0W9B40Z"), key=fits.__getitem__) == "0W9B30Z"
+    assert max(("0T9B00Z", "0T9B30Z", "0T9B70Z"), key=fits.__getitem__) == "0T9B70Z"

@@ -35,6 +35,8 @@ _ORIFICE_OVERRIDDEN = frozenset({"Open", "Via Natural or Artificial Opening"})
 _VASCULAR_SYSTEMS = frozenset({"02", "03", "04", "05", "06"})
 _ENDOVASCULAR_OPERATIONS = "7HLV"  # Dilation, Insertion, Occlusion, Restriction
 _PERCUTANEOUS = "3"
+_NATURAL = "7"  # Via Natural or Artificial Opening
+_DRAINAGE, _DRAINAGE_DEVICE = "9", "0"
 _IMPLANTED_OPEN = frozenset({"Implantable Heart Assist System"})  # sewn in through the chest
 
 
@@ -92,6 +94,7 @@ class Builder:
         self._parts: dict[str, tuple[str, list[frozenset[str]]]] | None = None
         self._axes_of: dict[str, tuple[AxisValue, ...]] = {}  # the codes' axes, as used
         self._diagnostic: dict[str, bool] = {}  # 6-character prefix -> Diagnostic offered
+        self._approach_values: dict[str, frozenset[str]] = {}  # body part -> approaches
         self._judges = (
             self._operation,
             self._body_part,
@@ -132,6 +135,12 @@ class Builder:
                 # guideline B5.2: a procedure within an orifice on a structure visible
                 # without instruments is External (a tonsillectomy)
                 parts[2] = (score + self.w.pcs_orifice_external, "External")
+            elif code[0] == "0" and code[2] == _DRAINAGE and code[5] == _DRAINAGE_DEVICE:
+                # a drain left in: through a natural opening where the part has one (a
+                # Foley, an NG tube, ear tubes), else through the skin (a chest tube)
+                usual = _NATURAL if _NATURAL in self._approaches(code) else _PERCUTANEOUS
+                if code[4] == usual:
+                    parts[2] = (score + self.w.pcs_endovascular_usual, "usual for a drain")
             elif (
                 code[:2] in _VASCULAR_SYSTEMS
                 and code[2] in _ENDOVASCULAR_OPERATIONS
@@ -156,6 +165,13 @@ class Builder:
                     w = self.w.pcs_contrast_match if said else self.w.pcs_contrast_conflict
                     parts[i] = (score + w, f"{reading.contrast} contrast" if said else evidence)
         return AxisFit(tuple(p[0] for p in parts), tuple(p[1] for p in parts))
+
+    def _approaches(self, code: str) -> frozenset[str]:
+        """The approach values the code's body part offers in its table."""
+        found = self._approach_values.get(code[:4])
+        if found is None:
+            found = self._approach_values[code[:4]] = frozenset(self.tables.children(code[:4]))
+        return found
 
     @staticmethod
     def _in_orifice(code: str) -> bool:
