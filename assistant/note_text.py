@@ -265,7 +265,8 @@ def condition_named(text: str) -> str:
     lisinopril" -> "hypertension")."""
     m = TREATED.search(text)
     head = text[: m.start()] if m and len(_WORDS.findall(text[: m.start()])) >= 1 else text
-    head = " ".join(_SUBJECT.sub(" ", _LABEL.sub("", head)).split()).lstrip("-\u2022* ")
+    head = " ".join(_SUBJECT.sub(" ", _LABEL.sub("", head)).split())
+    head = head.lstrip("-\u2022* ").rstrip(" -\u2013\u2014:;,")
     if m:
         for pattern, condition in _TREATED_MEASURES:
             if pattern.fullmatch(head.strip(" .,:;-").lower()):

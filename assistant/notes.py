@@ -456,9 +456,19 @@ def measurement(text: str) -> bool:
     return bool(numbers) and bool(words) and all(w in _MEASURE_WORDS for w in words)
 
 
+# a family history item that denies ("No known Lynch syndrome", "negative for colon
+# cancer", "noncontributory")
+_FAMILY_DENIED = re.compile(
+    r"^\W*(?:no|none|denies|negative)\b|\bnon-?contributory\b|\bunknown\b|\bnegative for\b",
+    re.IGNORECASE,
+)
+
+
 def _classify(sec: NoteSection, span: Span) -> Statement:
     kind: Kind = sec.kind or "finding"
     if sec.name == "family_history":
+        if _FAMILY_DENIED.search(span.text):  # "No known Lynch syndrome", "noncontributory"
+            return Statement(sec.name, kind, span, "negated", "negated: family history", "")
         return Statement(sec.name, kind, span, "family", "family: family history", span.text)
     found = scopes(span.text, kind)
     rest = asserted(span.text, found)

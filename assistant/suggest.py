@@ -402,6 +402,10 @@ def _plan(
             queries.append(
                 NoteQuery(st, text, "ICD-10-CM", w.history_threshold, why, prefixes=("Z85",))
             )
+        elif st.kind == "history" and _PAST_OPERATION.match(condition_named(asserted)):
+            # "Lap cholecystectomy 2018": an operation of the surgical history is no
+            # condition; what it left is coded from its status words (guideline I.C.21.c.3)
+            exclude(st, "an earlier operation: no condition of its own")
         elif st.kind == "history":
             rationale = "chronic condition in the history list"
             # a therapy the item says is over is no long-term (current) drug use (Z79)
@@ -483,6 +487,17 @@ def _plan(
             for q in queries
         ]
     return queries, excluded
+
+
+# a history item that is an operation and nothing else: "Lap cholecystectomy 2018",
+# "Right ACL reconstruction 2008", "Appendectomy as a child"
+_PAST_OPERATION = re.compile(
+    r"^\W*(?:(?:right|left|bilateral|r|l|lap(?:aroscopic)?|open|robotic|total|partial|"
+    r"remote|prior)\s+)*(?:[a-z]+(?:ectomy|otomy|ostomy|plasty|pexy|desis)|"
+    r"[a-z]+ (?:reconstruction|repair|replacement|fusion|arthroplasty|transplant))\b"
+    r"(?:\s+(?:\(?(?:19|20)\d\d\)?|as a child|in childhood|\(remote\)|remote))?\W*$",
+    re.IGNORECASE,
+)
 
 
 # guideline I.C.15.g: gestational diabetes treated with insulin or oral drugs is its

@@ -904,3 +904,18 @@ def test_gestational_diabetes_on_insulin_adds_no_long_term_use_code() -> None:
     assert [q.text for q in queries if q.text.startswith("long term")] == [
         "long term (current) use of insulin"
     ]
+
+
+def test_a_denied_family_history_and_an_earlier_operation_code_no_condition() -> None:
+    note = (
+        "PAST SURGICAL HISTORY: Lap cholecystectomy 2018.\n"
+        "PMH:\n- HTN - on metoprolol and losartan 50 mg daily\n"
+        "FAMILY HISTORY: Mother with breast cancer. No known Lynch syndrome.\n"
+    )
+    found = statements(note)
+    assert [s.status for s in found if s.section == "family_history"] == ["family", "negated"]
+    queries, excluded = _plan(note)
+    texts = [q.text for q in queries]
+    assert "HTN" in texts  # the condition before the dash and its drug
+    assert not any("cholecystectomy" in t.lower() for t in texts)
+    assert not any("Lynch" in t for t in texts)
