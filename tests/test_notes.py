@@ -914,7 +914,7 @@ def test_a_denied_family_history_and_an_earlier_operation_code_no_condition() ->
     )
     found = statements(note)
     assert [s.status for s in found if s.section == "family_history"] == ["family", "negated"]
-    queries, excluded = _plan(note)
+    queries, _ = _plan(note)
     texts = [q.text for q in queries]
     assert "HTN" in texts  # the condition before the dash and its drug
     assert not any("cholecystectomy" in t.lower() for t in texts)
