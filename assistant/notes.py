@@ -335,6 +335,7 @@ def sections(note: str) -> list[NoteSection]:
         body = _span(note, 0, end)
         if body.text:
             out.append(NoteSection("preamble", None, Span(0, 0, ""), body))
+    titled: list[int] = []  # title-line procedure sections
     for i, m in enumerate(matches):
         index = next(int(k[1:]) for k, v in m.groupdict().items() if v is not None)
         _, name, kind = SECTION_PATTERNS[index]
@@ -346,6 +347,8 @@ def sections(note: str) -> list[NoteSection]:
             eol = note.find("\n", m.end(), end)
             eol = end if eol < 0 else eol
             named = PROCEDURE_WORD.search(note, m.end(), eol) is not None
+            if named:
+                titled.append(len(out))
             out.append(
                 NoteSection(
                     "procedure" if named else "description",
@@ -359,6 +362,12 @@ def sections(note: str) -> list[NoteSection]:
                 out.append(NoteSection("description", None, Span(eol, eol, ""), rest))
             continue
         out.append(NoteSection(name, kind, heading, _span(note, m.end(), end)))
+    listed = [i for i, s in enumerate(out) if s.name == "procedure" and s.body.text]
+    if set(listed) - set(titled):
+        # a note that lists its procedures under a heading: its title line is no second
+        # statement of them
+        for i in titled:
+            out[i] = NoteSection("description", None, out[i].heading, out[i].body)
     return out
 
 

@@ -585,6 +585,12 @@ def test_a_title_line_that_names_a_procedure_is_the_procedure_statement() -> Non
         ("procedure", "Dual-chamber permanent pacemaker implantation"),
         ("other", "EP attending."),
     ]
+    # a note that also lists its procedures under a heading: the title is no second one
+    both = sections(
+        "OPERATIVE REPORT - Laparoscopic cholecystectomy\n"
+        "PROCEDURE: Laparoscopic cholecystectomy with intraoperative cholangiogram.\n"
+    )
+    assert [s.name for s in both] == ["description", "procedure"]
     # a title line naming a specialty is no procedure
     titled = sections("OPERATIVE NOTE - UROLOGY (Outpatient)\nPROCEDURE: Cystoscopy.\n")
     assert [s.name for s in titled] == ["description", "procedure"]
