@@ -4,7 +4,7 @@ vocabulary (all-MiniLM-L6-v2 uses BERT's uncased vocabulary of about 30,000 piec
 
 A word of the language is neither a misspelling to correct nor, written in lower case, an
 acronym of a generic abbreviation list: "catch" is the verb, not "Consult for Addiction
-Treatment and Care in Hospitals", "winded" is no misspelt "wounded".
+Treatment and Care in Hospitals", "smiling" is no misspelt "smelling".
 """
 
 from __future__ import annotations
