@@ -473,6 +473,13 @@ _FAMILY_DENIED = re.compile(
 )
 
 
+# a procedure line labelled as not done: "NOT PERFORMED: ...", "Not done - ..."
+_NOT_DONE_LABEL = re.compile(
+    r"^\W*(?:\d+[.)]\s*)?(?:not (?:performed|done)|deferred|aborted|cancell?ed)\s*[:\-]",
+    re.IGNORECASE,
+)
+
+
 def _classify(sec: NoteSection, span: Span) -> Statement:
     kind: Kind = sec.kind or "finding"
     if sec.name == "family_history":
@@ -480,6 +487,13 @@ def _classify(sec: NoteSection, span: Span) -> Statement:
             return Statement(sec.name, kind, span, "negated", "negated: family history", "")
         return Statement(sec.name, kind, span, "family", "family: family history", span.text)
     found = scopes(span.text, kind)
+    if kind == "procedure" and (
+        _NOT_DONE_LABEL.match(span.text) or any(f.status == "not_performed" for f in found)
+    ):
+        # "NOT PERFORMED: bilateral salpingectomy", "biopsy of RUL mass - planned, NOT
+        # performed": a procedure line the note says was not done codes nothing, whatever
+        # the clause the trigger stands in
+        return Statement(sec.name, kind, span, "not_performed", "not_performed: line", "")
     rest = asserted(span.text, found)
     if not found or len(_CONTENT.findall(rest)) >= MIN_ASSERTED_WORDS:
         return Statement(sec.name, kind, span, "positive", "", rest)

@@ -301,7 +301,9 @@ def _plan(
             if ROUTINE.search(lower) and not PROCEDURE_WORD.search(lower):
                 exclude(st, "a routine step of the encounter, not a procedure of its own")
                 continue
-            query = _with_approach(asserted, approach)  # the description says how it was done
+            # how far a scope went is no site of what it did ("Colonoscopy to the cecum
+            # with cold snare polypectomy": no excision of the cecum)
+            query = _with_approach(SCOPE_EXTENT.sub(" ", asserted), approach)
             whole = coded_by_parts(asserted)
             for system in PROCEDURE_SYSTEMS:
                 if system == "ICD-10-PCS" and whole:
@@ -496,6 +498,14 @@ _PAST_OPERATION = re.compile(
     r"remote|prior)\s+)*(?:[a-z]+(?:ectomy|otomy|ostomy|plasty|pexy|desis)|"
     r"[a-z]+ (?:reconstruction|repair|replacement|fusion|arthroplasty|transplant))\b"
     r"(?:\s+(?:\(?(?:19|20)\d\d\)?|as a child|in childhood|\(remote\)|remote))?\W*$",
+    re.IGNORECASE,
+)
+
+
+SCOPE_EXTENT = re.compile(
+    r"\b(?:advanced |passed |intubated )?to (?:the )?(?:level of the )?(?:cecum|terminal ileum|"
+    r"ileocecal valve|appendiceal orifice|splenic flexure|hepatic flexure|"
+    r"(?:second|third) (?:portion|part) of the duodenum)\b",
     re.IGNORECASE,
 )
 

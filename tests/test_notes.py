@@ -925,3 +925,22 @@ def test_a_denied_family_history_and_an_earlier_operation_code_no_condition() ->
     assert "HTN" in texts  # the condition before the dash and its drug
     assert not any("cholecystectomy" in t.lower() for t in texts)
     assert not any("Lynch" in t for t in texts)
+
+
+def test_a_procedure_line_the_note_says_was_not_done_codes_nothing() -> None:
+    note = (
+        "PROCEDURES:\n"
+        "1. Repeat low transverse cesarean delivery.\n"
+        "2. NOT PERFORMED: Bilateral salpingectomy was offered.\n"
+        "3. Transbronchial biopsy of RUL mass - planned, NOT performed.\n"
+    )
+    assert [s.status for s in statements(note)] == ["positive", "not_performed", "not_performed"]
+    queries, _ = _plan(note, "inpatient")
+    assert not any("salpingectomy" in q.text or "biopsy" in q.text for q in queries)
+
+
+def test_how_far_a_scope_went_is_no_site_of_what_it_did() -> None:
+    note = "PROCEDURE: Colonoscopy to the cecum with cold snare polypectomy x2.\n"
+    queries, _ = _plan(note)
+    pcs = [q.text for q in queries if q.system == "ICD-10-PCS"]
+    assert pcs and not any("cecum" in t for t in pcs)
