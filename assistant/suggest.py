@@ -276,7 +276,8 @@ def _plan(
         excluded.append(Excluded(st.span.start, st.span.end, st.span.text, st.section, reason))
 
     in_plan = False  # the previous statement ended in an assessment item's plan
-    for st in found:
+    for i, st in enumerate(found):
+        previous = found[i - 1] if i else None
         flat = " ".join(st.span.text.split())  # the statement on one line
         line_start = max(note.rfind("\n", 0, st.span.start), 0)  # only its line's start
         continued = in_plan and not ITEM_START.search(note[line_start : st.span.start])
@@ -383,8 +384,13 @@ def _plan(
         if st.section == "medications":
             continue
         if st.section == "findings" and st.status == "positive" and ACTED_ON.search(flat):
-            # a finding acted on ("polyp removed with cold snare") is a procedure of its own
-            query = _with_approach(asserted, approach)
+            # a finding acted on ("polyp removed with cold snare") is a procedure of its own;
+            # a sentence that only says what was done ("Removed en bloc with cold snare.")
+            # acts on what the sentence before it in the same item found
+            said = asserted
+            if ACTED_ON.match(flat) and previous is not None and _same_item(note, previous, st):
+                said = f"{' '.join(previous.span.text.split())} {asserted}"
+            query = _with_approach(said, approach)
             queries.append(
                 NoteQuery(st, query, "ICD-10-PCS", w.procedure_threshold, ACTED_ON_RATIONALE)
             )
@@ -508,6 +514,12 @@ SCOPE_EXTENT = re.compile(
     r"(?:second|third) (?:portion|part) of the duodenum)\b",
     re.IGNORECASE,
 )
+
+
+def _same_item(note: str, before: Statement, st: Statement) -> bool:
+    """Two sentences of one list item: same section, nothing but spaces between them."""
+    gap = note[before.span.end : st.span.start]
+    return before.section == st.section and not gap.strip() and "\n" not in gap
 
 
 # guideline I.C.15.g: gestational diabetes treated with insulin or oral drugs is its

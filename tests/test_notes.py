@@ -944,3 +944,15 @@ def test_how_far_a_scope_went_is_no_site_of_what_it_did() -> None:
     queries, _ = _plan(note)
     pcs = [q.text for q in queries if q.system == "ICD-10-PCS"]
     assert pcs and not any("cecum" in t for t in pcs)
+
+
+def test_a_sentence_that_only_says_what_was_done_acts_on_the_finding_before_it() -> None:
+    note = (
+        "PROCEDURE: Colonoscopy.\n"
+        "FINDINGS:\n"
+        "1. Sigmoid colon: one 8 mm sessile polyp. Removed en bloc with cold snare.\n"
+        "2. Removed cecal lipoma? No.\n"
+    )
+    queries, _ = _plan(note)
+    acted = [q.text for q in queries if q.rationale == "a finding acted on: a procedure of its own"]
+    assert any(t.startswith("Sigmoid colon: one 8 mm sessile polyp. Removed") for t in acted)
