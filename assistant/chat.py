@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from assistant.confidence import CONFIDENT
 from assistant.errors import QueryError
-from assistant.query import APPROACHES, ENCOUNTER, LATERALITY
+from assistant.qualifier_words import APPROACHES, ENCOUNTER, LATERALITY
 from assistant.results import Citation, CodeResult
 from assistant.search import Retriever
 from corpus.limits import MAX_TURNS

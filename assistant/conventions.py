@@ -26,7 +26,8 @@ from functools import lru_cache
 
 from assistant.knowledge.gates import Gate, gated, load_gates, shut_gates
 from assistant.knowledge.qualifiers import Agreement, Group, agreement, query_values
-from assistant.query import APPROACHES, QueryAnalysis, first_match
+from assistant.qualifier_words import APPROACHES, first_match
+from assistant.query import QueryAnalysis
 from assistant.weights import WEIGHTS, Weights
 from corpus.links import CodeRef
 from index.lexical import tokenize

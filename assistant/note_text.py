@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.query import APPROACHES
+from assistant.qualifier_words import APPROACHES
 
 # the setting of a note: a discharge summary or a hospital course is inpatient; otherwise a
 # heading that calls the note outpatient wins over an admission mentioned; a patient

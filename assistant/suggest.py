@@ -82,7 +82,8 @@ from assistant.note_types import (
     SuggestResponse,
 )
 from assistant.notes import Statement, laterality, statements
-from assistant.query import APPROACHES, Expansion, first_match
+from assistant.qualifier_words import APPROACHES, first_match
+from assistant.query import Expansion
 from assistant.search import Retriever
 from assistant.weights import NOTE_WEIGHTS, NoteWeights
 from corpus.limits import MAX_NOTE_CHARS
