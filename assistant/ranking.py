@@ -43,6 +43,24 @@ _WITH_NOTE = re.compile(r"\bwith (?P<what>[^()]+?)\s*\((?P<ref>[A-Z][0-9][^()]*)
 _THIS = re.compile(r"\s*(?:that|those|when|if)?\s*with\b", re.IGNORECASE)
 
 
+def _promote(
+    out: dict[int, float],
+    better: int,
+    row: int,
+    bonus: float,
+    why: str,
+    per_record: PerRecord,
+    notes: dict[int, list[str]],
+) -> None:
+    """``better`` is the code a convention says ``row`` stands for: unless it already
+    ranks above, it takes ``row``'s score plus ``bonus`` and its passages, with a note."""
+    if out.get(better, -1.0) > out[row]:
+        return
+    out[better] = out[row] + bonus
+    per_record.merge(better, row)
+    notes[better].append(why)
+
+
 def with_redirect(line: str, said: frozenset[str]) -> tuple[CodeRef, ...]:
     """The codes an Excludes1 line sends a combination to, when the query says (``said``:
     its stems) what the line names: all of it, or for a line about the code itself ("that
@@ -297,14 +315,11 @@ class Conventions:
             if not siblings:
                 continue
             best = max(siblings, key=lambda r: (out.get(r, -1.0), -r))
-            if out.get(best, -1.0) > out[row]:
-                continue
-            out[best] = out[row] + self.w.sided_sibling
-            per_record.merge(best, row)
-            notes[best].append(
+            why = (
                 f"the query names the side ({facts.side}): {records.codes[best]} rather than "
                 f"{records.codes[row]} ({title})"
             )
+            _promote(out, best, row, self.w.sided_sibling, why, per_record, notes)
         return out
 
     def excluded_with(
@@ -328,14 +343,11 @@ class Conventions:
                     target = self.tree.first_covered("ICD-10-CM", refs[0]) if refs else None
                     if target is not None and not records.billable[target]:
                         target = self.tree.default_child(target)
-                    if target is None or out.get(target, -1.0) > out[row]:
+                    if target is None:
                         continue
-                    out[target] = out[row] + self.w.excludes1_redirect
-                    per_record.merge(target, row)
-                    notes[target].append(
-                        f"Excludes1 of {records.codes[source]} ({records.titles[source]}): "
-                        f"{line.strip()}"
-                    )
+                    why = f"Excludes1 of {records.codes[source]} ({records.titles[source]}): "
+                    bonus = self.w.excludes1_redirect
+                    _promote(out, target, row, bonus, why + line.strip(), per_record, notes)
         return out
 
     def _excludes1_lines(self, row: int) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.settings import Settings
 from assistant.assistant import Assistant
+from assistant.pcs.reading import Reading
 from assistant.search import Retriever
 from corpus.loader import CorpusConfig, load_corpus
 from index.build import build_index
@@ -96,6 +97,20 @@ def _axes_choose(assistant: Assistant, query: str, table: str) -> str:
     codes = [c for c in builder.tables.codes if c.startswith(table)]
     built = builder.expand(dict.fromkeys(codes, 0.5), reading, lambda t: codes)
     return max(built, key=lambda c: (built[c], c))
+
+
+def _bare_reading(approach: str | None, device: bool = False) -> Reading:
+    """A reading that says nothing but its approach, to compare codes by their axes."""
+    return Reading(
+        stems=frozenset(),
+        written=frozenset(),
+        operations={},
+        approach=approach,
+        device=device,
+        diagnostic=False,
+        side=None,
+        operation_stems=frozenset(),
+    )
 
 
 def test_axes_decide_device_qualifier_and_part_of_a_body_part(assistant: Assistant) -> None:
@@ -540,7 +555,6 @@ PERCUTANEOUS, OPEN = "Percutaneous Approach", "Open Approach"
 
 def test_a_vessel_widened_or_given_a_device_is_reached_endovascularly_unless_said() -> None:
     from assistant.pcs.builder import Builder
-    from assistant.pcs.reading import Reading
     from corpus.pcs_axes import PcsTables
 
     titles = [
@@ -556,17 +570,7 @@ def test_a_vessel_widened_or_given_a_device_is_reached_endovascularly_unless_sai
     builder = Builder(PcsTables.build(titles))
 
     def fit(code: str, approach: str | None) -> float:
-        reading = Reading(
-            stems=frozenset(),
-            written=frozenset(),
-            operations={},
-            approach=approach,
-            device=False,
-            diagnostic=False,
-            side=None,
-            operation_stems=frozenset(),
-        )
-        return builder.fit(code, reading).total
+        return builder.fit(code, _bare_reading(approach)).total
 
     assert fit("06H03DZ", None) > fit("06H00DZ", None)
     assert fit("06H00DZ", "Open") > fit("06H03DZ", "Open")
@@ -622,7 +626,6 @@ def test_the_query_s_own_approach_drops_a_term_s_other_approach() -> None:
 
 def test_a_part_seen_in_the_mouth_is_external_whatever_cut_or_way_is_named() -> None:
     from assistant.pcs.builder import Builder
-    from assistant.pcs.reading import Reading
     from corpus.pcs_axes import PcsTables
 
     titles = [
@@ -633,16 +636,7 @@ def test_a_part_seen_in_the_mouth_is_external_whatever_cut_or_way_is_named() -> 
     ]
     builder = Builder(PcsTables.build(titles))
     for approach in ("Open", "Via Natural or Artificial Opening", None):
-        reading = Reading(
-            stems=frozenset(),
-            written=frozenset(),
-            operations={},
-            approach=approach,
-            device=False,
-            diagnostic=False,
-            side=None,
-            operation_stems=frozenset(),
-        )
+        reading = _bare_reading(approach)
         assert builder.fit("0CTPXZZ", reading).total > builder.fit("0CTP0ZZ", reading).total
 
 
@@ -665,7 +659,6 @@ def test_a_drain_left_in_goes_through_a_natural_opening_where_there_is_one() -> 
     """No approach named: a chest tube is Percutaneous; a Foley (the bladder has a
     natural opening) is Via Natural or Artificial Opening."""
     from assistant.pcs.builder import Builder
-    from assistant.pcs.reading import Reading
     from corpus.pcs_axes import PcsTables
 
     pleura, bladder = "Drainage of Left Pleural Cavity", "Drainage of Bladder"
@@ -678,16 +671,7 @@ def test_a_drain_left_in_goes_through_a_natural_opening_where_there_is_one() -> 
         ("0T9B70Z", f"{bladder} with Drainage Device, Via Natural or Artificial Opening"),
     ]
     builder = Builder(PcsTables.build(titles))
-    reading = Reading(
-        stems=frozenset(),
-        written=frozenset(),
-        operations={},
-        approach=None,
-        device=True,
-        diagnostic=False,
-        side=None,
-        operation_stems=frozenset(),
-    )
+    reading = _bare_reading(None, device=True)
     fits = {code: builder.fit(code, reading).total for code, _ in titles}
     assert max(("0W9B00Z", "0W9B30Z", "0W9B40Z"), key=fits.__getitem__) == "0W9B30Z"
     assert max(("0T9B00Z", "0T9B30Z", "0T9B70Z"), key=fits.__getitem__) == "0T9B70Z"
