@@ -469,22 +469,22 @@ def test_where_a_cancer_has_spread_is_a_secondary_site() -> None:
 
 
 def test_device_systems_are_coded_by_their_components(stems: frozenset[str]) -> None:
-    from assistant.knowledge.device_systems import implanted_system, load_device_systems
+    from assistant.knowledge.device_systems import coded_by_parts, load_device_systems
 
     systems = load_device_systems()
     assert {s.name for s in systems} >= {"dual-chamber pacemaker", "single-chamber defibrillator"}
     for system in systems:
         for part in system.components:
             assert not unknown_words(part, stems), (system.name, part)
-    pacemaker = implanted_system(
+    (pacemaker,) = coded_by_parts(
         "Implantation of dual-chamber permanent pacemaker (right atrial and ventricular leads)"
     )
-    assert pacemaker is not None and len(pacemaker.components) == 3
+    assert len(pacemaker.components) == 3
     assert any("generator" in p or "dual chamber" in p for p in pacemaker.components)
     # a generator change or a device check is not the implantation of a whole system
-    assert implanted_system("Dual-chamber pacemaker generator change, battery depletion") is None
-    assert implanted_system("Interrogation of dual-chamber pacemaker") is None
-    assert implanted_system("Laparoscopic appendectomy") is None
+    assert coded_by_parts("Dual-chamber pacemaker generator change, battery depletion") == ()
+    assert coded_by_parts("Interrogation of dual-chamber pacemaker") == ()
+    assert coded_by_parts("Laparoscopic appendectomy") == ()
 
 
 def test_an_operation_on_several_body_parts_is_coded_by_each_part() -> None:

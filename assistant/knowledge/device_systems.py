@@ -52,12 +52,6 @@ def load_device_systems() -> tuple[DeviceSystem, ...]:
     return parse_device_systems(read_rules(DEVICE_SYSTEMS_FILE))
 
 
-def implanted_system(statement: str) -> DeviceSystem | None:
-    """The device system (or operation) a procedure statement names whole, if any."""
-    found = coded_by_parts(statement)
-    return found[0] if found else None
-
-
 APPROACH_SLOT = "{approach}"
 
 
