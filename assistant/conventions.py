@@ -27,7 +27,7 @@ from functools import lru_cache
 from assistant.knowledge.gates import Gate, gated, load_gates, shut_gates
 from assistant.knowledge.qualifiers import Agreement, Group, agreement, query_values
 from assistant.qualifier_words import APPROACHES, first_match
-from assistant.query import QueryAnalysis
+from assistant.query import DRUG_TALK, LONG_TERM_SENSE, QueryAnalysis
 from assistant.weights import WEIGHTS, Weights
 from corpus.links import CodeRef
 from index.lexical import tokenize
@@ -257,6 +257,12 @@ class QueryFacts:
     stated: frozenset[str] = frozenset()  # stems of the diagnosis the query states
     numbers: tuple[float, ...] = ()  # numbers the query states ("BMI 42")
     reworded_whole: bool = False  # every word of the query is inside one lexicon term
+    # per lexicon term of the query: the stems of its words and of its sense
+    # ("dry ARMD": {dri, armd} and {nonexud, age, relat, macular, degener})
+    term_senses: tuple[tuple[frozenset[str], frozenset[str]], ...] = ()
+    # a drug taken for long (a lexicon term meaning "long term (current) use of ...") and
+    # something else besides: the condition treated, which is coded first
+    drug_beside_condition: bool = False
     # title (lower case) -> its qualifier agreement with this query, filled as it goes
     memo: dict[str, Agreement] = field(default_factory=dict, compare=False)
 
@@ -317,6 +323,11 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
         shut=shut_gates(load_gates(), _QUERY_WITHOUT.sub(" ", f"{raw.lower()} {lower}")),
         numbers=query_numbers(raw),
         reworded_whole=_one_term(analysis),
+        drug_beside_condition=_drug_beside_condition(analysis),
+        term_senses=tuple(
+            (frozenset(tokenize(raw[e.start : e.end])), frozenset(tokenize(e.means)))
+            for e in analysis.expansions
+        ),
     )
 
 
@@ -426,7 +437,7 @@ def gate_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS, title: str = 
         # the query names an injury and how it happened: the injury is coded first, an
         # external cause is never the first-listed code (guideline I.C.20)
         return w.external_cause_secondary
-    if code.startswith(_LONG_TERM_DRUG) and facts.stated:
+    if code.startswith(_LONG_TERM_DRUG) and (facts.stated or facts.drug_beside_condition):
         # "afib on Eliquis": the condition treated comes first; long-term drug use is an
         # additional code (guideline I.C.21.c.3)
         return w.drug_use_secondary
@@ -434,6 +445,21 @@ def gate_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS, title: str = 
 
 
 _LONG_TERM_DRUG = "Z79"
+
+
+def _drug_beside_condition(analysis: QueryAnalysis) -> bool:
+    """The query names a drug taken for long and words of a condition besides ("seropositive
+    RA, on MTX", "bilat PEs, started heparin"), not the drug use alone ("on warfarin",
+    "long-term aspirin use")."""
+    raw = analysis.raw or analysis.text
+    drugs = [e for e in analysis.expansions if e.means.lower().startswith(LONG_TERM_SENSE)]
+    if not drugs:
+        return False
+    chars = list(raw)
+    for e in drugs:
+        chars[e.start : e.end] = " " * (e.end - e.start)
+    rest = frozenset(t for t in tokenize("".join(chars)) if not t.isdigit())
+    return bool(rest - DRUG_TALK - _NEUTRAL - _GENERIC)
 
 
 @lru_cache(maxsize=131072)

@@ -14,6 +14,8 @@ from corpus.links import CodeRef
 from corpus.records import SYSTEMS
 from index.store import RecordStore
 
+# words a sibling's title adds that distinguish nothing ("Other X", "X, specified")
+_GENERIC_STEMS = term_stems("other specified unspecified classified elsewhere nec nos")
 _UNSPECIFIED = re.compile(r"\b(?:unspecified|NOS)\b", re.IGNORECASE)
 # "unspecified stage", "site unspecified": an axis left open, which a default child says
 _AXIS = (
@@ -39,6 +41,7 @@ class CodeTree:
         self.by_key = by_key
         self.groups = groups
         self._cores: dict[int, frozenset[str]] = {}  # titles do not change: once per code
+        self._distinguishing: dict[int, frozenset[str] | None] = {}
         self.sorted_codes: dict[str, tuple[list[str], list[int]]] = {}
         for system in SYSTEMS:
             rows = [i for i, s in enumerate(records.systems) if s == system]
@@ -77,14 +80,19 @@ class CodeTree:
         ("unspecified", "without complications", "not intractable", ...)."""
         found = self._cores.get(row)
         if found is None:
-            title = _UNSPECIFIED_AXIS.sub(" ", self.records.terms(row)[0].lower())
-            found = term_stems(strip_default_values(title, self.groups))
-            title = self.records.titles[row]
-            open_axes = " ".join(
-                [*_UNSPECIFIED_WORD.findall(title), *_UNSPECIFIED_AXIS.findall(title.lower())]
-            )
-            found = self._cores[row] = found - term_stems(open_axes)
+            name, title = self.records.terms(row)[0], self.records.titles[row]
+            found = self._cores[row] = self._name_core(name, title)
         return found
+
+    def _name_core(self, name: str, title: str) -> frozenset[str]:
+        """The stems of an index name of a code (its first is the title without
+        "unspecified") less default values and the axes its title leaves open."""
+        lower = _UNSPECIFIED_AXIS.sub(" ", name.lower())
+        found = term_stems(strip_default_values(lower, self.groups))
+        open_axes = " ".join(
+            [*_UNSPECIFIED_WORD.findall(title), *_UNSPECIFIED_AXIS.findall(title.lower())]
+        )
+        return found - term_stems(open_axes)
 
     def _default_child(self, row: int) -> int | None:
         """The billable descendant a coder takes when nothing more is said: the one whose
@@ -104,13 +112,45 @@ class CodeTree:
             return None  # "Other X" has no default: the query must name the other kind
         parent = self._core(row)
 
-        def order(r: int) -> tuple[int, int, int, int]:
-            # adds least; then says "unspecified" (or NOS); then shallowest
-            unspecified = 0 if _UNSPECIFIED.search(records.titles[r]) else 1
-            return (len(self._core(r) - parent), unspecified, len(records.codes[r]), r)
+        title = records.titles[row].lower()
+
+        def order(r: int) -> tuple[int, int, int, int, int]:
+            # adds least; then is indexed under the parent's own title (G20.A1 under
+            # "Parkinson's disease"); then leaves most open ("unspecified part of
+            # unspecified bronchus or lung", not "unspecified main bronchus"); then shallowest
+            named = 0 if title in (n.lower() for n in records.terms(r)) else 1
+            unspecified = len(_UNSPECIFIED.findall(records.titles[r]))
+            return (len(self._core(r) - parent), named, -unspecified, len(records.codes[r]), r)
 
         best = min(kids, key=order)
         return best if not self._core(best) - parent else None  # it must add nothing
+
+    def distinguishing(self, row: int, limit: int) -> frozenset[str] | None:
+        """The stems a coder looks for in the query before leaving a category's default
+        child: what the titles of its other billable children add to the category's
+        ("secondary to blood loss", "early dry stage"), less what the default child's
+        own names say. None without a default child or for a family over ``limit``."""
+        found = self._distinguishing.get(row)
+        if found is not None or row in self._distinguishing:
+            return found
+        default = self.default_child(row)
+        records = self.records
+        kids = self.descendants(records.systems[row], records.codes[row])
+        out: frozenset[str] | None = None
+        if default is not None and len(kids) <= limit:
+            parent = self._core(row)
+            added: set[str] = set()
+            for kid in kids:  # titles and inclusion terms ("... [HFrEF]")
+                if kid != default:
+                    for name in records.terms(kid):
+                        added |= self._name_core(name, records.titles[kid]) - parent
+            said = term_stems(" ".join(records.terms(default)).lower())
+            out = frozenset(added - said - _GENERIC_STEMS)
+        self._distinguishing[row] = out
+        return out
+
+    def core(self, row: int) -> frozenset[str]:
+        return self._core(row)
 
     def first_covered(self, system: str, ref: CodeRef) -> int | None:
         """The row of the code a reference names: the code itself, else the first code of

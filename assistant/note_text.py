@@ -293,11 +293,36 @@ _FOR = re.compile(r"\bfor (?:his |her |the )?([a-z][a-z '/-]{2,60}?)(?=[,.;()]|\
 _DRUGLIKE = re.compile(r"\b(?:takes|taking|on|medications?|meds|prescribed|started)\b", re.I)
 
 
+# a drug and its dose in parentheses after the condition it treats: "followed for
+# hypothyroidism (levothyroxine 88 mcg), hypertension (losartan 50 mg) and GERD"
+_DOSED_PAREN = re.compile(
+    r"\((?:[^()]*?\b)?[a-z][\w-]*(?: [a-z][\w-]*)? \d+(?:[./]\d+)* ?"
+    r"(?:mg|mcg|units?|g|ml)\b[^()]*\)",
+    re.I,
+)
+# where the words before such a parenthesis begin: the condition is the last of them
+_CONDITION_START = re.compile(r"[,;:.]|\b(?:and|for|with|of|has|had|is)\b", re.I)
+
+
+def dosed_conditions(text: str) -> list[str]:
+    """Conditions named right before a parenthesis holding a drug and its dose."""
+    out = []
+    for m in _DOSED_PAREN.finditer(text):
+        before = text[: m.start()]
+        starts = [s.end() for s in _CONDITION_START.finditer(before)]
+        out.append(" ".join(before[starts[-1] if starts else 0 :].split()))
+    return out
+
+
 def indications(text: str, medication_list: bool) -> list[str]:
-    """Conditions a sentence names as a medication's reason, when it speaks of medication."""
-    if not medication_list and not _DRUGLIKE.search(text):
-        return []
-    found = [m.group(1) for m in _PAREN.finditer(text)] + [m.group(1) for m in _FOR.finditer(text)]
+    """Conditions a sentence names as a medication's reason: in a sentence that speaks of
+    medication, or before a drug's dose in parentheses."""
+    found = dosed_conditions(text)
+    if medication_list or _DRUGLIKE.search(text):
+        found += [
+            m.group(1) for m in _PAREN.finditer(text) if not _DOSED_PAREN.fullmatch(m.group(0))
+        ]
+        found += [m.group(1) for m in _FOR.finditer(text)]
     out = []
     for f in found:
         f = " ".join(f.split()).strip(" ,")

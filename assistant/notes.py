@@ -371,9 +371,13 @@ def sections(note: str) -> list[NoteSection]:
     return out
 
 
-_ITEM = re.compile(r"(?:^|\n)\s*(?:\d+[.)]|[-•*])\s+|;\s+|\n\s*\n|(?<=[.!?])\s+(?=[A-Z])")
+# a list item's mark at the start of a line: "1.", "2)", "(3)", "a)", "(b)", "-", "•"
+# (a bullet indented under a numbered item, "   - IOL: ...", is part of that item)
+_MARK = r"(?:^|\n)(?:\s*(?:\(?\d+[.)]|\(?[a-zA-Z]\)|\([a-zA-Z]\)|[a-z]\.)|[ \t]?[-•*])[ \t]+"
+_LEADING_MARK = re.compile(_MARK.replace("(?:^|\\n)", "\\s*", 1))
+_ITEM = re.compile(rf"{_MARK}|;\s+|\n\s*\n|(?<=[.!?])\s+(?=[A-Z])")
 # history lists ("Hypertension, hyperlipidemia, GERD") also split on commas
-_LIST_ITEM = re.compile(r"(?:^|\n)\s*(?:\d+[.)]|[-•*])\s+|;\s+|,\s+|\n|(?<=[.!?])\s+(?=[A-Z])")
+_LIST_ITEM = re.compile(rf"{_MARK}|;\s+|,\s+|\n|(?<=[.!?])\s+(?=[A-Z])")
 
 
 def _pieces(note: str, start: int, end: int, splitter: re.Pattern[str]) -> list[tuple[int, int]]:
@@ -388,7 +392,13 @@ def _pieces(note: str, start: int, end: int, splitter: re.Pattern[str]) -> list[
         pieces.append((pos, m.start()))
         pos = m.end()
     pieces.append((pos, end))
-    return pieces
+    # the first item's mark, where the body begins with it ("(1) Phacoemulsification")
+    return [(a + _mark_length(note, a, b), b) for a, b in pieces]
+
+
+def _mark_length(note: str, a: int, b: int) -> int:
+    m = _LEADING_MARK.match(note, a, b)
+    return m.end() - a if m is not None else 0
 
 
 def statements(note: str) -> list[Statement]:

@@ -29,6 +29,15 @@ ENCOUNTER: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # (PCS approach value, words that name it); the first match wins, most specific first.
 APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # a scope procedure converted to open is coded Open (what was done at the end), and
+    # an "ex lap" is an open exploratory laparotomy, not a laparoscopy: before all others
+    (
+        "Open",
+        re.compile(
+            r"\b(conver(?:ted|sion|ts?|ting) (?:to|into) (?:an? )?(?:open|laparotomy)|"
+            r"ex(?:pl?)?\.? lap|exploratory laparotomy|open conversion)\b"
+        ),
+    ),
     (
         "Via Natural or Artificial Opening Endoscopic",
         re.compile(

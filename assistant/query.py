@@ -12,7 +12,7 @@ import gzip
 import json
 import re
 import sqlite3
-from collections.abc import Container
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -165,6 +165,8 @@ PARTIAL = re.compile(
     r"reduction|preserv\w*|sparing|pieces?|portion|part of)\b"
 )
 _RESECTION_EXCISION = re.compile(r"\b(?:resection|excision)(?: (?:or )?(?:resection|excision))?\b")
+# "excision of pancreas, open approach": the operation and the body part it names
+_OPERATED_PART = re.compile(r"\b(resection|excision) of ([a-z ]+?)\s*(?:,|$| with\b| via\b)")
 
 
 # a phrase the query negates ("no rheumatic disease", "denies chest pain"), up to a comma
@@ -422,6 +424,16 @@ def _focus(
         if m is not None and any(w.lower() in vocabulary for w in _WORD.findall(m.group("drug"))):
             m = None  # "controlled with insulin", "on my right side": words the titles use
         stated = m is not None  # a condition under treatment is a diagnosis stated
+    if m is None:
+        beside = beside_drugs(query, expansions)
+        if beside:
+            inside = [
+                e.means
+                for e in expansions
+                if not e.means.lower().startswith(LONG_TERM_SENSE)
+                and query[e.start : e.end] in beside
+            ]
+            return " ".join([beside, *inside]), beside
     if m is None or len(m.group("focus").split()) < 1:
         # where a cancer has spread is searched on its own ("spread to the liver")
         return next((e.means for e in expansions if e.source == "oncology phrasing"), ""), ""
@@ -434,6 +446,35 @@ def _focus(
     if not phrase:
         return "", ""
     return " ".join([phrase, *inside]), phrase if stated else ""
+
+
+LONG_TERM_SENSE = "long term (current) use"
+# words around a drug that name no condition ("on", "started", "long-term use of", "daily")
+DRUG_TALK = frozenset(
+    tokenize(
+        "on started starting start taking takes take took adding added add given give "
+        "continue continued continues resume resumed increase increased dose dosing daily "
+        "long term current use uses using used chronic chronically maintenance maintained "
+        "therapy treatment patient pt mg plus and with for of"
+    )
+)
+_CLAUSES = re.compile(r"[^,;]+")
+
+
+def beside_drugs(query: str, expansions: Sequence[Expansion]) -> str:
+    """The query without the clauses that name a drug taken for long ("seropositive RA,
+    hands and feet, on MTX + folic acid" -> "seropositive RA, hands and feet"), when
+    something besides the drug talk is left: the condition treated. "" otherwise."""
+    drugs = [e for e in expansions if e.means.lower().startswith(LONG_TERM_SENSE)]
+    if not drugs:
+        return ""
+    kept = [
+        c.group(0).strip()
+        for c in _CLAUSES.finditer(query)
+        if not any(c.start() <= e.start < c.end() for e in drugs)
+    ]
+    rest = ", ".join(c for c in kept if set(tokenize(c)) - DRUG_TALK)
+    return rest if set(tokenize(rest)) - DRUG_TALK else ""
 
 
 # where a cancer has spread: "spread to the liver", "metastatic to bone", "mets to brain",
@@ -608,13 +649,26 @@ def _resection_or_excision_all(expansions: list[Expansion], partial: bool) -> li
     term whose senses name both) and for a Resection the query calls partial; a term the
     lexicon makes an Excision ("microdiscectomy") stays one."""
     named: dict[tuple[int, int], set[str]] = {}
+    both: dict[tuple[int, int], bool] = {}
     for e in expansions:
         found = _RESECTION_EXCISION.findall(e.means.lower())
         named.setdefault((e.start, e.end), set()).update(w.split()[0] for w in found)
+    for span in named:
+        # the senses name both operations for one body part ("excision of prostate",
+        # "resection of prostate"): open. For different body parts (a Whipple: Excision
+        # of pancreas, Resection of duodenum) each sense says its own.
+        ops: dict[str, set[str]] = {}
+        for e in expansions:
+            if (e.start, e.end) == span:
+                for op, part in _OPERATED_PART.findall(e.means.lower()):
+                    ops.setdefault(part, set()).add(op)
+        both[span] = any(len(found) > 1 for found in ops.values()) or (
+            len(named[span]) > 1 and not ops
+        )
     return [
         _resection_or_excision(e, partial)
         if e.kind == "morphology"
-        or len(named[(e.start, e.end)]) > 1
+        or both[(e.start, e.end)]
         or (partial and named[(e.start, e.end)] == {"resection"})
         else e
         for e in expansions

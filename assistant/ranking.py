@@ -260,12 +260,16 @@ class Conventions:
         records = self.records
         out = dict(scored)
         boosted: set[int] = set()
-        for row in self._order(scored)[: self.w.default_candidates]:
+        for n, row in enumerate(self._order(scored)[: self.w.default_candidates]):
             # the most general level first: "type 2 diabetes" is E11's default (E11.9),
             # not that of E11.6 (E11.65), though it says nothing E11.65 does not
             for parent in reversed([row, *self.tree.ancestors(row)]):
                 child = self.tree.default_child(parent)
-                if child is None or not query_within(facts, records.terms(child)):
+                if child is None or not (
+                    query_within(facts, records.terms(child))
+                    # a query that says more than the category: only in the leading one
+                    or (n < self.w.default_leading and self._undistinguished(parent, facts))
+                ):
                     continue
                 if facts.side and side_open(records.titles[child]):
                     continue  # "both eyes": not the "unspecified eye" default
@@ -282,6 +286,21 @@ class Conventions:
                 )
                 break
         return out
+
+    def _undistinguished(self, parent: int, facts: QueryFacts) -> bool:
+        """The query names the category and none of the words its other children add:
+        whatever else it says, the default child is the code. The words of a lexicon
+        term that means the category itself ("dry ARMD": nonexudative age-related
+        macular degeneration) are read as that sense, not as words of their own."""
+        found = self.tree.distinguishing(parent, self.w.resolve_max_children)
+        core = self.tree.core(parent)
+        if found is None or not core <= facts.positive:
+            return False
+        told = set(facts.positive) | set(tokenize(facts.side or ""))  # "both my knees"
+        for words, sense in facts.term_senses:
+            if sense and sense <= core:
+                told -= words - sense
+        return not (told & found) and not (facts.negated & found)
 
     def sided(
         self,

@@ -63,6 +63,9 @@ class Weights:
     # -- conventions: the default (unspecified) child when the query says nothing more ----
     default_candidates: int = 20  # leading codes whose categories are checked
     default_child: float = 0.05
+    # leading codes whose categories take their default child even when the query says
+    # more, as long as it names none of the words that tell the category's children apart
+    default_leading: int = 1
     sided_sibling: float = 0.02  # the sibling of the side named, above the side-open code
     excludes1_redirect: float = 0.02  # the code an Excludes1 "with X (code)" line names
     # -- ICD-10-PCS: axes of each code against what the query says (assistant/pcs) ------

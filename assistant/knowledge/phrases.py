@@ -173,6 +173,9 @@ def find_terms(
         for n in range(min(MAX_TERM_TOKENS, len(toks) - i), 0, -1):
             key = " ".join(t.key for t in toks[i : i + n])
             senses = index.get(key)
+            if n == 1 and not senses and _PLURAL_ABBREVIATION.match(toks[i].text):
+                # "PEs", "UTIs", "DVTs": the plural of an abbreviation written in capitals
+                senses = tuple(s for s in index.get(key[:-1], ()) if s.kind == "abbreviation")
             if n == 1:
                 # a verb whose particle follows its object says more than the verb alone
                 # ("snipped a mole off": "snipped off")
@@ -208,6 +211,8 @@ def find_terms(
                 i += 1
     return found
 
+
+_PLURAL_ABBREVIATION = re.compile(r"^[A-Z][A-Z0-9]+s$")
 
 # particles of phrasal verbs, which a speaker puts after the object: "took my whole
 # thyroid out", "put a filter in", "snipped a polyp off"
