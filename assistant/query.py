@@ -162,8 +162,13 @@ def abbreviations() -> dict[str, tuple[str, ...]]:
 PARTIAL = re.compile(
     r"\b(partial|biops\w*|wedge|excisional|sub-?total|segmental|sleeve|lesion\w*|"
     r"tumou?r\w*|mass|masses|nodul\w*|lump\w*|polyp\w*|myom\w*|fibroid\w*|lipom\w*|cyst|cysts|"
-    r"reduction|preserv\w*|sparing|pieces?|portion|part of)\b"
+    r"reduction|preserv\w*|sparing|pieces?|portion|part of|"
+    # a resection through the urethra or under the mucosa takes tissue, not the organ
+    r"transurethral|submucous|submucosal)\b"
 )
+_RESECTION_WORD = re.compile(r"\bresection\b", re.IGNORECASE)
+# a reason clause, up to the next clause ("for a tumor", "because of a mass", "d/t polyps")
+_REASON = re.compile(r"\b(?:because of|due to|d/t|2/2|secondary to|for)\b[^,;.()]*(?=$|[,;.()])")
 _RESECTION_EXCISION = re.compile(r"\b(?:resection|excision)(?: (?:or )?(?:resection|excision))?\b")
 # "excision of pancreas, open approach": the operation and the body part it names
 _OPERATED_PART = re.compile(r"\b(resection|excision) of ([a-z ]+?)\s*(?:,|$| with\b| via\b)")
@@ -298,17 +303,36 @@ def analyze(
         expansions.extend(_secondary_sites(query))
         expansions.extend(_test_results(query))
     if system != "ICD-10-CM":
-        partial = bool(PARTIAL.search(lower))
+        # "kidney taken out because of a tumor": the reason names no part of the organ
+        partial = bool(PARTIAL.search(_REASON.sub(" ", lower)))
         # what a procedure query says was not done names no axis of the code
         undone = [m.span() for m in NOT_DONE.finditer(query)]
         expansions = [
             e for e in expansions if not any(a <= e.start and e.end <= b for a, b in undone)
         ]
         expansions = _resection_or_excision_all(expansions, partial)
+        if partial:
+            # "submucous resection", "resection of a bladder tumor": the word written is
+            # searched as the Excision it is
+            expansions += [
+                Expansion(
+                    query[m.start() : m.end()],
+                    "excision",
+                    "synonym",
+                    "coding rule",
+                    m.start(),
+                    m.end(),
+                )
+                for m in _RESECTION_WORD.finditer(query)
+            ]
         expansions = _taken_out_and_replaced(expansions, lower)
         expansions = _fluid_taken_out(expansions, lower)
         if FRAGMENTS_OUT.search(lower):
             expansions = [_extirpation(e) for e in expansions]
+        if CLOT_OUT.search(lower) and not LIQUID_COLLECTION.search(lower):
+            # a clot is solid matter taken out (Extirpation); a chronic, liquefied
+            # collection let out through a burr hole or drain is a Drainage
+            expansions = _clot_out(expansions, query, CLOT_OUT.search(lower))
         expansions = _scope_as_approach(expansions, NOT_DONE.sub(" ", lower))
     # "grade IV", "stage II", "type I": numerals, not abbreviations ("IV" is not intravenous)
     numerals = [m.span("numeral") for m in NUMERAL.finditer(query)]
@@ -336,7 +360,7 @@ def analyze(
     searched = text
     if system != "ICD-10-CM":
         # "therapeutic and diagnostic" is coded as therapeutic: "diagnostic" is not searched
-        searched = BOTH_INTENTS.sub("therapeutic", text)
+        searched = " ".join(therapeutic_only(text).split())
     expanded = " ".join([searched, *extra])
     focus, stated = _focus(query, expansions, vocabulary)
     return QueryAnalysis(
@@ -503,10 +527,17 @@ def _secondary_sites(query: str) -> list[Expansion]:
 
 
 # a procedure done to treat and to diagnose: coded as therapeutic (no Diagnostic qualifier)
+# ("therapeutic and diagnostic", "paracentesis (therapeutic), with diagnostic studies")
 BOTH_INTENTS = re.compile(
-    r"\b(?:therapeutic (?:and|&|/) ?diagnostic|diagnostic (?:and|&|/) ?therapeutic)\b",
+    r"\b(?:therapeutic\b[^.;]{0,40}?\bdiagnostic|diagnostic\b[^.;]{0,40}?\btherapeutic)\b",
     re.IGNORECASE,
 )
+_DIAGNOSTIC_WORD = re.compile(r"\bdiagnostic\b", re.IGNORECASE)
+
+
+def therapeutic_only(text: str) -> str:
+    """``text`` without the word "diagnostic" where it names both intents."""
+    return BOTH_INTENTS.sub(lambda m: _DIAGNOSTIC_WORD.sub(" ", m.group(0)), text)
 
 
 def _sides(expansions: list[Expansion]) -> list[str]:
@@ -635,6 +666,42 @@ def _taken_out_and_replaced(expansions: list[Expansion], lower: str) -> list[Exp
             )
         )
     return [*kept, *replaced]
+
+
+# a hematoma or clot evacuated or removed
+CLOT_OUT = re.compile(
+    r"\b(?:evacuat\w*|remov\w*|extract\w*)\b(?: of)?(?: (?:the|an?|acute|large|[a-z]+al|"
+    r"left|right|bilateral|subdural|epidural|intracerebral|blood))* (?:hematomas?|clots?|"
+    r"thrombus|hemorrhage)\b|\b(?:hematoma|clot) (?:evacuat\w*|remov\w*)\b"
+)
+LIQUID_COLLECTION = re.compile(r"\b(?:chronic|burr[- ]holes?|liquefied|seroma)\b")
+_DRAINAGE_OF = re.compile(r"\bdrainage of\b", re.IGNORECASE)
+
+
+def _clot_out(expansions: list[Expansion], query: str, m: re.Match[str] | None) -> list[Expansion]:
+    out = [
+        Expansion(
+            e.term,
+            _DRAINAGE_OF.sub("extirpation of matter from", e.means),
+            e.kind,
+            e.source,
+            e.start,
+            e.end,
+        )
+        for e in expansions
+    ]
+    if m is not None:
+        out.append(
+            Expansion(
+                query[m.start() : m.end()],
+                "extirpation of matter",
+                "synonym",
+                "coding rule",
+                m.start(),
+                m.end(),
+            )
+        )
+    return out
 
 
 def _extirpation(e: Expansion) -> Expansion:

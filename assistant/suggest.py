@@ -82,7 +82,7 @@ from assistant.note_types import (
     SuggestResponse,
 )
 from assistant.notes import Statement, laterality, statements
-from assistant.qualifier_words import APPROACHES, first_match
+from assistant.qualifier_words import APPROACHES, SCOPE_APPROACHES, first_match
 from assistant.query import Expansion
 from assistant.search import Retriever
 from assistant.weights import NOTE_WEIGHTS, NoteWeights
@@ -305,7 +305,7 @@ def _plan(
                 continue
             # how far a scope went is no site of what it did ("Colonoscopy to the cecum
             # with cold snare polypectomy": no excision of the cecum)
-            query = _with_approach(SCOPE_EXTENT.sub(" ", asserted), approach)
+            query = _with_approach(integral_removed(SCOPE_EXTENT.sub(" ", asserted)), approach)
             whole = coded_by_parts(asserted)
             for system in PROCEDURE_SYSTEMS:
                 if system == "ICD-10-PCS" and whole:
@@ -509,6 +509,30 @@ _PAST_OPERATION = re.compile(
 )
 
 
+# how a target was found ("seed-localized", "wire localization"): no procedure of its own
+LOCALIZED = re.compile(
+    r"\b(?:radioactive[- ])?(?:seed|wire|needle|clip|magseed|radar|reflector)"
+    r"[- ](?:locali[sz]ed|locali[sz]ation|guided)\b",
+    re.IGNORECASE,
+)
+# a reduction holds the bone with a splint or cast: part of the reduction (not coded apart)
+REDUCED = re.compile(r"\b(?:reduction|reduced|reposition\w*|orif|manipulat\w*)\b", re.I)
+HELD_AFTER = re.compile(
+    r"\s*(?:,|\bwith\b|\band\b|\+|\bfollowed by\b)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:splint|cast|casting|sling|immobili[sz]\w*)(?:\s+(?:application|applied|placement))?",
+    re.IGNORECASE,
+)
+
+
+def integral_removed(statement: str) -> str:
+    """A procedure statement without the steps that belong to its procedure: how the
+    target was localized, the splint or cast that holds a reduction."""
+    out = LOCALIZED.sub(" ", statement)
+    if REDUCED.search(out):
+        out = HELD_AFTER.sub(" ", out)
+    return " ".join(out.split())
+
+
 SCOPE_EXTENT = re.compile(
     r"\b(?:advanced |passed |intubated )?to (?:the )?(?:level of the )?(?:cecum|terminal ileum|"
     r"ileocecal valve|appendiceal orifice|splenic flexure|hepatic flexure|"
@@ -531,7 +555,8 @@ GESTATIONAL_DIABETES = re.compile(r"\b(?:gestational diabet\w*|gdm(?:a\d)?)\b", 
 def _with_approach(text: str, approach: str | None) -> str:
     """A procedure statement with the approach the note's description names, unless the
     statement names one itself."""
-    if approach and not any(p.search(text.lower()) for _, p in APPROACHES):
+    # (a scope the statement names is its approach: "endoscopic maxillary antrostomy")
+    if approach and not any(p.search(text.lower()) for _, p in (*APPROACHES, *SCOPE_APPROACHES)):
         return f"{text} {approach}"
     return text
 

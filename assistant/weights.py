@@ -89,6 +89,9 @@ class Weights:
     pcs_open_unsaid: float = -0.05  # Open in a non-surgical section, no approach named
     pcs_orifice_external: float = 0.05  # External for a part seen in the mouth, none named
     pcs_endovascular_usual: float = 0.02  # Percutaneous for a device or dilation in a vessel
+    # the approach a procedure is usually done by, when none is named; another approach
+    pcs_usual_approach: float = 0.05
+    pcs_unusual_approach: float = -0.05
     # External for a measurement or monitoring when the query names no way in (an EKG)
     pcs_measurement_external: float = 0.05
     pcs_duration_match: float = 0.1  # a duration value that holds the hours stated

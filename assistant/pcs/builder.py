@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant.knowledge.usual_approach import load_usual_approaches, usual_approach
 from assistant.pcs.reading import NO_VALUE, Reading, device_stems, meaning_stems, side_of
 from assistant.weights import WEIGHTS, Weights
 from corpus.pcs_axes import AxisValue, PcsTables
@@ -91,6 +92,7 @@ class Builder:
     def __init__(self, tables: PcsTables, weights: Weights = WEIGHTS) -> None:
         self.tables = tables
         self.w = weights
+        self.usual = load_usual_approaches()
         self._parts: dict[str, tuple[str, list[frozenset[str]]]] | None = None
         self._axes_of: dict[str, tuple[AxisValue, ...]] = {}  # the codes' axes, as used
         self._diagnostic: dict[str, bool] = {}  # 6-character prefix -> Diagnostic offered
@@ -123,7 +125,16 @@ class Builder:
             parts[2] = (self.w.pcs_approach_match if code[4] == "X" else 0.0, "External")
         if not reading.approach:
             score, evidence = parts[2]
-            if code[0] not in _SURGICAL and axes[4].meaning == "Open":
+            usual = usual_approach(code, self.usual)
+            if usual is not None:
+                # the way the procedure is usually done ("an intubation goes through the
+                # mouth") moves up a little, the table's other approaches move down (they
+                # stay open to a query that names them)
+                if code[4] == usual.approach:
+                    parts[2] = (score + self.w.pcs_usual_approach, usual.why)
+                else:
+                    parts[2] = (score + self.w.pcs_unusual_approach, evidence)
+            elif code[0] not in _SURGICAL and axes[4].meaning == "Open":
                 # outside the surgical sections an Open approach means "during open
                 # surgery", which the query would say: with no approach named, not the guess
                 parts[2] = (score + self.w.pcs_open_unsaid, evidence)
