@@ -125,13 +125,13 @@ class Builder:
             parts[2] = (self.w.pcs_approach_match if code[4] == "X" else 0.0, "External")
         if not reading.approach:
             score, evidence = parts[2]
-            usual = usual_approach(code, self.usual)
-            if usual is not None:
+            known = usual_approach(code, self.usual)
+            if known is not None:
                 # the way the procedure is usually done ("an intubation goes through the
                 # mouth") moves up a little, the table's other approaches move down (they
                 # stay open to a query that names them)
-                if code[4] == usual.approach:
-                    parts[2] = (score + self.w.pcs_usual_approach, usual.why)
+                if code[4] == known.approach:
+                    parts[2] = (score + self.w.pcs_usual_approach, known.why)
                 else:
                     parts[2] = (score + self.w.pcs_unusual_approach, evidence)
             elif code[0] not in _SURGICAL and axes[4].meaning == "Open":
