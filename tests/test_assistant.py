@@ -670,3 +670,40 @@ def test_an_excludes1_line_sends_a_combination_the_query_names_to_its_code() -> 
     line = "pre-existing hypertension with pre-eclampsia (O11.-)"
     assert with_redirect(line, said("severe pre-eclampsia, third trimester")) == ()
     assert with_redirect(line, said("pre-existing hypertension with pre-eclampsia"))
+
+
+def test_a_category_s_default_when_the_query_names_nothing_its_children_differ_by(
+    assistant: Assistant,
+) -> None:
+    retriever = assistant.retriever
+    row = retriever.record_row("ICD-10-CM", "H93.1")
+    assert row is not None
+    told_apart = retriever.tree.distinguishing(row, retriever.weights.resolve_max_children)
+    # the sides tell the children apart; the category's own word does not
+    assert told_apart is not None and {"right", "left", "bilater"} <= told_apart
+    assert "tinnitus" not in told_apart
+    # other words, even many, leave the default; a side word chooses the child
+    said = "tinnitus for months, worse at night and when it is quiet"
+    assert assistant.search(said, system="ICD-10-CM").results[0].code == "H93.19"
+    sided = "tinnitus for months, worse at night, in the left ear"
+    assert assistant.search(sided, system="ICD-10-CM").results[0].code == "H93.12"
+
+
+def test_a_drug_taken_for_long_is_set_apart_from_the_condition_it_treats() -> None:
+    from assistant.conventions import query_facts
+    from assistant.knowledge.qualifiers import load_groups
+
+    analysis = analyze("seropositive RA, hands and feet, on MTX + folic acid", system="ICD-10-CM")
+    # the condition is searched on its own, and stated: a Z79 code comes second
+    assert analysis.focus.startswith("seropositive RA, hands and feet")
+    assert "MTX" not in analysis.focus
+    assert query_facts(analysis, load_groups()).drug_beside_condition
+    alone = analyze("on methotrexate", system="ICD-10-CM")
+    assert not query_facts(alone, load_groups()).drug_beside_condition
+
+
+def test_the_plural_of_an_abbreviation_in_capitals_is_the_abbreviation() -> None:
+    analysis = analyze("bilat segmental PEs, no RV strain", system="ICD-10-CM")
+    assert any(e.term == "PEs" and "embolism" in e.means for e in analysis.expansions)
+    # a word in lower case is no plural abbreviation
+    assert not any(e.term == "pes" for e in analyze("pes planus").expansions)

@@ -956,3 +956,68 @@ def test_a_sentence_that_only_says_what_was_done_acts_on_the_finding_before_it()
     queries, _ = _plan(note)
     acted = [q.text for q in queries if q.rationale == "a finding acted on: a procedure of its own"]
     assert any(t.startswith("Sigmoid colon: one 8 mm sessile polyp. Removed") for t in acted)
+
+
+def test_parenthesised_and_lettered_list_marks_split_items_and_leave_the_text() -> None:
+    note = (
+        "PREOPERATIVE DIAGNOSIS:\n"
+        "(1) Carpal tunnel syndrome, bilateral\n"
+        "(2) Trigger finger, right ring finger\n"
+        "PROCEDURE(S):\n"
+        " (1) Phacoemulsification with intraocular lens, OS\n"
+        "     - IOL: one-piece acrylic in the bag\n"
+        " (2) Anterior vitrectomy - NOT performed\n"
+    )
+    found = statements(note)
+    assert [s.span.text for s in found if s.kind == "diagnosis"] == [
+        "Carpal tunnel syndrome, bilateral",
+        "Trigger finger, right ring finger",
+    ]
+    procedures = [s for s in found if s.kind == "procedure"]
+    # the bullet indented under item (1) belongs to it; item (2) is its own, not done
+    assert procedures[0].span.text.startswith("Phacoemulsification")
+    assert "IOL" in procedures[0].span.text
+    assert [s.status for s in procedures] == ["positive", "not_performed"]
+    assert all(note[s.span.start : s.span.end] == s.span.text for s in found)
+
+
+def test_a_condition_before_its_drug_and_dose_in_parentheses_is_treated() -> None:
+    from assistant.note_text import indications
+
+    sentence = (
+        "She is also followed for hypothyroidism (levothyroxine 88 mcg), hypertension "
+        "(losartan 50 mg) and GERD (pantoprazole 40 mg)."
+    )
+    assert indications(sentence, False) == ["hypothyroidism", "hypertension", "GERD"]
+    # a parenthesis without a dose names no treatment; nor does a drug-less remark
+    assert indications("Iron deficiency anemia as above (oral ferrous sulfate at home).", False) == []
+    note = f"HISTORY: {sentence}\nPROCEDURE: Lumpectomy, left breast.\n"
+    queries, _ = _plan(note)
+    treated = {q.text for q in queries if "medication's indication" in q.rationale}
+    assert treated == {"hypothyroidism", "hypertension", "GERD"}
+
+
+def test_localization_and_the_splint_of_a_reduction_are_not_searched() -> None:
+    note = (
+        "PROCEDURE:\n"
+        "1. Closed reduction of left distal radius fracture with sugar-tong splint application.\n"
+        "2. Left breast partial mastectomy, radioactive-seed localized.\n"
+        "3. Application of short arm cast.\n"
+    )
+    queries, _ = _plan(note)
+    pcs = [q.text for q in queries if q.system == "ICD-10-PCS"]
+    assert any(t.startswith("Closed reduction") and "splint" not in t for t in pcs)
+    assert any("mastectomy" in t and "seed" not in t for t in pcs)
+    # a cast applied on its own is a procedure of its own
+    assert any("cast" in t for t in pcs)
+
+
+def test_a_scope_the_statement_names_keeps_its_approach() -> None:
+    note = (
+        "PROCEDURE:\n1. Bilateral endoscopic maxillary antrostomy.\n2. Septoplasty.\n"
+        "DESCRIPTION: A hemitransfixion incision was made and the flaps opened.\n"
+    )
+    queries, _ = _plan(note)
+    pcs = {q.text for q in queries if q.system == "ICD-10-PCS"}
+    assert "Bilateral endoscopic maxillary antrostomy." in pcs
+    assert any(t.startswith("Septoplasty") and t.endswith("Open") for t in pcs)

@@ -675,3 +675,103 @@ def test_a_drain_left_in_goes_through_a_natural_opening_where_there_is_one() -> 
     fits = {code: builder.fit(code, reading).total for code, _ in titles}
     assert max(("0W9B00Z", "0W9B30Z", "0W9B40Z"), key=fits.__getitem__) == "0W9B30Z"
     assert max(("0T9B00Z", "0T9B30Z", "0T9B70Z"), key=fits.__getitem__) == "0T9B70Z"
+
+
+def test_usual_approach_data_is_checked_against_the_code_set() -> None:
+    from assistant.errors import KnowledgeError
+    from assistant.knowledge.usual_approach import (
+        load_usual_approaches,
+        parse_usual_approaches,
+        usual_approach,
+    )
+    from corpus.icd10pcs import parse_pcs
+
+    entries = load_usual_approaches()
+    codes = [r.code for r in parse_pcs()]
+    for entry in entries:
+        held = [c for c in codes if entry.holds(c)]
+        # every entry speaks of real codes, and its approach is one they offer
+        assert held, entry
+        assert any(c[4] == entry.approach for c in held), entry
+    found = usual_approach("0BH17EZ", entries)
+    assert found is not None and found.approach == "7"  # an intubation: through the mouth
+    assert usual_approach("0BH17DZ", entries) is None  # another device: no usual approach
+    with pytest.raises(KnowledgeError):
+        parse_usual_approaches({"version": 1, "entries": [{"table": "0B", "approach": "7"}]})
+
+
+def test_the_usual_approach_decides_only_when_the_query_names_none(assistant: Assistant) -> None:
+    from assistant.knowledge.usual_approach import UsualApproach
+
+    builder = assistant.retriever.ranking.builder
+    assert builder is not None
+    saved = builder.usual
+    builder.usual = (UsualApproach("0UB", "9", "", "0", "an example: uterus, open"),)
+    try:
+        unsaid = _bare_reading(None)
+        assert builder.fit("0UB90ZX", unsaid).total > builder.fit("0UB94ZX", unsaid).total
+        said = _bare_reading("Percutaneous Endoscopic")
+        assert builder.fit("0UB94ZX", said).total > builder.fit("0UB90ZX", said).total
+    finally:
+        builder.usual = saved
+
+
+@pytest.mark.parametrize(
+    ("query", "operation"),
+    [
+        # a reason names no part of the organ: the whole kidney is taken
+        ("they took my left kidney out because of a tumor", "resection"),
+        ("nephrectomy of the part with the tumor", "excision"),
+        # a resection through the urethra or under the mucosa takes tissue only
+        ("bilateral inferior turbinate submucous resection", "excision"),
+        ("transurethral resection of the prostate", "excision"),
+        # an acute clot evacuated is solid matter taken out; a chronic one let out drains
+        ("craniotomy for evacuation of acute subdural hematoma", "extirpation"),
+        ("burr hole drainage of chronic subdural hematoma", "drainage"),
+    ],
+)
+def test_operation_words_follow_coding_rules(query: str, operation: str) -> None:
+    from assistant.query import analyze
+
+    analysis = analyze(query, system="ICD-10-PCS")
+    said = " ".join([analysis.text, *(e.means for e in analysis.expansions)]).lower()
+    assert operation in said
+    other = {"resection": "excision", "excision": "resection"}.get(operation)
+    if other:  # and not the other one
+        assert not any(other in e.means.lower() for e in analysis.expansions)
+
+
+def test_a_named_procedure_keeps_each_body_part_s_operation() -> None:
+    from assistant.query import analyze
+
+    # a Whipple is an Excision of the pancreas and a Resection of the duodenum
+    means = [e.means.lower() for e in analyze("Whipple procedure", system="ICD-10-PCS").expansions]
+    assert any(m.startswith("excision of pancreas") for m in means)
+    assert any(m.startswith("resection of duodenum") for m in means)
+    # senses naming both operations for one part leave it to the query ("gastrectomy")
+    means = [e.means.lower() for e in analyze("gastrectomy", system="ICD-10-PCS").expansions]
+    assert means and all(m.startswith("resection of stomach") for m in means)
+
+
+@pytest.mark.parametrize(
+    ("query", "approach"),
+    [
+        ("lap chole converted to open due to dense adhesions", "Open"),
+        ("laparoscopic appendectomy, conversion to open", "Open"),
+        ("ex lap, splenectomy", "Open"),
+        ("lap chole", "Percutaneous Endoscopic"),
+    ],
+)
+def test_a_procedure_converted_to_open_is_open(query: str, approach: str) -> None:
+    from assistant.query import analyze
+
+    assert analyze(query, system="ICD-10-PCS").approach == approach
+
+
+def test_both_intents_named_apart_are_coded_as_therapeutic() -> None:
+    from assistant.query import analyze, therapeutic_only
+
+    text = "paracentesis (therapeutic), with diagnostic fluid studies"
+    assert "diagnostic" not in therapeutic_only(text)
+    assert therapeutic_only("diagnostic paracentesis") == "diagnostic paracentesis"
+    assert "diagnostic" not in analyze(text, system="ICD-10-PCS").expanded.split(" studies")[0]
