@@ -38,8 +38,9 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
         "diagnosis",
     ),
     (
-        r"assessment(?:\s*(?:and|&|/)\s*plan)?|impression(?:\s*(?:and|&|/)\s*plan)?|a/p|"
-        r"a&p|problem list|active problems",
+        r"(?:(?:clinical|final|working|ed|er|discharge|overall)\s+)?"
+        r"(?:assessment(?:\s*(?:and|&|/)\s*plan)?|impressions?(?:\s*(?:and|&|/)\s*plan)?)|"
+        r"a/p|a&p|problem list|active problems",
         "assessment",
         "diagnosis",
     ),
@@ -56,7 +57,7 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
         r"history of (?:the )?present illness|hpi|chief complaint|cc|"
         r"reason for (?:visit|admission)|(?:hospital|ed|er|emergency department|clinical)\s+"
         r"course|subjective|mechanism(?:\s+of\s+injury)?|moi|"
-        r"clinical (?:history|summary)|presentation",
+        r"clinical (?:history|summary)|presentation|mdm|medical decision[- ]making",
         "narrative",
         "finding",
     ),
@@ -103,7 +104,8 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
     (
         r"specimens?|drains?|implants?|fluids?|disposition|condition(?: (?:at|on) discharge)?|"
         r"discharge (?:condition|status|disposition|instructions)|"
-        r"patient|tee findings|labs?|vitals?|exam(?:ination)?|imaging|pathology|ebl",
+        r"patient|tee findings|labs?|vitals?|exam(?:ination)?|imaging|pathology|ebl|"
+        r"ros|review of systems",
         "other",
         None,
     ),

@@ -266,7 +266,11 @@ def _plan(
     """What to search for each statement, and the statements coded nothing, with why."""
     queries: list[NoteQuery] = []
     excluded: list[Excluded] = []
-    has_post = any(st.section == "postoperative_diagnosis" for st in found)
+    # "POST-OP DIAGNOSIS: Same; trilobar enlargement": the preoperative diagnoses hold,
+    # and what the postoperative line adds is coded besides
+    has_post = any(st.section == "postoperative_diagnosis" for st in found) and not (
+        SAME_AS_BEFORE.search(note)
+    )
     # signs and symptoms in the history are integral to the diagnoses the note states
     # (guideline I.B.5): outside the diagnosis sections, no symptom code (R00-R99)
     stated = any(st.section in _STATED_SECTIONS and st.status == "positive" for st in found)
@@ -509,6 +513,9 @@ _PAST_OPERATION = re.compile(
 )
 
 
+SAME_AS_BEFORE = re.compile(
+    r"\bpost-?\s?op(?:erative)?\.?\s+(?:diagnos[ie]s|dx)\s*[:\-]\s*same\b", re.IGNORECASE
+)
 # how a target was found ("seed-localized", "wire localization"): no procedure of its own
 LOCALIZED = re.compile(
     r"\b(?:radioactive[- ])?(?:seed|wire|needle|clip|magseed|radar|reflector)"

@@ -990,7 +990,9 @@ def test_a_condition_before_its_drug_and_dose_in_parentheses_is_treated() -> Non
     )
     assert indications(sentence, False) == ["hypothyroidism", "hypertension", "GERD"]
     # a parenthesis without a dose names no treatment; nor does a drug-less remark
-    assert indications("Iron deficiency anemia as above (oral ferrous sulfate at home).", False) == []
+    assert (
+        indications("Iron deficiency anemia as above (oral ferrous sulfate at home).", False) == []
+    )
     note = f"HISTORY: {sentence}\nPROCEDURE: Lumpectomy, left breast.\n"
     queries, _ = _plan(note)
     treated = {q.text for q in queries if "medication's indication" in q.rationale}
@@ -1021,3 +1023,30 @@ def test_a_scope_the_statement_names_keeps_its_approach() -> None:
     pcs = {q.text for q in queries if q.system == "ICD-10-PCS"}
     assert "Bilateral endoscopic maxillary antrostomy." in pcs
     assert any(t.startswith("Septoplasty") and t.endswith("Open") for t in pcs)
+
+
+def test_a_postoperative_diagnosis_same_as_before_keeps_the_preoperative_one() -> None:
+    note = (
+        "PRE-OP DIAGNOSIS: Benign prostatic hyperplasia with lower urinary tract symptoms.\n"
+        "POST-OP DIAGNOSIS: Same; trilobar prostatic enlargement.\n"
+        "OPERATION PERFORMED: Transurethral resection of the prostate.\n"
+    )
+    queries, _ = _plan(note)
+    searched = {q.text for q in queries if q.system == "ICD-10-CM"}
+    assert any(t.startswith("Benign prostatic hyperplasia") for t in searched)
+    assert any("trilobar" in t for t in searched)
+    # a postoperative diagnosis of its own replaces the preoperative one
+    other = note.replace("Same; trilobar", "Trilobar")
+    queries, _ = _plan(other)
+    assert not any(q.text.startswith("Benign") for q in queries if q.system == "ICD-10-CM")
+
+
+def test_emergency_note_headings_for_impressions_and_decision_making() -> None:
+    note = (
+        "Complications: none.\n\n"
+        "MDM:\nClosed displaced distal radius fracture, reduced in the ED.\n\n"
+        "Clinical Impression:\n1. Closed Colles' fracture, left distal radius\n"
+        "ROS: Negative except as above.\n"
+    )
+    names = [s.name for s in sections(note)]
+    assert names == ["complications", "narrative", "assessment", "other"]
