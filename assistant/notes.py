@@ -104,7 +104,7 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
     (
         r"specimens?|drains?|implants?|fluids?|disposition|condition(?: (?:at|on) discharge)?|"
         r"discharge (?:condition|status|disposition|instructions)|"
-        r"patient|tee findings|labs?|vitals?|exam(?:ination)?|imaging|pathology|ebl|"
+        r"patient|tee findings|labs?|vitals?|exam(?:ination)?|imaging|pathology|ebl|location|"
         r"ros|review of systems",
         "other",
         None,
@@ -378,6 +378,11 @@ def sections(note: str) -> list[NoteSection]:
 _MARK = r"(?:^|\n)(?:\s*(?:\(?\d+[.)]|\(?[a-zA-Z]\)|\([a-zA-Z]\)|[a-z]\.)|[ \t]?[-•*])[ \t]+"
 _LEADING_MARK = re.compile(_MARK.replace("(?:^|\\n)", "\\s*", 1))
 _ITEM = re.compile(rf"{_MARK}|;\s+|\n\s*\n|(?<=[.!?])\s+(?=[A-Z])")
+# a procedure list puts one procedure on each line: a line that starts with a capital
+# after one that ends a phrase (not a comma, dash, slash or open parenthesis) is the next
+_PROCEDURE_ITEM = re.compile(
+    rf"{_MARK}|;\s+|\n\s*\n|(?<=[.!?])\s+(?=[A-Z])|(?<=[^,;(/\s-])[ \t]*\n(?=[A-Z])"
+)
 # history lists ("Hypertension, hyperlipidemia, GERD") also split on commas
 _LIST_ITEM = re.compile(rf"{_MARK}|;\s+|,\s+|\n|(?<=[.!?])\s+(?=[A-Z])")
 
@@ -422,7 +427,8 @@ def statements(note: str) -> list[Statement]:
             seen_procedure = True
         body = sec.body
         pieces: list[tuple[int, int]] = []
-        for a, b in _pieces(note, body.start, body.end, _ITEM):
+        splitter = _PROCEDURE_ITEM if sec.kind == "procedure" else _ITEM
+        for a, b in _pieces(note, body.start, body.end, splitter):
             if sec.kind == "history" and not scopes(note[a:b], sec.kind):
                 for c, d in _pieces(note, a, b, _LIST_ITEM):
                     # "Diabetes mellitus, type 2": a qualifier alone belongs to its condition

@@ -1050,3 +1050,24 @@ def test_emergency_note_headings_for_impressions_and_decision_making() -> None:
     )
     names = [s.name for s in sections(note)]
     assert names == ["complications", "narrative", "assessment", "other"]
+
+
+def test_a_procedure_list_has_one_procedure_per_line() -> None:
+    note = (
+        "Operation (09/04)\n"
+        "Coronary artery bypass grafting x 3:\n"
+        "  - Left internal mammary artery to LAD\n"
+        "Endoscopic harvest of greater saphenous vein, LEFT thigh and leg\n"
+        "Cardiopulmonary bypass (pump time 94 min)\n"
+        "PROCEDURE: Implantation of dual-chamber pacemaker (right atrial and right\n"
+        "ventricular leads) via left cephalic venous access.\n"
+    )
+    procedures = [s.span.text for s in statements(note) if s.kind == "procedure"]
+    assert procedures == [
+        "Coronary artery bypass grafting x 3:\n  - Left internal mammary artery to LAD",
+        "Endoscopic harvest of greater saphenous vein, LEFT thigh and leg",
+        "Cardiopulmonary bypass (pump time 94 min)",
+    ]
+    # a line wrapped inside a sentence stays one procedure
+    wrapped = [s.span.text for s in statements(note[note.index("PROCEDURE:") :])]
+    assert len(wrapped) == 1 and wrapped[0].endswith("venous access.")
