@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from assistant.conventions import residual
+from assistant.conventions import content_stems, residual
 from assistant.note_sides import sides_of_one
 from assistant.note_types import Alternative, Draft
 from assistant.query import Expansion
@@ -49,6 +49,38 @@ def grounded(statement: str, expansions: Iterable[Expansion], title: str) -> boo
         return True
     said = frozenset(tokenize(" ".join([statement, *(e.means for e in expansions)])))
     return bool(subject & said)
+
+
+# chapters whose titles name a condition in the words a statement uses (not the status,
+# history, encounter and external-cause chapters, whose titles say "personal history of")
+_CONDITION_CHAPTERS = tuple("ABCDEFGHIJKLMNOPQRST")
+_NAME_FRAME = frozenset(tokenize("other specified unspecified classified elsewhere nos nec"))
+
+
+def words_said(
+    retriever: Retriever, statement: str, expansions: Iterable[Expansion], code: str
+) -> float:
+    """The largest share of the words of one name of an ICD-10-CM condition code (its
+    title, inclusion terms, and those of its categories: "Coronary disease" for I25.10)
+    that the statement (with the meanings its search read into it) says. 1.0 for codes
+    outside the condition chapters."""
+    if not code.startswith(_CONDITION_CHAPTERS):
+        return 1.0
+    row = retriever.record_row("ICD-10-CM", code)
+    if row is None:
+        return 1.0
+    records = retriever.index.records
+    names = [
+        *records.terms(row),
+        *(n for a in retriever.tree.ancestors(row) for n in records.terms(a)),
+    ]
+    said = frozenset(tokenize(" ".join([statement, *(e.means for e in expansions)])))
+    best = 0.0
+    for name in names:
+        words = content_stems(name) - _NAME_FRAME
+        if words:
+            best = max(best, len(words & said) / len(words))
+    return best
 
 
 def reconcile(retriever: Retriever, drafts: list[Draft]) -> tuple[list[Draft], list[Alternative]]:

@@ -43,6 +43,7 @@ from assistant.note_rules import (
     grounded,
     in_childbirth,
     reconcile,
+    words_said,
 )
 from assistant.note_sides import each_side, other_side
 from assistant.note_text import (
@@ -202,6 +203,18 @@ def suggest(
             continue
         if q.system in _PAGE_SYSTEMS and not grounded(q.text, expansions, top.title):
             why = "the code is about something the statement does not name"
+            alternatives.append(
+                Alternative(top.code, top.system, top.title, top.confidence, why, (ev,))
+            )
+            continue
+        if (
+            q.system == "ICD-10-CM"
+            and top.match != "exact"
+            and words_said(retriever, q.text, expansions, top.code) < weights.min_words_said
+        ):
+            # "obstructing median lobe" is no "Cleft lip, median": a code whose names
+            # the statement hardly says is about something else
+            why = "the statement says too few words of the code's names"
             alternatives.append(
                 Alternative(top.code, top.system, top.title, top.confidence, why, (ev,))
             )

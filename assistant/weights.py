@@ -134,6 +134,9 @@ class NoteWeights:
     # code of its family, whose confidence is that of a code among all codes, hence low
     external_cause_threshold: float = 0.4
     companion_threshold: float = 0.2  # a code a "use additional code" note asks for
+    # a diagnosis code (chapters A-T) whose names (its own and its categories') share less
+    # than this share of their words with the statement is about something else
+    min_words_said: float = 0.34
     alternative_floor: float = 0.1  # less likely codes are not listed as alternatives
 
 

@@ -707,3 +707,15 @@ def test_the_plural_of_an_abbreviation_in_capitals_is_the_abbreviation() -> None
     assert any(e.term == "PEs" and "embolism" in e.means for e in analysis.expansions)
     # a word in lower case is no plural abbreviation
     assert not any(e.term == "pes" for e in analyze("pes planus").expansions)
+
+
+def test_the_words_a_statement_says_of_a_code_s_names(assistant: Assistant) -> None:
+    from assistant.note_rules import words_said
+
+    retriever = assistant.retriever
+    assert words_said(retriever, "tinnitus, left ear", (), "H93.12") == 1.0
+    assert words_said(retriever, "obstructing median lobe of the prostate", (), "H93.12") == 0.0
+    # a category's name counts for its codes ("without complications" need not be said)
+    assert words_said(retriever, "type 2 diabetes mellitus", (), "E11.9") == 1.0
+    # status and history codes say "personal history of": not measured so
+    assert words_said(retriever, "on insulin", (), "Z79.4") == 1.0
