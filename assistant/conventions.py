@@ -437,14 +437,15 @@ def gate_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS, title: str = 
         # the query names an injury and how it happened: the injury is coded first, an
         # external cause is never the first-listed code (guideline I.C.20)
         return w.external_cause_secondary
-    if code.startswith(_LONG_TERM_DRUG) and (facts.stated or facts.drug_beside_condition):
+    if code.startswith(_ADDITIONAL_STATUS) and (facts.stated or facts.drug_beside_condition):
         # "afib on Eliquis": the condition treated comes first; long-term drug use is an
         # additional code (guideline I.C.21.c.3)
         return w.drug_use_secondary
     return 0.0
 
 
-_LONG_TERM_DRUG = "Z79"
+# long-term drug use (Z79) and a tumor's receptor status (Z17): additional codes
+_ADDITIONAL_STATUS = ("Z79", "Z17")
 
 
 def _drug_beside_condition(analysis: QueryAnalysis) -> bool:

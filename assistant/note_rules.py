@@ -83,6 +83,55 @@ def words_said(
     return best
 
 
+def specific_of_line(
+    drafts: list[Draft],
+    below: dict[tuple[int, str], list[CodeResult]],
+    alternatives: list[Alternative],
+) -> tuple[list[Draft], list[Alternative]]:
+    """An unspecified code found for one part of a line ("Invasive ductal carcinoma":
+    C50.919) gives way to the specific code of the same category that the whole line
+    found, though below its threshold ("..., left breast, 2:00 position": C50.412): the
+    part confirms the category, the line names what the part leaves open."""
+    out: list[Draft] = []
+    used: set[str] = set()
+    for d in drafts:
+        r = d.result
+        if (
+            r.system != "ICD-10-CM"
+            or d.rationale != PART_RATIONALE
+            or not _UNSPECIFIED.search(r.title)
+        ):
+            out.append(d)
+            continue
+        line = next(
+            (
+                c
+                for e in d.evidence
+                for c in below.get((e.start, r.system), [])
+                if c.code[:3] == r.code[:3]
+                and not _UNSPECIFIED.search(c.title)
+                and not residual(c.title)
+            ),
+            None,
+        )
+        if line is None:
+            out.append(d)
+            continue
+        used.add(line.code)
+        why = f"the whole line names what the part leaves open: {line.code}"
+        alternatives.append(
+            Alternative(r.code, r.system, r.title, d.confidence, why, tuple(d.evidence))
+        )
+        out.append(Draft(line, line.confidence, LINE_RATIONALE, list(d.evidence)))
+    kept_alternatives = [
+        a for a in alternatives if not (a.code in used and a.why.startswith("confidence"))
+    ]
+    return out, kept_alternatives
+
+
+LINE_RATIONALE = "diagnosis stated (its category confirmed by a part of the line)"
+
+
 def reconcile(retriever: Retriever, drafts: list[Draft]) -> tuple[list[Draft], list[Alternative]]:
     """The drafts a coder keeps and the ones given up, with why."""
     dropped: list[Alternative] = []

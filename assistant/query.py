@@ -302,6 +302,7 @@ def analyze(
     if system != "ICD-10-PCS":
         expansions.extend(_secondary_sites(query))
         expansions.extend(_test_results(query))
+        expansions.extend(clock_quadrant(query))
     if system != "ICD-10-CM":
         # "kidney taken out because of a tumor": the reason names no part of the organ
         partial = bool(PARTIAL.search(_REASON.sub(" ", lower)))
@@ -485,17 +486,27 @@ DRUG_TALK = frozenset(
 _CLAUSES = re.compile(r"[^,;]+")
 
 
+# a tumor's hormone receptor status: an additional code (Z17), not the condition
+RECEPTOR_STATUS = re.compile(
+    r"\b(?:ER|PR|HER-?2(?:/neu)?|hormone receptor|estrogen receptor|progesterone receptor)"
+    r"(?:\s*[+-]|\s+(?:positive|negative|pos|neg)\b)",
+    re.IGNORECASE,
+)
+
+
 def beside_drugs(query: str, expansions: Sequence[Expansion]) -> str:
     """The query without the clauses that name a drug taken for long ("seropositive RA,
-    hands and feet, on MTX + folic acid" -> "seropositive RA, hands and feet"), when
-    something besides the drug talk is left: the condition treated. "" otherwise."""
+    hands and feet, on MTX + folic acid" -> "seropositive RA, hands and feet") or a
+    tumor's receptor status ("..., ER positive / HER2 negative"), when something
+    besides is left: the condition. "" otherwise."""
     drugs = [e for e in expansions if e.means.lower().startswith(LONG_TERM_SENSE)]
-    if not drugs:
+    if not drugs and not RECEPTOR_STATUS.search(query):
         return ""
     kept = [
         c.group(0).strip()
         for c in _CLAUSES.finditer(query)
         if not any(c.start() <= e.start < c.end() for e in drugs)
+        and not RECEPTOR_STATUS.search(c.group(0))
     ]
     rest = ", ".join(c for c in kept if set(tokenize(c)) - DRUG_TALK)
     return rest if set(tokenize(rest)) - DRUG_TALK else ""
@@ -812,3 +823,39 @@ class _Common:
             or word in self.vocabulary
             or (isinstance(word, str) and _a_word(word, ()))
         )
+
+
+# a breast finding at a clock position (as the examiner faces the patient) lies in a
+# quadrant that depends on the side: 1-2 o'clock is upper-outer on the left breast and
+# upper-inner on the right; 12, 3, 6 and 9 o'clock lie on the lines between quadrants
+_CLOCK = re.compile(r"\b(?P<hour>1[0-2]|[1-9])(?::[0-5]\d| ?o'? ?clock)\b", re.IGNORECASE)
+_BREAST = re.compile(r"\bbreasts?\b", re.IGNORECASE)
+_LEFT_QUADRANTS = {
+    1: "upper-outer",
+    2: "upper-outer",
+    4: "lower-outer",
+    5: "lower-outer",
+    7: "lower-inner",
+    8: "lower-inner",
+    10: "upper-inner",
+    11: "upper-inner",
+}
+_MIRRORED = {"outer": "inner", "inner": "outer"}
+
+
+def clock_quadrant(query: str) -> list[Expansion]:
+    """The quadrant of a breast finding named by its clock position and side ("left
+    breast, 2:00 position" -> "upper-outer quadrant")."""
+    if not _BREAST.search(query):
+        return []
+    side = first_match(LATERALITY, query.lower())
+    m = _CLOCK.search(query)
+    if m is None or side not in ("left", "right"):
+        return []
+    quadrant = _LEFT_QUADRANTS.get(int(m.group("hour")))
+    if quadrant is None:
+        return []
+    if side == "right":
+        upper, lateral = quadrant.split("-")
+        quadrant = f"{upper}-{_MIRRORED[lateral]}"
+    return [Expansion(m.group(0), f"{quadrant} quadrant", "synonym", "clock position", *m.span())]

@@ -43,6 +43,7 @@ from assistant.note_rules import (
     grounded,
     in_childbirth,
     reconcile,
+    specific_of_line,
     words_said,
 )
 from assistant.note_sides import each_side, other_side
@@ -85,6 +86,7 @@ from assistant.note_types import (
 from assistant.notes import Statement, laterality, statements
 from assistant.qualifier_words import APPROACHES, SCOPE_APPROACHES, first_match
 from assistant.query import Expansion
+from assistant.results import CodeResult
 from assistant.search import Retriever
 from assistant.weights import NOTE_WEIGHTS, NoteWeights
 from corpus.limits import MAX_NOTE_CHARS
@@ -153,6 +155,8 @@ def suggest(
     )
     drafts: dict[tuple[str, str], Draft] = {}
     alternatives: list[Alternative] = []
+    # per statement and code set, the codes its searches found below their threshold
+    below: dict[tuple[int, str], list[CodeResult]] = {}
     for q in queries:
         st = q.statement
         ev = Evidence(st.span.start, st.span.end, st.span.text, st.section)
@@ -190,6 +194,7 @@ def suggest(
             top = in_childbirth(retriever, q.text, top)
             results = (top, *(r for r in results if r is not top))
         if top.match != "exact" and top.confidence < q.threshold:
+            below.setdefault((st.span.start, q.system), []).append(top)
             alternatives.append(
                 Alternative(
                     top.code,
@@ -241,7 +246,8 @@ def suggest(
             draft.confidence = max(draft.confidence, top.confidence)
             if ev not in draft.evidence:
                 draft.evidence.append(ev)
-    kept, dropped = reconcile(retriever, list(drafts.values()))
+    gathered, alternatives = specific_of_line(list(drafts.values()), below, alternatives)
+    kept, dropped = reconcile(retriever, gathered)
     alternatives.extend(dropped)
     kept = with_bmi(retriever, text, kept)
     _cpt_modifiers(retriever, kept)

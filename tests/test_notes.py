@@ -1071,3 +1071,35 @@ def test_a_procedure_list_has_one_procedure_per_line() -> None:
     # a line wrapped inside a sentence stays one procedure
     wrapped = [s.span.text for s in statements(note[note.index("PROCEDURE:") :])]
     assert len(wrapped) == 1 and wrapped[0].endswith("venous access.")
+
+
+def test_a_part_s_unspecified_code_gives_way_to_the_line_s_specific_sibling() -> None:
+    from assistant.note_rules import PART_RATIONALE, specific_of_line
+    from assistant.note_types import Alternative, Draft, Evidence
+
+    line = "Invasive ductal carcinoma, left breast, 2:00 position"
+    ev = Evidence(0, len(line), line, "preoperative_diagnosis")
+
+    def result(code: str, title: str, confidence: float) -> CodeResult:
+        return CodeResult(code, "ICD-10-CM", title, confidence, True, confidence=confidence)
+
+    part = Draft(
+        result("C50.919", "Malignant neoplasm of unspecified site", 0.86),
+        0.86,
+        PART_RATIONALE,
+        [ev],
+    )
+    specific = result("C50.412", "Malignant neoplasm of upper-outer quadrant of left", 0.35)
+    other = result("C44.91", "Basal cell carcinoma of skin, unspecified", 0.3)
+    below_line = Alternative(
+        "C50.412", "ICD-10-CM", specific.title, 0.35, "confidence 0.35 is below 0.50", (ev,)
+    )
+    kept, alternatives = specific_of_line(
+        [part], {(0, "ICD-10-CM"): [other, specific]}, [below_line]
+    )
+    assert [d.result.code for d in kept] == ["C50.412"]
+    assert kept[0].evidence == [ev]
+    assert [a.code for a in alternatives] == ["C50.919"]
+    # nothing found below the threshold for the line: the part's code stays
+    kept, _ = specific_of_line([part], {}, [])
+    assert [d.result.code for d in kept] == ["C50.919"]
