@@ -719,3 +719,26 @@ def test_the_words_a_statement_says_of_a_code_s_names(assistant: Assistant) -> N
     assert words_said(retriever, "type 2 diabetes mellitus", (), "E11.9") == 1.0
     # status and history codes say "personal history of": not measured so
     assert words_said(retriever, "on insulin", (), "Z79.4") == 1.0
+
+
+@pytest.mark.parametrize(
+    ("query", "quadrant"),
+    [
+        ("invasive ductal carcinoma, left breast, 2:00 position", "upper-outer quadrant"),
+        ("right breast mass at 2 o'clock", "upper-inner quadrant"),
+        ("lump in the right breast at 10:30", "upper-outer quadrant"),
+        ("left breast lump at 7:00", "lower-inner quadrant"),
+        ("left breast lump at 12:00", None),  # on the line between two quadrants
+        ("left knee pain since 2:00 this afternoon", None),  # no breast
+    ],
+)
+def test_a_breast_finding_s_clock_position_names_its_quadrant(query: str, quadrant) -> None:  # type: ignore[no-untyped-def]
+    from assistant.query import clock_quadrant
+
+    found = [e.means for e in clock_quadrant(query)]
+    assert found == ([quadrant] if quadrant else [])
+
+
+def test_a_receptor_status_is_set_apart_from_the_tumor() -> None:
+    analysis = analyze("breast cancer, left, ER positive / HER2 negative", system="ICD-10-CM")
+    assert analysis.focus.startswith("breast cancer, left") and "ER" not in analysis.focus
