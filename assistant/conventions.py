@@ -587,8 +587,24 @@ def _stems_of(names: tuple[str, ...]) -> tuple[frozenset[str], ...]:
     """What each of a code's names claims (a name joined with "and" counts in parts too);
     cached: asked per candidate code of every query."""
     return tuple(
-        [_term_stems(t) for t in names] + [_term_stems(part) for t in names for part in _joined(t)]
+        [_term_stems(t) for t in names]
+        + [_term_stems(part) for t in names for part in _joined(t)]
+        + [_term_stems(alt) for t in names for alt in _bracketed(t)]
     )
+
+
+_BRACKET = re.compile(r"\s*\[([^\]]+)\]")
+
+
+@lru_cache(maxsize=65536)
+def _bracketed(name: str) -> tuple[str, ...]:
+    """A name with a synonym in square brackets names the condition both ways: "Panic
+    disorder [episodic paroxysmal anxiety]" is "Panic disorder" and "episodic paroxysmal
+    anxiety"; "Acute obstructive laryngitis [croup]" is also "croup"."""
+    inside = _BRACKET.findall(name)
+    if not inside:
+        return ()
+    return (_BRACKET.sub("", name).strip(), *inside)
 
 
 @lru_cache(maxsize=65536)

@@ -742,3 +742,28 @@ def test_a_breast_finding_s_clock_position_names_its_quadrant(query: str, quadra
 def test_a_receptor_status_is_set_apart_from_the_tumor() -> None:
     analysis = analyze("breast cancer, left, ER positive / HER2 negative", system="ICD-10-CM")
     assert analysis.focus.startswith("breast cancer, left") and "ER" not in analysis.focus
+
+
+def test_a_bracketed_synonym_in_a_name_is_a_name_of_its_own() -> None:
+    from assistant.conventions import _term_exact, _term_stems
+
+    names = ("Panic disorder [episodic paroxysmal anxiety]", "Panic attack")
+    assert _term_exact(_term_stems("panic disorder"), frozenset(), names) == 2
+    assert _term_exact(_term_stems("episodic paroxysmal anxiety"), frozenset(), names) == 2
+    croup = ("Acute obstructive laryngitis [croup]",)
+    assert _term_exact(_term_stems("croup"), frozenset(), croup) == 2
+    assert _term_exact(_term_stems("laryngitis"), frozenset(), croup) == 0
+
+
+def test_an_age_is_no_old_condition() -> None:
+    from assistant.knowledge.qualifiers import load_groups, query_values
+
+    groups = load_groups()
+
+    def history(text: str) -> bool:
+        return "history" in query_values(groups, text)
+
+    assert history("old myocardial infarction")
+    assert not history("my 2 year old has croup")
+    assert not history("a 78-year-old man with a hip fracture")
+    assert not history("my 86 yr old grandma")
