@@ -20,7 +20,7 @@ from pathlib import Path
 from assistant.knowledge.english import english_words
 from assistant.knowledge.lexicon import Lexicon, load_lexicon
 from assistant.knowledge.morphology import decompose
-from assistant.knowledge.phrases import Match, find_terms
+from assistant.knowledge.phrases import Match, choose, find_terms, term_index, term_key
 from assistant.qualifier_words import (
     ADMINISTRATION_APPROACHES,
     APPROACH_NAMES,
@@ -259,6 +259,8 @@ def analyze(
         for m in find_terms(query, lexicon, system, common)
         if query[m.start : m.end].lower() not in _CODE_SET_WORDS
     ]
+    matches += said_of(query, lexicon, system, [(m.start, m.end) for m in matches])
+    matches.sort(key=lambda m: m.start)
     expansions, rewritten = _lexicon_expansions(query, matches)
     covered = [(m.start, m.end) for m in matches]
 
@@ -458,7 +460,7 @@ def _focus(
                 if not e.means.lower().startswith(LONG_TERM_SENSE)
                 and query[e.start : e.end] in beside
             ]
-            return " ".join([beside, *inside]), beside
+            return " ".join([beside, *inside]), reworded_within(beside, query, expansions)
     if m is None or len(m.group("focus").split()) < 1:
         # where a cancer has spread is searched on its own ("spread to the liver")
         return next((e.means for e in expansions if e.source == "oncology phrasing"), ""), ""
@@ -486,6 +488,28 @@ DRUG_TALK = frozenset(
 _CLAUSES = re.compile(r"[^,;]+")
 
 
+def reworded_within(phrase: str, query: str, expansions: Sequence[Expansion]) -> str:
+    """``phrase`` (a part of ``query``) with the lexicon terms inside it said as their
+    first meaning ("my thyroid is underactive" -> "hypothyroidism")."""
+    out = phrase
+    done: set[tuple[int, int]] = set()
+    for e in expansions:
+        term = query[e.start : e.end]
+        if (e.start, e.end) in done or not term or term not in out:
+            continue
+        done.add((e.start, e.end))
+        out = out.replace(term, e.means, 1)
+    return out
+
+
+# a speaker's clause about the medicine taken ("i take my little thyroid pill every
+# morning"): treatment, not the condition
+LAY_TREATMENT = re.compile(
+    r"\b(?:i|he|she|they|we|mom|dad)\s+(?:take|takes|took|use|uses|used|am on|is on|are on|"
+    r"get|gets|need|needs)\b[^,;.]*\b(?:pills?|meds?|medicines?|medications?|tablets?|"
+    r"shots?|injections?|inhalers?|drops)\b",
+    re.IGNORECASE,
+)
 # a tumor's hormone receptor status: an additional code (Z17), not the condition
 RECEPTOR_STATUS = re.compile(
     r"\b(?:ER|PR|HER-?2(?:/neu)?|hormone receptor|estrogen receptor|progesterone receptor)"
@@ -500,13 +524,14 @@ def beside_drugs(query: str, expansions: Sequence[Expansion]) -> str:
     tumor's receptor status ("..., ER positive / HER2 negative"), when something
     besides is left: the condition. "" otherwise."""
     drugs = [e for e in expansions if e.means.lower().startswith(LONG_TERM_SENSE)]
-    if not drugs and not RECEPTOR_STATUS.search(query):
+    if not drugs and not RECEPTOR_STATUS.search(query) and not LAY_TREATMENT.search(query):
         return ""
     kept = [
         c.group(0).strip()
         for c in _CLAUSES.finditer(query)
         if not any(c.start() <= e.start < c.end() for e in drugs)
         and not RECEPTOR_STATUS.search(c.group(0))
+        and not LAY_TREATMENT.search(c.group(0))
     ]
     rest = ", ".join(c for c in kept if set(tokenize(c)) - DRUG_TALK)
     return rest if set(tokenize(rest)) - DRUG_TALK else ""
@@ -859,3 +884,35 @@ def clock_quadrant(query: str) -> list[Expansion]:
         upper, lateral = quadrant.split("-")
         quadrant = f"{upper}-{_MIRRORED[lateral]}"
     return [Expansion(m.group(0), f"{quadrant} quadrant", "synonym", "clock position", *m.span())]
+
+
+# what a speaker says of a part of the body, in the order a term names it the other way
+# round: "my thyroid is underactive" is an "underactive thyroid", "my iron is really low"
+# "low iron", "my blood pressure has been high for years" "high blood pressure"
+_SAID_OF = re.compile(
+    r"\b(?:my|his|her|their|our|the|your)\s+(?P<noun>[a-z]+(?:\s+[a-z]+)?)\s+"
+    r"(?:is|are|was|were|has been|have been|had been|keeps? (?:running|being|getting)|"
+    r"runs?|running|gets?|getting|seems?|looks?|feels?)"
+    r"(?:\s+(?:really|very|so|too|a (?:little|bit)|kind of|kinda|always|still|way|super|"
+    r"getting|running|pretty))*\s+(?P<adj>[a-z]+)\b",
+    re.IGNORECASE,
+)
+
+
+def said_of(
+    query: str, lexicon: Lexicon, system: str | None, taken: list[tuple[int, int]]
+) -> list[Match]:
+    """Lexicon terms named as "adjective noun" that the query says as "my noun is
+    adjective", where no term found already covers the words."""
+    index = term_index(lexicon)
+    words = frozenset(w.lower() for w in _WORD.findall(query))
+    out = []
+    for m in _SAID_OF.finditer(query):
+        start, end = m.start(), m.end("adj")
+        if any(a < end and start < b for a, b in taken):
+            continue
+        senses = index.get(term_key(f"{m.group('adj')} {m.group('noun')}"))
+        chosen = choose(senses, words, query.lower(), system) if senses else ()
+        if chosen:
+            out.append(Match(start, end, chosen))
+    return out

@@ -767,3 +767,14 @@ def test_an_age_is_no_old_condition() -> None:
     assert not history("my 2 year old has croup")
     assert not history("a 78-year-old man with a hip fracture")
     assert not history("my 86 yr old grandma")
+
+
+def test_what_a_speaker_says_of_a_body_part_is_the_term_said_the_other_way_round() -> None:
+    analysis = analyze("my thyroid is underactive, i take a pill every morning", system="ICD-10-CM")
+    assert any(e.means == "hypothyroidism" for e in analysis.expansions)
+    # the clause about the medicine is treatment: the condition is what is stated
+    assert "pill" not in analysis.focus and analysis.stated == "hypothyroidism"
+    # a word the lexicon does not pair with the part names nothing
+    assert not any(
+        e.term.startswith("thyroid is") for e in analyze("my thyroid is fine").expansions
+    )
