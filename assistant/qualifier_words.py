@@ -11,6 +11,9 @@ def first_match(patterns: tuple[tuple[str, re.Pattern[str]], ...], text: str) ->
     return next((name for name, pattern in patterns if pattern.search(text)), None)
 
 
+# the words after "left" the verb ("left a stent", "a drain was left in place")
+VERB_LEFT_AFTER = r"(?:a|an|the|it|them|in|behind|alone|untreated|with)\b"
+VERB_LEFT = re.compile(rf"\bleft(?= {VERB_LEFT_AFTER})", re.IGNORECASE)
 LATERALITY: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "bilateral",
@@ -20,7 +23,8 @@ LATERALITY: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("right", re.compile(r"\b(right|rt)\b")),
-    ("left", re.compile(r"\b(left|lt)\b")),
+    # "left a stent", "left in place": the verb, not the side
+    ("left", re.compile(rf"\b(left|lt)\b(?! {VERB_LEFT_AFTER})")),
 )
 ENCOUNTER: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("sequela", re.compile(r"\b(sequela|sequelae|late effects?)\b")),

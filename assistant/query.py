@@ -28,6 +28,7 @@ from assistant.qualifier_words import (
     ENCOUNTER,
     LATERALITY,
     SCOPE_APPROACHES,
+    VERB_LEFT,
     first_match,
 )
 from corpus.codes import CODE_TOKEN, candidate_codes
@@ -337,6 +338,8 @@ def analyze(
             # collection let out through a burr hole or drain is a Drainage
             expansions = _clot_out(expansions, query, CLOT_OUT.search(lower))
         expansions = _scope_as_approach(expansions, NOT_DONE.sub(" ", lower))
+        expansions.extend(vessel_count(query))
+        expansions.extend(lay_biopsy(query))
     # "grade IV", "stage II", "type I": numerals, not abbreviations ("IV" is not intravenous)
     numerals = [m.span("numeral") for m in NUMERAL.finditer(query)]
     expansions = [
@@ -363,7 +366,8 @@ def analyze(
     searched = text
     if system != "ICD-10-CM":
         # "therapeutic and diagnostic" is coded as therapeutic: "diagnostic" is not searched
-        searched = " ".join(therapeutic_only(text).split())
+        # "left a stent": the verb says nothing of a side
+        searched = " ".join(VERB_LEFT.sub("placed", therapeutic_only(text)).split())
     expanded = " ".join([searched, *extra])
     focus, stated = _focus(query, expansions, vocabulary)
     return QueryAnalysis(
@@ -916,3 +920,58 @@ def said_of(
         if chosen:
             out.append(Match(start, end, chosen))
     return out
+
+
+# how many arteries a procedure treats, as the coronary body part values count them:
+# "a blocked artery" is One Artery, "three-vessel" Three Arteries
+_COUNTS = {
+    "a": "one",
+    "an": "one",
+    "one": "one",
+    "single": "one",
+    "1": "one",
+    "two": "two",
+    "double": "two",
+    "2": "two",
+    "both": "two",
+    "three": "three",
+    "triple": "three",
+    "3": "three",
+    "four": "four",
+    "quadruple": "four",
+    "4": "four",
+}
+_VESSEL_COUNT = re.compile(
+    r"\b(?P<count>an?|one|single|1|two|double|2|three|triple|3|four|quadruple|4)[- ]"
+    r"(?:(?:blocked|narrowed|clogged|diseased|coronary|heart|main|more)\s+){0,2}"
+    r"(?:vessels?|arter(?:y|ies))\b",
+    re.IGNORECASE,
+)
+
+
+def vessel_count(query: str) -> list[Expansion]:
+    """The number of arteries treated, in the words the coronary values use."""
+    out = []
+    for m in _VESSEL_COUNT.finditer(query):
+        count = _COUNTS[m.group("count").lower()]
+        said = "one artery" if count == "one" else f"{count} arteries"
+        out.append(Expansion(m.group(0), said, "synonym", "vessel count", *m.span()))
+    return out
+
+
+# a piece taken to be tested: a biopsy ("snipped a tiny piece of my stomach to test it",
+# "took a sample from the lump to check for cancer")
+_LAY_BIOPSY = re.compile(
+    r"\b(?:piece|pieces|sample|samples|bit|bits|chunk|snippet|scraping|scrapings|tissue)\b"
+    r"[^.;]{0,60}?\b(?:to (?:be )?(?:test|tested|check|checked|look at|examine|see if|send)|"
+    r"for (?:testing|tests?|the lab|a biopsy|pathology|cancer)|sent (?:off|away|to the lab)|"
+    r"to check for)\b",
+    re.IGNORECASE,
+)
+
+
+def lay_biopsy(query: str) -> list[Expansion]:
+    m = _LAY_BIOPSY.search(query)
+    if m is None:
+        return []
+    return [Expansion(m.group(0), "excision, diagnostic", "lay", "lay biopsy", *m.span())]

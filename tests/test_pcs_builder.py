@@ -775,3 +775,22 @@ def test_both_intents_named_apart_are_coded_as_therapeutic() -> None:
     assert "diagnostic" not in therapeutic_only(text)
     assert therapeutic_only("diagnostic paracentesis") == "diagnostic paracentesis"
     assert "diagnostic" not in analyze(text, system="ICD-10-PCS").expanded.split(" studies")[0]
+
+
+def test_lay_procedure_words_name_axes() -> None:
+    from assistant.query import analyze
+
+    def said(query: str) -> str:
+        a = analyze(query, system="ICD-10-PCS")
+        return " ".join([a.expanded, *(e.means for e in a.expansions)]).lower()
+
+    # "left a stent" is the verb: no side
+    stent = analyze("they opened a blocked heart artery and left a stent", system="ICD-10-PCS")
+    assert stent.laterality is None and "left" not in stent.expanded.split()
+    assert analyze("left open fracture of the tibia", system="ICD-10-PCS").laterality == "left"
+    # a single artery named is One Artery; a count of vessels, as many arteries
+    assert "one artery" in said("a blocked artery in my heart was stented")
+    assert "three arteries" in said("three-vessel CABG")
+    # a piece taken to be tested is a biopsy: a diagnostic Excision
+    assert "excision, diagnostic" in said("they snipped a tiny piece of my stomach to test it")
+    assert "excision, diagnostic" not in said("they took out a piece of my colon")
