@@ -680,12 +680,20 @@ _FLUID_AFTER = re.compile(
 
 def _fluid_taken_out(expansions: list[Expansion], lower: str) -> list[Expansion]:
     """A removal verb whose object is a fluid names a Drainage."""
+    volume = _VOLUME_OUT.search(lower)  # "5 L removed": a volume is fluid
     return [
         Expansion(e.term, "Drainage", "rule", "coding convention", e.start, e.end)
-        if e.means.lower() in _TAKEN_OUT and _FLUID_AFTER.search(lower[e.end :])
+        if e.means.lower() in _TAKEN_OUT
+        and (_FLUID_AFTER.search(lower[e.end :]) or (volume and volume.start() < e.start))
         else e
         for e in expansions
     ]
+
+
+_VOLUME_OUT = re.compile(
+    r"\b\d+(?:\.\d+)?\s*(?:l|liters?|litres?|ml|cc)\b(?:\s+of\s+[a-z-]+)?\s+"
+    r"(?:(?:was|were)\s+)?(?:removed|drained|withdrawn|taken off|evacuated|aspirated)\b"
+)
 
 
 def _taken_out_and_replaced(expansions: list[Expansion], lower: str) -> list[Expansion]:

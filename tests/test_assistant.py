@@ -778,3 +778,15 @@ def test_what_a_speaker_says_of_a_body_part_is_the_term_said_the_other_way_round
     assert not any(
         e.term.startswith("thyroid is") for e in analyze("my thyroid is fine").expansions
     )
+
+
+def test_weeks_after_at_name_the_trimester_and_a_letter_after_a_number_is_a_unit() -> None:
+    from assistant.knowledge.qualifiers import load_groups, query_values
+
+    groups = load_groups()
+    assert "third trimester" in query_values(groups, "g2p1 @ 34w, preeclampsia")
+    assert "third trimester" in query_values(groups, "preeclampsia at 36 weeks")
+    assert "first trimester" not in query_values(groups, "cough for 3 weeks")
+    # "5 L removed": liters, not the left side; "L knee": the left side
+    assert not any(e.means == "left" for e in analyze("paracentesis, 5 L removed").expansions)
+    assert any(e.means == "left" for e in analyze("L knee arthroscopy").expansions)

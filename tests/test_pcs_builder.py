@@ -794,3 +794,13 @@ def test_lay_procedure_words_name_axes() -> None:
     # a piece taken to be tested is a biopsy: a diagnostic Excision
     assert "excision, diagnostic" in said("they snipped a tiny piece of my stomach to test it")
     assert "excision, diagnostic" not in said("they took out a piece of my colon")
+
+
+def test_a_volume_removed_is_fluid_drained() -> None:
+    from assistant.query import analyze
+
+    means = [
+        e.means
+        for e in analyze("therapeutic paracentesis, 5 L removed", system="ICD-10-PCS").expansions
+    ]
+    assert "Drainage" in means and "Removal" not in means

@@ -188,6 +188,8 @@ def find_terms(
                 continue
             start, end = toks[i].start, toks[i + n - 1].end
             written = text[start:end]
+            if n == 1 and len(written) == 1 and _AFTER_NUMBER.search(text, 0, start):
+                continue  # "5 L removed", "2 g": a unit, not an abbreviation
             if n == 1 and key in common_words and not written.isupper():
                 # an abbreviation the lexicon writes in lower case ("echo", "vent") is
                 # typed so; one it writes in capitals ("GAVE", "SLAP") needs them, or the
@@ -212,6 +214,7 @@ def find_terms(
     return found
 
 
+_AFTER_NUMBER = re.compile(r"\d\s*$")
 _PLURAL_ABBREVIATION = re.compile(r"^[A-Z][A-Z0-9]+s$")
 
 # particles of phrasal verbs, which a speaker puts after the object: "took my whole
