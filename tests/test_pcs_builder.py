@@ -804,3 +804,10 @@ def test_a_volume_removed_is_fluid_drained() -> None:
         for e in analyze("therapeutic paracentesis, 5 L removed", system="ICD-10-PCS").expansions
     ]
     assert "Drainage" in means and "Removal" not in means
+
+
+def test_a_root_at_a_spinal_level_is_that_level_s_nerve() -> None:
+    from assistant.knowledge.body_part_key import general_parts, load_key
+
+    assert "Lumbar Nerve" in general_parts("l4-5 laminotomy, l5 root decompressed", load_key())
+    assert "Cervical Nerve" in general_parts("c6 nerve roots", load_key())
