@@ -680,6 +680,7 @@ def test_a_drain_left_in_goes_through_a_natural_opening_where_there_is_one() -> 
 def test_usual_approach_data_is_checked_against_the_code_set() -> None:
     from assistant.errors import KnowledgeError
     from assistant.knowledge.usual_approach import (
+        by_table,
         load_usual_approaches,
         parse_usual_approaches,
         usual_approach,
@@ -693,9 +694,10 @@ def test_usual_approach_data_is_checked_against_the_code_set() -> None:
         # every entry speaks of real codes, and its approach is one they offer
         assert held, entry
         assert any(c[4] == entry.approach for c in held), entry
-    found = usual_approach("0BH17EZ", entries)
+    tables = by_table(entries)
+    found = usual_approach("0BH17EZ", tables)
     assert found is not None and found.approach == "7"  # an intubation: through the mouth
-    assert usual_approach("0BH17DZ", entries) is None  # another device: no usual approach
+    assert usual_approach("0BH17DZ", tables) is None  # another device: no usual approach
     with pytest.raises(KnowledgeError):
         parse_usual_approaches({"version": 1, "entries": [{"table": "0B", "approach": "7"}]})
 
@@ -706,7 +708,7 @@ def test_the_usual_approach_decides_only_when_the_query_names_none(assistant: As
     builder = assistant.retriever.ranking.builder
     assert builder is not None
     saved = builder.usual
-    builder.usual = (UsualApproach("0UB", "9", "", "0", "an example: uterus, open"),)
+    builder.usual = {"0UB": (UsualApproach("0UB", "9", "", "0", "an example: uterus, open"),)}
     try:
         unsaid = _bare_reading(None)
         assert builder.fit("0UB90ZX", unsaid).total > builder.fit("0UB94ZX", unsaid).total

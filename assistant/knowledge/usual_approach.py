@@ -62,6 +62,15 @@ def load_usual_approaches() -> tuple[UsualApproach, ...]:
     return parse_usual_approaches(read_rules(USUAL_APPROACH_FILE))
 
 
-def usual_approach(code: str, entries: tuple[UsualApproach, ...]) -> UsualApproach | None:
-    """The entry that gives ``code``'s procedure a usual approach, if any."""
-    return next((e for e in entries if e.holds(code)), None)
+def by_table(entries: tuple[UsualApproach, ...]) -> dict[str, tuple[UsualApproach, ...]]:
+    """The entries grouped by the table they speak of (asked once per scored code)."""
+    out: dict[str, list[UsualApproach]] = {}
+    for e in entries:
+        out.setdefault(e.table, []).append(e)
+    return {table: tuple(found) for table, found in out.items()}
+
+
+def usual_approach(code: str, tables: dict[str, tuple[UsualApproach, ...]]) -> UsualApproach | None:
+    """The entry that gives ``code``'s procedure a usual approach, if any (``tables``:
+    the entries by table, see :func:`by_table`)."""
+    return next((e for e in tables.get(code[:3], ()) if e.holds(code)), None)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.knowledge.usual_approach import load_usual_approaches, usual_approach
+from assistant.knowledge.usual_approach import by_table, load_usual_approaches, usual_approach
 from assistant.pcs.reading import NO_VALUE, Reading, device_stems, meaning_stems, side_of
 from assistant.weights import WEIGHTS, Weights
 from corpus.pcs_axes import AxisValue, PcsTables
@@ -92,7 +92,7 @@ class Builder:
     def __init__(self, tables: PcsTables, weights: Weights = WEIGHTS) -> None:
         self.tables = tables
         self.w = weights
-        self.usual = load_usual_approaches()
+        self.usual = by_table(load_usual_approaches())
         self._parts: dict[str, tuple[str, list[frozenset[str]]]] | None = None
         self._axes_of: dict[str, tuple[AxisValue, ...]] = {}  # the codes' axes, as used
         self._diagnostic: dict[str, bool] = {}  # 6-character prefix -> Diagnostic offered
