@@ -340,6 +340,10 @@ def analyze(
         expansions = _scope_as_approach(expansions, NOT_DONE.sub(" ", lower))
         expansions.extend(vessel_count(query))
         expansions.extend(lay_biopsy(query))
+        expansions.extend(biopsy_taken(query))
+        # "placed in jar 1", "sent to pathology": the specimen, not an Insertion
+        handled = [m.span() for m in _SPECIMEN_HANDLED.finditer(query)]
+        expansions = [e for e in expansions if not any(a <= e.start < b for a, b in handled)]
     # "grade IV", "stage II", "type I": numerals, not abbreviations ("IV" is not intravenous)
     numerals = [m.span("numeral") for m in NUMERAL.finditer(query)]
     expansions = [
@@ -983,3 +987,29 @@ def lay_biopsy(query: str) -> list[Expansion]:
     if m is None:
         return []
     return [Expansion(m.group(0), "excision, diagnostic", "lay", "lay biopsy", *m.span())]
+
+
+_SPECIMEN_HANDLED = re.compile(
+    r"\b(?:placed|put|sent|submitted|labeled|labelled)\s+(?:in|into|to|for)\s+"
+    r"(?:(?:a|an|the|separate)\s+)?(?:jars?|containers?|formalin|bottles?|cups?|pathology|"
+    r"the lab|lab|specimen|cassettes?|permanent section|frozen section)\b",
+    re.IGNORECASE,
+)
+_BIOPSY_TAKEN = re.compile(
+    r"\bbiops(?:y|ies)\s+(?:(?:were|was)\s+)?(?:taken|obtained|performed|done)|"
+    r"\bbiops(?:y|ies)\s+(?:from|of)\b|\bbiopsied\b",
+    re.IGNORECASE,
+)
+# biopsies that are no Excision: marrow and fluid are drawn out (Extraction, Drainage)
+_NOT_EXCISED = re.compile(
+    r"\b(?:marrow|aspirat\w*|fna|fine[- ]needle|brush\w*|washings?|lavage|fluid)\b", re.I
+)
+
+
+def biopsy_taken(query: str) -> list[Expansion]:
+    """A biopsy taken is a diagnostic Excision (not a Resection of what it was taken
+    from), unless marrow or fluid was drawn."""
+    m = _BIOPSY_TAKEN.search(query)
+    if m is None or _NOT_EXCISED.search(query):
+        return []
+    return [Expansion(m.group(0), "excision, diagnostic", "synonym", "coding rule", *m.span())]

@@ -95,7 +95,9 @@ PROCEDURE_SYSTEMS = ("ICD-10-PCS", "CPT", "HCPCS")
 # what was done to a finding: a procedure of its own (the scope it was seen through is
 # the approach, guideline B3.11a)
 ACTED_ON = re.compile(
-    r"\b(?:removed|excised|resected|biopsied|biops(?:y|ies) (?:taken|obtained)|snared|"
+    r"\b(?:removed|excised|resected|biopsied|"
+    r"biops(?:y|ies) (?:(?:were|was) )?(?:taken|obtained|performed|done)|biops(?:y|ies) from|"
+    r"snared|"
     r"cauterized|fulgurated|ablated|dilated|ligated|banded)\b",
     re.IGNORECASE,
 )

@@ -1103,3 +1103,17 @@ def test_a_part_s_unspecified_code_gives_way_to_the_line_s_specific_sibling() ->
     # nothing found below the threshold for the line: the part's code stays
     kept, _ = specific_of_line([part], {}, [])
     assert [d.result.code for d in kept] == ["C50.919"]
+
+
+def test_biopsies_taken_in_the_findings_are_procedures_of_their_own() -> None:
+    note = (
+        "PROCEDURE: EGD.\n"
+        "FINDINGS:\n"
+        "Esophagus: Four-quadrant biopsies were taken from the distal esophagus.\n"
+        "Stomach: Biopsies from antrum and body.\n"
+        "Duodenum: No biopsies taken from the duodenum.\n"
+    )
+    queries, _ = _plan(note)
+    acted = [q.text for q in queries if q.rationale == "a finding acted on: a procedure of its own"]
+    assert any("distal esophagus" in t for t in acted) and any("antrum" in t for t in acted)
+    assert not any("duodenum" in t for t in acted)

@@ -813,3 +813,14 @@ def test_a_root_at_a_spinal_level_is_that_level_s_nerve() -> None:
 
     assert "Lumbar Nerve" in general_parts("l4-5 laminotomy, l5 root decompressed", load_key())
     assert "Cervical Nerve" in general_parts("c6 nerve roots", load_key())
+
+
+def test_a_biopsy_taken_is_a_diagnostic_excision_and_a_specimen_jar_no_insertion() -> None:
+    from assistant.query import analyze
+
+    text = "Four-quadrant biopsies were taken from the distal esophagus and placed in jar 1."
+    means = [e.means for e in analyze(text, system="ICD-10-PCS").expansions]
+    assert "excision, diagnostic" in means and "Insertion" not in means
+    # marrow is drawn out: no Excision read into it
+    marrow = analyze("bone marrow biopsy and aspirate obtained", system="ICD-10-PCS")
+    assert "excision, diagnostic" not in [e.means for e in marrow.expansions]
