@@ -24,10 +24,11 @@ from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from assistant.condition_phrases import DRUG_TALK, LONG_TERM_SENSE
 from assistant.knowledge.gates import Gate, gated, load_gates, shut_gates
 from assistant.knowledge.qualifiers import Agreement, Group, agreement, query_values
 from assistant.qualifier_words import APPROACHES, first_match
-from assistant.query import DRUG_TALK, LONG_TERM_SENSE, QueryAnalysis
+from assistant.query import QueryAnalysis
 from assistant.weights import WEIGHTS, Weights
 from corpus.links import CodeRef
 from index.lexical import tokenize

@@ -10,9 +10,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from assistant.conventions import content_stems, residual
+from assistant.expansion import Expansion
 from assistant.note_sides import sides_of_one
 from assistant.note_types import Alternative, Draft
-from assistant.query import Expansion
 from assistant.weights import NOTE_WEIGHTS
 from index.lexical import tokenize
 

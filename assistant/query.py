@@ -12,15 +12,32 @@ import gzip
 import json
 import re
 import sqlite3
-from collections.abc import Container, Sequence
+from collections.abc import Container
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.condition_phrases import (
+    LONG_TERM_SENSE,
+    beside_drugs,
+    clock_quadrant,
+    reworded_within,
+    said_of,
+)
+from assistant.expansion import Expansion
 from assistant.knowledge.english import english_words
 from assistant.knowledge.lexicon import Lexicon, load_lexicon
 from assistant.knowledge.morphology import decompose
-from assistant.knowledge.phrases import Match, choose, find_terms, term_index, term_key
+from assistant.knowledge.phrases import Match, find_terms
+from assistant.procedure_phrases import (
+    CLOT_OUT,
+    LIQUID_COLLECTION,
+    biopsy_taken,
+    clot_out,
+    lay_biopsy,
+    vessel_count,
+    without_specimen_handling,
+)
 from assistant.qualifier_words import (
     ADMINISTRATION_APPROACHES,
     APPROACH_NAMES,
@@ -83,23 +100,6 @@ _CODE_SET_NAMES = frozenset(
         "healthcare common procedure coding system",
     }
 )
-
-
-@dataclass(frozen=True)
-class Expansion:
-    """Words added to the query: ``term`` (the query's words at ``start:end``) means
-    ``means``; ``kind`` says how it was found (a lexicon kind, "morphology", "spelling",
-    "abbreviation list") and ``source`` which data said so."""
-
-    term: str
-    means: str
-    kind: str
-    source: str
-    start: int
-    end: int
-
-    def __str__(self) -> str:
-        return f"{self.term}: {self.means}"
 
 
 @dataclass(frozen=True)
@@ -333,17 +333,16 @@ def analyze(
         expansions = _fluid_taken_out(expansions, lower)
         if FRAGMENTS_OUT.search(lower):
             expansions = [_extirpation(e) for e in expansions]
-        if CLOT_OUT.search(lower) and not LIQUID_COLLECTION.search(lower):
+        clot = CLOT_OUT.search(lower)
+        if clot is not None and not LIQUID_COLLECTION.search(lower):
             # a clot is solid matter taken out (Extirpation); a chronic, liquefied
             # collection let out through a burr hole or drain is a Drainage
-            expansions = _clot_out(expansions, query, CLOT_OUT.search(lower))
+            expansions = clot_out(expansions, query, clot)
         expansions = _scope_as_approach(expansions, NOT_DONE.sub(" ", lower))
         expansions.extend(vessel_count(query))
         expansions.extend(lay_biopsy(query))
         expansions.extend(biopsy_taken(query))
-        # "placed in jar 1", "sent to pathology": the specimen, not an Insertion
-        handled = [m.span() for m in _SPECIMEN_HANDLED.finditer(query)]
-        expansions = [e for e in expansions if not any(a <= e.start < b for a, b in handled)]
+        expansions = without_specimen_handling(expansions, query)
     # "grade IV", "stage II", "type I": numerals, not abbreviations ("IV" is not intravenous)
     numerals = [m.span("numeral") for m in NUMERAL.finditer(query)]
     expansions = [
@@ -481,68 +480,6 @@ def _focus(
     if not phrase:
         return "", ""
     return " ".join([phrase, *inside]), phrase if stated else ""
-
-
-LONG_TERM_SENSE = "long term (current) use"
-# words around a drug that name no condition ("on", "started", "long-term use of", "daily")
-DRUG_TALK = frozenset(
-    tokenize(
-        "on started starting start taking takes take took adding added add given give "
-        "continue continued continues resume resumed increase increased dose dosing daily "
-        "long term current use uses using used chronic chronically maintenance maintained "
-        "therapy treatment patient pt mg plus and with for of"
-    )
-)
-_CLAUSES = re.compile(r"[^,;]+")
-
-
-def reworded_within(phrase: str, query: str, expansions: Sequence[Expansion]) -> str:
-    """``phrase`` (a part of ``query``) with the lexicon terms inside it said as their
-    first meaning ("my thyroid is underactive" -> "hypothyroidism")."""
-    out = phrase
-    done: set[tuple[int, int]] = set()
-    for e in expansions:
-        term = query[e.start : e.end]
-        if (e.start, e.end) in done or not term or term not in out:
-            continue
-        done.add((e.start, e.end))
-        out = out.replace(term, e.means, 1)
-    return out
-
-
-# a speaker's clause about the medicine taken ("i take my little thyroid pill every
-# morning"): treatment, not the condition
-LAY_TREATMENT = re.compile(
-    r"\b(?:i|he|she|they|we|mom|dad)\s+(?:take|takes|took|use|uses|used|am on|is on|are on|"
-    r"get|gets|need|needs)\b[^,;.]*\b(?:pills?|meds?|medicines?|medications?|tablets?|"
-    r"shots?|injections?|inhalers?|drops)\b",
-    re.IGNORECASE,
-)
-# a tumor's hormone receptor status: an additional code (Z17), not the condition
-RECEPTOR_STATUS = re.compile(
-    r"\b(?:ER|PR|HER-?2(?:/neu)?|hormone receptor|estrogen receptor|progesterone receptor)"
-    r"(?:\s*[+-]|\s+(?:positive|negative|pos|neg)\b)",
-    re.IGNORECASE,
-)
-
-
-def beside_drugs(query: str, expansions: Sequence[Expansion]) -> str:
-    """The query without the clauses that name a drug taken for long ("seropositive RA,
-    hands and feet, on MTX + folic acid" -> "seropositive RA, hands and feet") or a
-    tumor's receptor status ("..., ER positive / HER2 negative"), when something
-    besides is left: the condition. "" otherwise."""
-    drugs = [e for e in expansions if e.means.lower().startswith(LONG_TERM_SENSE)]
-    if not drugs and not RECEPTOR_STATUS.search(query) and not LAY_TREATMENT.search(query):
-        return ""
-    kept = [
-        c.group(0).strip()
-        for c in _CLAUSES.finditer(query)
-        if not any(c.start() <= e.start < c.end() for e in drugs)
-        and not RECEPTOR_STATUS.search(c.group(0))
-        and not LAY_TREATMENT.search(c.group(0))
-    ]
-    rest = ", ".join(c for c in kept if set(tokenize(c)) - DRUG_TALK)
-    return rest if set(tokenize(rest)) - DRUG_TALK else ""
 
 
 # where a cancer has spread: "spread to the liver", "metastatic to bone", "mets to brain",
@@ -720,42 +657,6 @@ def _taken_out_and_replaced(expansions: list[Expansion], lower: str) -> list[Exp
     return [*kept, *replaced]
 
 
-# a hematoma or clot evacuated or removed
-CLOT_OUT = re.compile(
-    r"\b(?:evacuat\w*|remov\w*|extract\w*)\b(?: of)?(?: (?:the|an?|acute|large|[a-z]+al|"
-    r"left|right|bilateral|subdural|epidural|intracerebral|blood))* (?:hematomas?|clots?|"
-    r"thrombus|hemorrhage)\b|\b(?:hematoma|clot) (?:evacuat\w*|remov\w*)\b"
-)
-LIQUID_COLLECTION = re.compile(r"\b(?:chronic|burr[- ]holes?|liquefied|seroma)\b")
-_DRAINAGE_OF = re.compile(r"\bdrainage of\b", re.IGNORECASE)
-
-
-def _clot_out(expansions: list[Expansion], query: str, m: re.Match[str] | None) -> list[Expansion]:
-    out = [
-        Expansion(
-            e.term,
-            _DRAINAGE_OF.sub("extirpation of matter from", e.means),
-            e.kind,
-            e.source,
-            e.start,
-            e.end,
-        )
-        for e in expansions
-    ]
-    if m is not None:
-        out.append(
-            Expansion(
-                query[m.start() : m.end()],
-                "extirpation of matter",
-                "synonym",
-                "coding rule",
-                m.start(),
-                m.end(),
-            )
-        )
-    return out
-
-
 def _extirpation(e: Expansion) -> Expansion:
     if not _FRAGMENTATION.search(e.means):
         return e
@@ -864,152 +765,3 @@ class _Common:
             or word in self.vocabulary
             or (isinstance(word, str) and _a_word(word, ()))
         )
-
-
-# a breast finding at a clock position (as the examiner faces the patient) lies in a
-# quadrant that depends on the side: 1-2 o'clock is upper-outer on the left breast and
-# upper-inner on the right; 12, 3, 6 and 9 o'clock lie on the lines between quadrants
-_CLOCK = re.compile(r"\b(?P<hour>1[0-2]|[1-9])(?::[0-5]\d| ?o'? ?clock)\b", re.IGNORECASE)
-_BREAST = re.compile(r"\bbreasts?\b", re.IGNORECASE)
-_LEFT_QUADRANTS = {
-    1: "upper-outer",
-    2: "upper-outer",
-    4: "lower-outer",
-    5: "lower-outer",
-    7: "lower-inner",
-    8: "lower-inner",
-    10: "upper-inner",
-    11: "upper-inner",
-}
-_MIRRORED = {"outer": "inner", "inner": "outer"}
-
-
-def clock_quadrant(query: str) -> list[Expansion]:
-    """The quadrant of a breast finding named by its clock position and side ("left
-    breast, 2:00 position" -> "upper-outer quadrant")."""
-    if not _BREAST.search(query):
-        return []
-    side = first_match(LATERALITY, query.lower())
-    m = _CLOCK.search(query)
-    if m is None or side not in ("left", "right"):
-        return []
-    quadrant = _LEFT_QUADRANTS.get(int(m.group("hour")))
-    if quadrant is None:
-        return []
-    if side == "right":
-        upper, lateral = quadrant.split("-")
-        quadrant = f"{upper}-{_MIRRORED[lateral]}"
-    return [Expansion(m.group(0), f"{quadrant} quadrant", "synonym", "clock position", *m.span())]
-
-
-# what a speaker says of a part of the body, in the order a term names it the other way
-# round: "my thyroid is underactive" is an "underactive thyroid", "my iron is really low"
-# "low iron", "my blood pressure has been high for years" "high blood pressure"
-_SAID_OF = re.compile(
-    r"\b(?:my|his|her|their|our|the|your)\s+(?P<noun>[a-z]+(?:\s+[a-z]+)?)\s+"
-    r"(?:is|are|was|were|has been|have been|had been|keeps? (?:running|being|getting)|"
-    r"runs?|running|gets?|getting|seems?|looks?|feels?)"
-    r"(?:\s+(?:really|very|so|too|a (?:little|bit)|kind of|kinda|always|still|way|super|"
-    r"getting|running|pretty))*\s+(?P<adj>[a-z]+)\b",
-    re.IGNORECASE,
-)
-
-
-def said_of(
-    query: str, lexicon: Lexicon, system: str | None, taken: list[tuple[int, int]]
-) -> list[Match]:
-    """Lexicon terms named as "adjective noun" that the query says as "my noun is
-    adjective", where no term found already covers the words."""
-    index = term_index(lexicon)
-    words = frozenset(w.lower() for w in _WORD.findall(query))
-    out = []
-    for m in _SAID_OF.finditer(query):
-        start, end = m.start(), m.end("adj")
-        if any(a < end and start < b for a, b in taken):
-            continue
-        senses = index.get(term_key(f"{m.group('adj')} {m.group('noun')}"))
-        chosen = choose(senses, words, query.lower(), system) if senses else ()
-        if chosen:
-            out.append(Match(start, end, chosen))
-    return out
-
-
-# how many arteries a procedure treats, as the coronary body part values count them:
-# "a blocked artery" is One Artery, "three-vessel" Three Arteries
-_COUNTS = {
-    "a": "one",
-    "an": "one",
-    "one": "one",
-    "single": "one",
-    "1": "one",
-    "two": "two",
-    "double": "two",
-    "2": "two",
-    "both": "two",
-    "three": "three",
-    "triple": "three",
-    "3": "three",
-    "four": "four",
-    "quadruple": "four",
-    "4": "four",
-}
-_VESSEL_COUNT = re.compile(
-    r"\b(?P<count>an?|one|single|1|two|double|2|three|triple|3|four|quadruple|4)[- ]"
-    r"(?:(?:blocked|narrowed|clogged|diseased|coronary|heart|main|more)\s+){0,2}"
-    r"(?:vessels?|arter(?:y|ies))\b",
-    re.IGNORECASE,
-)
-
-
-def vessel_count(query: str) -> list[Expansion]:
-    """The number of arteries treated, in the words the coronary values use."""
-    out = []
-    for m in _VESSEL_COUNT.finditer(query):
-        count = _COUNTS[m.group("count").lower()]
-        said = "one artery" if count == "one" else f"{count} arteries"
-        out.append(Expansion(m.group(0), said, "synonym", "vessel count", *m.span()))
-    return out
-
-
-# a piece taken to be tested: a biopsy ("snipped a tiny piece of my stomach to test it",
-# "took a sample from the lump to check for cancer")
-_LAY_BIOPSY = re.compile(
-    r"\b(?:piece|pieces|sample|samples|bit|bits|chunk|snippet|scraping|scrapings|tissue)\b"
-    r"[^.;]{0,60}?\b(?:to (?:be )?(?:test|tested|check|checked|look at|examine|see if|send)|"
-    r"for (?:testing|tests?|the lab|a biopsy|pathology|cancer)|sent (?:off|away|to the lab)|"
-    r"to check for)\b",
-    re.IGNORECASE,
-)
-
-
-def lay_biopsy(query: str) -> list[Expansion]:
-    m = _LAY_BIOPSY.search(query)
-    if m is None:
-        return []
-    return [Expansion(m.group(0), "excision, diagnostic", "lay", "lay biopsy", *m.span())]
-
-
-_SPECIMEN_HANDLED = re.compile(
-    r"\b(?:placed|put|sent|submitted|labeled|labelled)\s+(?:in|into|to|for)\s+"
-    r"(?:(?:a|an|the|separate)\s+)?(?:jars?|containers?|formalin|bottles?|cups?|pathology|"
-    r"the lab|lab|specimen|cassettes?|permanent section|frozen section)\b",
-    re.IGNORECASE,
-)
-_BIOPSY_TAKEN = re.compile(
-    r"\bbiops(?:y|ies)\s+(?:(?:were|was)\s+)?(?:taken|obtained|performed|done)|"
-    r"\bbiops(?:y|ies)\s+(?:from|of)\b|\bbiopsied\b",
-    re.IGNORECASE,
-)
-# biopsies that are no Excision: marrow and fluid are drawn out (Extraction, Drainage)
-_NOT_EXCISED = re.compile(
-    r"\b(?:marrow|aspirat\w*|fna|fine[- ]needle|brush\w*|washings?|lavage|fluid)\b", re.I
-)
-
-
-def biopsy_taken(query: str) -> list[Expansion]:
-    """A biopsy taken is a diagnostic Excision (not a Resection of what it was taken
-    from), unless marrow or fluid was drawn."""
-    m = _BIOPSY_TAKEN.search(query)
-    if m is None or _NOT_EXCISED.search(query):
-        return []
-    return [Expansion(m.group(0), "excision, diagnostic", "synonym", "coding rule", *m.span())]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from assistant.confidence import CONFIDENT
-from assistant.query import Expansion
+from assistant.expansion import Expansion
 from corpus.records import SourceLabel
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from assistant.errors import QueryError
+from assistant.expansion import Expansion
 from assistant.knowledge.device_systems import coded_by_parts, part_text
 from assistant.note_encounter import (
     NEWBORN_BIRTH,
@@ -85,7 +86,6 @@ from assistant.note_types import (
 )
 from assistant.notes import Statement, laterality, statements
 from assistant.qualifier_words import APPROACHES, SCOPE_APPROACHES, first_match
-from assistant.query import Expansion
 from assistant.results import CodeResult
 from assistant.search import Retriever
 from assistant.weights import NOTE_WEIGHTS, NoteWeights

@@ -733,7 +733,7 @@ def test_the_words_a_statement_says_of_a_code_s_names(assistant: Assistant) -> N
     ],
 )
 def test_a_breast_finding_s_clock_position_names_its_quadrant(query: str, quadrant) -> None:  # type: ignore[no-untyped-def]
-    from assistant.query import clock_quadrant
+    from assistant.condition_phrases import clock_quadrant
 
     found = [e.means for e in clock_quadrant(query)]
     assert found == ([quadrant] if quadrant else [])

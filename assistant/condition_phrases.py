@@ -1,0 +1,145 @@
+"""How people phrase a condition, read before the search: the clauses that name treatment
+or a tumor's receptor status rather than the condition, what a speaker says of a part of
+the body ("my thyroid is underactive"), where a breast finding lies by its clock position."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.expansion import Expansion
+from assistant.knowledge.lexicon import Lexicon
+from assistant.knowledge.phrases import Match, choose, term_index, term_key
+from assistant.qualifier_words import LATERALITY, first_match
+from index.lexical import tokenize
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*")
+
+LONG_TERM_SENSE = "long term (current) use"
+# words around a drug that name no condition ("on", "started", "long-term use of", "daily")
+DRUG_TALK = frozenset(
+    tokenize(
+        "on started starting start taking takes take took adding added add given give "
+        "continue continued continues resume resumed increase increased dose dosing daily "
+        "long term current use uses using used chronic chronically maintenance maintained "
+        "therapy treatment patient pt mg plus and with for of"
+    )
+)
+_CLAUSES = re.compile(r"[^,;]+")
+
+
+def reworded_within(phrase: str, query: str, expansions: Sequence[Expansion]) -> str:
+    """``phrase`` (a part of ``query``) with the lexicon terms inside it said as their
+    first meaning ("my thyroid is underactive" -> "hypothyroidism")."""
+    out = phrase
+    done: set[tuple[int, int]] = set()
+    for e in expansions:
+        term = query[e.start : e.end]
+        if (e.start, e.end) in done or not term or term not in out:
+            continue
+        done.add((e.start, e.end))
+        out = out.replace(term, e.means, 1)
+    return out
+
+
+# a speaker's clause about the medicine taken ("i take my little thyroid pill every
+# morning"): treatment, not the condition
+LAY_TREATMENT = re.compile(
+    r"\b(?:i|he|she|they|we|mom|dad)\s+(?:take|takes|took|use|uses|used|am on|is on|are on|"
+    r"get|gets|need|needs)\b[^,;.]*\b(?:pills?|meds?|medicines?|medications?|tablets?|"
+    r"shots?|injections?|inhalers?|drops)\b",
+    re.IGNORECASE,
+)
+# a tumor's hormone receptor status: an additional code (Z17), not the condition
+RECEPTOR_STATUS = re.compile(
+    r"\b(?:ER|PR|HER-?2(?:/neu)?|hormone receptor|estrogen receptor|progesterone receptor)"
+    r"(?:\s*[+-]|\s+(?:positive|negative|pos|neg)\b)",
+    re.IGNORECASE,
+)
+
+
+def beside_drugs(query: str, expansions: Sequence[Expansion]) -> str:
+    """The query without the clauses that name a drug taken for long ("seropositive RA,
+    hands and feet, on MTX + folic acid" -> "seropositive RA, hands and feet") or a
+    tumor's receptor status ("..., ER positive / HER2 negative"), when something
+    besides is left: the condition. "" otherwise."""
+    drugs = [e for e in expansions if e.means.lower().startswith(LONG_TERM_SENSE)]
+    if not drugs and not RECEPTOR_STATUS.search(query) and not LAY_TREATMENT.search(query):
+        return ""
+    kept = [
+        c.group(0).strip()
+        for c in _CLAUSES.finditer(query)
+        if not any(c.start() <= e.start < c.end() for e in drugs)
+        and not RECEPTOR_STATUS.search(c.group(0))
+        and not LAY_TREATMENT.search(c.group(0))
+    ]
+    rest = ", ".join(c for c in kept if set(tokenize(c)) - DRUG_TALK)
+    return rest if set(tokenize(rest)) - DRUG_TALK else ""
+
+
+# a breast finding at a clock position (as the examiner faces the patient) lies in a
+# quadrant that depends on the side: 1-2 o'clock is upper-outer on the left breast and
+# upper-inner on the right; 12, 3, 6 and 9 o'clock lie on the lines between quadrants
+_CLOCK = re.compile(r"\b(?P<hour>1[0-2]|[1-9])(?::[0-5]\d| ?o'? ?clock)\b", re.IGNORECASE)
+_BREAST = re.compile(r"\bbreasts?\b", re.IGNORECASE)
+_LEFT_QUADRANTS = {
+    1: "upper-outer",
+    2: "upper-outer",
+    4: "lower-outer",
+    5: "lower-outer",
+    7: "lower-inner",
+    8: "lower-inner",
+    10: "upper-inner",
+    11: "upper-inner",
+}
+_MIRRORED = {"outer": "inner", "inner": "outer"}
+
+
+def clock_quadrant(query: str) -> list[Expansion]:
+    """The quadrant of a breast finding named by its clock position and side ("left
+    breast, 2:00 position" -> "upper-outer quadrant")."""
+    if not _BREAST.search(query):
+        return []
+    side = first_match(LATERALITY, query.lower())
+    m = _CLOCK.search(query)
+    if m is None or side not in ("left", "right"):
+        return []
+    quadrant = _LEFT_QUADRANTS.get(int(m.group("hour")))
+    if quadrant is None:
+        return []
+    if side == "right":
+        upper, lateral = quadrant.split("-")
+        quadrant = f"{upper}-{_MIRRORED[lateral]}"
+    return [Expansion(m.group(0), f"{quadrant} quadrant", "synonym", "clock position", *m.span())]
+
+
+# what a speaker says of a part of the body, in the order a term names it the other way
+# round: "my thyroid is underactive" is an "underactive thyroid", "my iron is really low"
+# "low iron", "my blood pressure has been high for years" "high blood pressure"
+_SAID_OF = re.compile(
+    r"\b(?:my|his|her|their|our|the|your)\s+(?P<noun>[a-z]+(?:\s+[a-z]+)?)\s+"
+    r"(?:is|are|was|were|has been|have been|had been|keeps? (?:running|being|getting)|"
+    r"runs?|running|gets?|getting|seems?|looks?|feels?)"
+    r"(?:\s+(?:really|very|so|too|a (?:little|bit)|kind of|kinda|always|still|way|super|"
+    r"getting|running|pretty))*\s+(?P<adj>[a-z]+)\b",
+    re.IGNORECASE,
+)
+
+
+def said_of(
+    query: str, lexicon: Lexicon, system: str | None, taken: list[tuple[int, int]]
+) -> list[Match]:
+    """Lexicon terms named as "adjective noun" that the query says as "my noun is
+    adjective", where no term found already covers the words."""
+    index = term_index(lexicon)
+    words = frozenset(w.lower() for w in _WORD.findall(query))
+    out = []
+    for m in _SAID_OF.finditer(query):
+        start, end = m.start(), m.end("adj")
+        if any(a < end and start < b for a, b in taken):
+            continue
+        senses = index.get(term_key(f"{m.group('adj')} {m.group('noun')}"))
+        chosen = choose(senses, words, query.lower(), system) if senses else ()
+        if chosen:
+            out.append(Match(start, end, chosen))
+    return out

@@ -1,0 +1,130 @@
+"""How people phrase a procedure, read before the search: a clot taken out, how many
+arteries were treated, a piece taken to be tested, a specimen put in a jar."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.expansion import Expansion
+
+# a hematoma or clot evacuated or removed
+CLOT_OUT = re.compile(
+    r"\b(?:evacuat\w*|remov\w*|extract\w*)\b(?: of)?(?: (?:the|an?|acute|large|[a-z]+al|"
+    r"left|right|bilateral|subdural|epidural|intracerebral|blood))* (?:hematomas?|clots?|"
+    r"thrombus|hemorrhage)\b|\b(?:hematoma|clot) (?:evacuat\w*|remov\w*)\b"
+)
+LIQUID_COLLECTION = re.compile(r"\b(?:chronic|burr[- ]holes?|liquefied|seroma)\b")
+_DRAINAGE_OF = re.compile(r"\bdrainage of\b", re.IGNORECASE)
+
+
+def clot_out(expansions: list[Expansion], query: str, m: re.Match[str]) -> list[Expansion]:
+    """The Drainage senses read as Extirpation of matter, and the clot's words as it."""
+    out = [
+        Expansion(
+            e.term,
+            _DRAINAGE_OF.sub("extirpation of matter from", e.means),
+            e.kind,
+            e.source,
+            e.start,
+            e.end,
+        )
+        for e in expansions
+    ]
+    out.append(
+        Expansion(
+            query[m.start() : m.end()],
+            "extirpation of matter",
+            "synonym",
+            "coding rule",
+            m.start(),
+            m.end(),
+        )
+    )
+    return out
+
+
+# how many arteries a procedure treats, as the coronary body part values count them:
+# "a blocked artery" is One Artery, "three-vessel" Three Arteries
+_COUNTS = {
+    "a": "one",
+    "an": "one",
+    "one": "one",
+    "single": "one",
+    "1": "one",
+    "two": "two",
+    "double": "two",
+    "2": "two",
+    "three": "three",
+    "triple": "three",
+    "3": "three",
+    "four": "four",
+    "quadruple": "four",
+    "4": "four",
+}
+_VESSEL_COUNT = re.compile(
+    r"\b(?P<count>an?|one|single|1|two|double|2|three|triple|3|four|quadruple|4)[- ]"
+    r"(?:(?:blocked|narrowed|clogged|diseased|coronary|heart|main|more)\s+){0,2}"
+    r"(?:vessels?|arter(?:y|ies))\b",
+    re.IGNORECASE,
+)
+
+
+def vessel_count(query: str) -> list[Expansion]:
+    """The number of arteries treated, in the words the coronary values use."""
+    out = []
+    for m in _VESSEL_COUNT.finditer(query):
+        count = _COUNTS[m.group("count").lower()]
+        said = "one artery" if count == "one" else f"{count} arteries"
+        out.append(Expansion(m.group(0), said, "synonym", "vessel count", *m.span()))
+    return out
+
+
+# a piece taken to be tested: a biopsy ("snipped a tiny piece of my stomach to test it",
+# "took a sample from the lump to check for cancer")
+_LAY_BIOPSY = re.compile(
+    r"\b(?:piece|pieces|sample|samples|bit|bits|chunk|snippet|scraping|scrapings|tissue)\b"
+    r"[^.;]{0,60}?\b(?:to (?:be )?(?:test|tested|check|checked|look at|examine|see if|send)|"
+    r"for (?:testing|tests?|the lab|a biopsy|pathology|cancer)|sent (?:off|away|to the lab)|"
+    r"to check for)\b",
+    re.IGNORECASE,
+)
+
+
+def lay_biopsy(query: str) -> list[Expansion]:
+    m = _LAY_BIOPSY.search(query)
+    if m is None:
+        return []
+    return [Expansion(m.group(0), "excision, diagnostic", "lay", "lay biopsy", *m.span())]
+
+
+_SPECIMEN_HANDLED = re.compile(
+    r"\b(?:placed|put|sent|submitted|labeled|labelled)\s+(?:in|into|to|for)\s+"
+    r"(?:(?:a|an|the|separate)\s+)?(?:jars?|containers?|formalin|bottles?|cups?|pathology|"
+    r"the lab|lab|specimen|cassettes?|permanent section|frozen section)\b",
+    re.IGNORECASE,
+)
+_BIOPSY_TAKEN = re.compile(
+    r"\bbiops(?:y|ies)\s+(?:(?:were|was)\s+)?(?:taken|obtained|performed|done)|"
+    r"\bbiops(?:y|ies)\s+(?:from|of)\b|\bbiopsied\b",
+    re.IGNORECASE,
+)
+# biopsies that are no Excision: marrow and fluid are drawn out (Extraction, Drainage)
+_NOT_EXCISED = re.compile(
+    r"\b(?:marrow|aspirat\w*|fna|fine[- ]needle|brush\w*|washings?|lavage|fluid)\b", re.I
+)
+
+
+def biopsy_taken(query: str) -> list[Expansion]:
+    """A biopsy taken is a diagnostic Excision (not a Resection of what it was taken
+    from), unless marrow or fluid was drawn."""
+    m = _BIOPSY_TAKEN.search(query)
+    if m is None or _NOT_EXCISED.search(query):
+        return []
+    return [Expansion(m.group(0), "excision, diagnostic", "synonym", "coding rule", *m.span())]
+
+
+def without_specimen_handling(expansions: list[Expansion], query: str) -> list[Expansion]:
+    """Expansions read into "placed in jar 1", "sent to pathology": the specimen, not an
+    Insertion."""
+    handled = [m.span() for m in _SPECIMEN_HANDLED.finditer(query)]
+    return [e for e in expansions if not any(a <= e.start < b for a, b in handled)]
