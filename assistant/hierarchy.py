@@ -127,9 +127,10 @@ class CodeTree:
 
     def distinguishing(self, row: int, limit: int) -> frozenset[str] | None:
         """The stems a coder looks for in the query before leaving a category's default
-        child: what the titles of its other billable children add to the category's
-        ("secondary to blood loss", "early dry stage"), less what the default child's
-        own names say. None without a default child or for a family over ``limit``."""
+        child: what the names (titles and inclusion terms) of its other descendants add to
+        the category's ("secondary to blood loss", "early dry stage", "[HFrEF]"), less what
+        the default child's own names say. None without a default child or for a family of
+        more than ``limit`` codes."""
         found = self._distinguishing.get(row)
         if found is not None or row in self._distinguishing:
             return found

@@ -405,3 +405,30 @@ def treated_cancer(note: str, start: int, item: str) -> bool:
     end = _SENTENCE_END.search(note, start)
     sentence = note[start : end.start() if end else len(note)]
     return bool(_TREATED_AND_GONE.search(sentence)) and not _STILL_TREATED.search(sentence)
+
+
+SAME_AS_BEFORE = re.compile(
+    r"\bpost-?\s?op(?:erative)?\.?\s+(?:diagnos[ie]s|dx)\s*[:\-]\s*same\b", re.IGNORECASE
+)
+# how a target was found ("seed-localized", "wire localization"): no procedure of its own
+LOCALIZED = re.compile(
+    r"\b(?:radioactive[- ])?(?:seed|wire|needle|clip|magseed|radar|reflector)"
+    r"[- ](?:locali[sz]ed|locali[sz]ation|guided)\b",
+    re.IGNORECASE,
+)
+# a reduction holds the bone with a splint or cast: part of the reduction (not coded apart)
+REDUCED = re.compile(r"\b(?:reduction|reduced|reposition\w*|orif|manipulat\w*)\b", re.I)
+HELD_AFTER = re.compile(
+    r"\s*(?:,|\bwith\b|\band\b|\+|\bfollowed by\b)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:splint|cast|casting|sling|immobili[sz]\w*)(?:\s+(?:application|applied|placement))?",
+    re.IGNORECASE,
+)
+
+
+def integral_removed(statement: str) -> str:
+    """A procedure statement without the steps that belong to its procedure: how the
+    target was localized, the splint or cast that holds a reduction."""
+    out = LOCALIZED.sub(" ", statement)
+    if REDUCED.search(out):
+        out = HELD_AFTER.sub(" ", out)
+    return " ".join(out.split())

@@ -62,12 +62,14 @@ from assistant.note_text import (
     PLAN_AFTER,
     PROCEDURE_WORD,
     ROUTINE,
+    SAME_AS_BEFORE,
     SCREENING,
     TREATED,
     before_treatment,
     condition_named,
     delivery_record,
     indications,
+    integral_removed,
     note_approach,
     note_setting,
     parts,
@@ -532,33 +534,6 @@ _PAST_OPERATION = re.compile(
     r"(?:\s+(?:\(?(?:19|20)\d\d\)?|as a child|in childhood|\(remote\)|remote))?\W*$",
     re.IGNORECASE,
 )
-
-
-SAME_AS_BEFORE = re.compile(
-    r"\bpost-?\s?op(?:erative)?\.?\s+(?:diagnos[ie]s|dx)\s*[:\-]\s*same\b", re.IGNORECASE
-)
-# how a target was found ("seed-localized", "wire localization"): no procedure of its own
-LOCALIZED = re.compile(
-    r"\b(?:radioactive[- ])?(?:seed|wire|needle|clip|magseed|radar|reflector)"
-    r"[- ](?:locali[sz]ed|locali[sz]ation|guided)\b",
-    re.IGNORECASE,
-)
-# a reduction holds the bone with a splint or cast: part of the reduction (not coded apart)
-REDUCED = re.compile(r"\b(?:reduction|reduced|reposition\w*|orif|manipulat\w*)\b", re.I)
-HELD_AFTER = re.compile(
-    r"\s*(?:,|\bwith\b|\band\b|\+|\bfollowed by\b)\s+(?:[\w-]+\s+){0,3}?"
-    r"(?:splint|cast|casting|sling|immobili[sz]\w*)(?:\s+(?:application|applied|placement))?",
-    re.IGNORECASE,
-)
-
-
-def integral_removed(statement: str) -> str:
-    """A procedure statement without the steps that belong to its procedure: how the
-    target was localized, the splint or cast that holds a reduction."""
-    out = LOCALIZED.sub(" ", statement)
-    if REDUCED.search(out):
-        out = HELD_AFTER.sub(" ", out)
-    return " ".join(out.split())
 
 
 SCOPE_EXTENT = re.compile(
