@@ -16,6 +16,13 @@ from index.lexical import tokenize
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*")
 
 LONG_TERM_SENSE = "long term (current) use"
+
+
+def long_term_drug(e: Expansion) -> bool:
+    """A lexicon term naming a drug taken for long ("MTX": long term (current) use of ...)."""
+    return e.means.lower().startswith(LONG_TERM_SENSE)
+
+
 # words around a drug that name no condition ("on", "started", "long-term use of", "daily")
 DRUG_TALK = frozenset(
     tokenize(
@@ -63,7 +70,7 @@ def beside_drugs(query: str, expansions: Sequence[Expansion]) -> str:
     hands and feet, on MTX + folic acid" -> "seropositive RA, hands and feet") or a
     tumor's receptor status ("..., ER positive / HER2 negative"), when something
     besides is left: the condition. "" otherwise."""
-    drugs = [e for e in expansions if e.means.lower().startswith(LONG_TERM_SENSE)]
+    drugs = [e for e in expansions if long_term_drug(e)]
     if not drugs and not RECEPTOR_STATUS.search(query) and not LAY_TREATMENT.search(query):
         return ""
     kept = [

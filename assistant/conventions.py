@@ -24,7 +24,7 @@ from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.condition_phrases import DRUG_TALK, LONG_TERM_SENSE
+from assistant.condition_phrases import DRUG_TALK, long_term_drug
 from assistant.knowledge.gates import Gate, gated, load_gates, shut_gates
 from assistant.knowledge.qualifiers import Agreement, Group, agreement, query_values
 from assistant.qualifier_words import APPROACHES, first_match
@@ -454,7 +454,7 @@ def _drug_beside_condition(analysis: QueryAnalysis) -> bool:
     RA, on MTX", "bilat PEs, started heparin"), not the drug use alone ("on warfarin",
     "long-term aspirin use")."""
     raw = analysis.raw or analysis.text
-    drugs = [e for e in analysis.expansions if e.means.lower().startswith(LONG_TERM_SENSE)]
+    drugs = [e for e in analysis.expansions if long_term_drug(e)]
     if not drugs:
         return False
     chars = list(raw)

@@ -18,9 +18,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from assistant.condition_phrases import (
-    LONG_TERM_SENSE,
     beside_drugs,
     clock_quadrant,
+    long_term_drug,
     reworded_within,
     said_of,
 )
@@ -464,8 +464,7 @@ def _focus(
             inside = [
                 e.means
                 for e in expansions
-                if not e.means.lower().startswith(LONG_TERM_SENSE)
-                and query[e.start : e.end] in beside
+                if not long_term_drug(e) and query[e.start : e.end] in beside
             ]
             return " ".join([beside, *inside]), reworded_within(beside, query, expansions)
     if m is None or len(m.group("focus").split()) < 1:
