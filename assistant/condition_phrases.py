@@ -5,7 +5,7 @@ the body ("my thyroid is underactive"), where a breast finding lies by its clock
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from assistant.expansion import Expansion
 from assistant.knowledge.lexicon import Lexicon
@@ -21,6 +21,40 @@ LONG_TERM_SENSE = "long term (current) use"
 def long_term_drug(e: Expansion) -> bool:
     """A lexicon term naming a drug taken for long ("MTX": long term (current) use of ...)."""
     return e.means.lower().startswith(LONG_TERM_SENSE)
+
+
+PLACE_SENSE = "place of occurrence"
+
+
+def place_term(e: Expansion) -> bool:
+    """A lexicon term naming where an injury happened ("at home": ... residence as the place
+    of occurrence of the external cause)."""
+    return PLACE_SENSE in e.means.lower()
+
+
+# stems that say nothing about the condition or procedure ("unspecified", "initial
+# encounter") and words too general to name one ("disease", "history")
+NEUTRAL = frozenset({"unspecifi", "approach", "specifi", "encount", "initi", "nos"})
+GENERIC = frozenset(
+    tokenize(
+        "disease disorder condition syndrome problem other specified unspecified classified "
+        "elsewhere nec nos documented history finding"
+    )
+)
+
+
+def beside(query: str, expansions: Sequence[Expansion], kind: Callable[[Expansion], bool]) -> bool:
+    """The query names terms of a ``kind`` (a drug taken for long, a place) and words of
+    something else besides ("seropositive RA, on MTX", "fell off a ladder at home"), not the
+    terms alone ("on warfarin", "long-term aspirin use", "at home")."""
+    found = [e for e in expansions if kind(e)]
+    if not found:
+        return False
+    chars = list(query)
+    for e in found:
+        chars[e.start : e.end] = " " * (e.end - e.start)
+    rest = frozenset(t for t in tokenize("".join(chars)) if not t.isdigit())
+    return bool(rest - DRUG_TALK - NEUTRAL - GENERIC)
 
 
 # words around a drug that name no condition ("on", "started", "long-term use of", "daily")

@@ -24,7 +24,13 @@ from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.condition_phrases import DRUG_TALK, long_term_drug
+from assistant.condition_phrases import (
+    GENERIC,
+    NEUTRAL,
+    beside,
+    long_term_drug,
+    place_term,
+)
 from assistant.knowledge.gates import Gate, gated, load_gates, shut_gates
 from assistant.knowledge.qualifiers import Agreement, Group, agreement, query_values
 from assistant.qualifier_words import APPROACHES, first_match
@@ -44,7 +50,7 @@ _ENCOUNTERS = (
 )
 _TITLE_APPROACH = re.compile(r",\s*([^,]*?)\s+Approach$")
 # stems that say nothing about the condition itself ("unspecified", "initial encounter")
-_NEUTRAL = frozenset({"unspecifi", "approach", "specifi", "encount", "initi", "nos"})
+_NEUTRAL = NEUTRAL
 
 
 def title_laterality(title: str) -> str | None:
@@ -222,12 +228,7 @@ _DEFINITIVE = re.compile(
     r"tested positive|positive for|proven|showed|shows|revealed)\b"
 )
 # words too general to be negated ("no rheumatic disease" does not rule out every disease)
-_GENERIC = frozenset(
-    tokenize(
-        "disease disorder condition syndrome problem other specified unspecified classified "
-        "elsewhere nec nos documented history finding"
-    )
-)
+_GENERIC = GENERIC
 # "type and acuity not documented", "side unspecified", "cause unknown": the query says the
 # axis is not known, which asks for the unspecified code; these words name no content
 _UNSTATED = re.compile(
@@ -264,6 +265,9 @@ class QueryFacts:
     # a drug taken for long (a lexicon term meaning "long term (current) use of ...") and
     # something else besides: the condition treated, which is coded first
     drug_beside_condition: bool = False
+    # a place of occurrence (a lexicon term meaning "... as the place of occurrence") and
+    # something else besides: the cause or injury, which comes first
+    place_beside_cause: bool = False
     # title (lower case) -> its qualifier agreement with this query, filled as it goes
     memo: dict[str, Agreement] = field(default_factory=dict, compare=False)
 
@@ -324,7 +328,10 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
         shut=shut_gates(load_gates(), _QUERY_WITHOUT.sub(" ", f"{raw.lower()} {lower}")),
         numbers=query_numbers(raw),
         reworded_whole=_one_term(analysis),
-        drug_beside_condition=_drug_beside_condition(analysis),
+        drug_beside_condition=beside(
+            analysis.raw or analysis.text, analysis.expansions, long_term_drug
+        ),
+        place_beside_cause=beside(raw, analysis.expansions, place_term),
         term_senses=tuple(
             (frozenset(tokenize(raw[e.start : e.end])), frozenset(tokenize(e.means)))
             for e in analysis.expansions
@@ -442,26 +449,16 @@ def gate_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS, title: str = 
         # "afib on Eliquis": the condition treated comes first; long-term drug use is an
         # additional code (guideline I.C.21.c.3)
         return w.drug_use_secondary
+    if code.startswith(_PLACE) and facts.place_beside_cause:
+        # "fell off a ladder at home": the place of occurrence is an additional external
+        # cause code, after the injury and how it happened (guideline I.C.20.b)
+        return w.place_secondary
     return 0.0
 
 
 # long-term drug use (Z79) and a tumor's receptor status (Z17): additional codes
 _ADDITIONAL_STATUS = ("Z79", "Z17")
-
-
-def _drug_beside_condition(analysis: QueryAnalysis) -> bool:
-    """The query names a drug taken for long and words of a condition besides ("seropositive
-    RA, on MTX", "bilat PEs, started heparin"), not the drug use alone ("on warfarin",
-    "long-term aspirin use")."""
-    raw = analysis.raw or analysis.text
-    drugs = [e for e in analysis.expansions if long_term_drug(e)]
-    if not drugs:
-        return False
-    chars = list(raw)
-    for e in drugs:
-        chars[e.start : e.end] = " " * (e.end - e.start)
-    rest = frozenset(t for t in tokenize("".join(chars)) if not t.isdigit())
-    return bool(rest - DRUG_TALK - _NEUTRAL - _GENERIC)
+_PLACE = "Y92"  # place of occurrence of the external cause
 
 
 @lru_cache(maxsize=131072)

@@ -18,9 +18,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from assistant.condition_phrases import (
+    beside,
     beside_drugs,
     clock_quadrant,
     long_term_drug,
+    place_term,
     reworded_within,
     said_of,
 )
@@ -363,7 +365,14 @@ def analyze(
         or first_match(SCOPE_APPROACHES, said)
         or first_match(ADMINISTRATION_APPROACHES, said)
     )
-    extra = [e.means for e in expansions if e.means.lower() not in lower]
+    # a place of occurrence beside the cause or injury is an additional code: its title
+    # words do not steer the search ("fell off a ladder at home")
+    secondary = place_term if beside(query, expansions, place_term) else None
+    extra = [
+        e.means
+        for e in expansions
+        if e.means.lower() not in lower and not (secondary is not None and secondary(e))
+    ]
     if approach and system != "ICD-10-CM":  # a diagnosis has no approach
         extra.append(approach)
     searched = text

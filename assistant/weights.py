@@ -45,6 +45,7 @@ class Weights:
     gate_unmet: float = -0.3  # a code family the query gives no ground for (gates)
     external_cause_secondary: float = -0.1  # an external cause when an injury is named
     drug_use_secondary: float = -0.1  # Z79 below the condition a query states
+    place_secondary: float = -0.1  # Y92 below the cause or injury a query names
     # an "Other ..." / NEC code when the query does not say "other"
     residual_title: float = -0.06
     # a title term the query did not ask for (so an unspecific query meets the

@@ -123,6 +123,16 @@ def test_verb_forms_meet_each_other_but_not_the_noun() -> None:
     assert not find_terms("tubes snip", lex)
 
 
+def test_irregular_verbs_meet_their_regular_forms_but_nouns_of_another_sense_do_not() -> None:
+    assert fold("got") == fold("getting") == fold("get") == fold("gotten")
+    assert fold("took") == fold("taken") == fold("taking") and fold("stung") == fold("sting")
+    assert fold("cuts") != fold("cutting") and fold("fell") != fold("falls")
+    lex = _lexicon({"term": "getting snipped", "kind": "lay", "means": ["division"]})
+    for text in ("my husband got snipped", "he gets snipped next week", "get snipped"):
+        (m,) = find_terms(text, lex)
+        assert text[m.start : m.end].endswith("snipped")
+
+
 def test_possessive_determiners_match_any_speaker() -> None:
     lex = _lexicon({"term": "camera down the throat", "kind": "lay", "means": ["inspection"]})
     for text in ("camera down my throat", "a camera down his throat", "camera down the throat"):
@@ -238,6 +248,22 @@ def test_qualifier_groups_read_type_stage_and_defaults() -> None:
     assert agreement(groups, old, "old myocardial infarction").agree == 1
     recent = query_values(groups, "had a heart attack two days ago")
     assert agreement(groups, recent, "old myocardial infarction").agree == 0
+    # a poisoning of no stated intent is accidental (guideline I.C.19.e.5.b)
+    bee = query_values(groups, "toxic effect of bee sting")
+    assert agreement(groups, bee, "toxic effect of venom of bees, assault").non_default == 1
+    accidental = "toxic effect of venom of bees, accidental (unintentional)"
+    assert agreement(groups, bee, accidental).non_default == 0
+    od = query_values(groups, "intentional overdose of acetaminophen")
+    assert (
+        agreement(groups, od, "poisoning by 4-aminophenol derivatives, intentional self-harm").agree
+        == 1
+    )
+    assert (
+        agreement(
+            groups, od, "poisoning by 4-aminophenol derivatives, accidental (unintentional)"
+        ).conflict
+        == 1
+    )
 
 
 def test_malformed_qualifier_rules_are_refused() -> None:
@@ -433,6 +459,20 @@ def test_an_external_cause_is_never_first_when_the_injury_is_named() -> None:
     assert gate_shift("W11.XXXA", both) < 0 == gate_shift("S72.001A", both)
     cause_only = query_facts(analyze("external cause code for a fall from a ladder"), load_groups())
     assert gate_shift("W11.XXXA", cause_only) == 0
+
+
+def test_a_place_of_occurrence_comes_after_the_cause_and_does_not_steer_the_search() -> None:
+    from assistant.conventions import gate_shift, query_facts
+    from assistant.query import analyze
+
+    fall = analyze("fell off a ladder at home, injury", system="ICD-10-CM")
+    assert any("place of occurrence" in e.means for e in fall.expansions)
+    assert "residence" not in fall.expanded.lower()
+    facts = query_facts(fall, load_groups())
+    assert facts.place_beside_cause and gate_shift("Y92.009", facts) < 0
+    alone = analyze("at school", system="ICD-10-CM")
+    assert "school" in alone.expanded.lower().replace("at school", "")
+    assert not query_facts(alone, load_groups()).place_beside_cause
 
 
 def test_a_title_that_leaves_an_axis_open_contradicts_a_named_value() -> None:

@@ -10,7 +10,9 @@ is not "bag", "burned" not "burn"). So "kidney stones",
 "Kidney-Stone" and "kidney stone" all match the term "kidney stone", and "circumcised"
 the term "circumcision"; short words are not stemmed, so "severe" stays apart from
 "sever". Possessive determiners meet "the" ("camera down my throat" matches the term
-"camera down the throat", "hurt his back" the term "hurt my back").
+"camera down the throat", "hurt his back" the term "hurt my back"). Irregular verbs meet
+their regular forms ("got snipped", "getting snipped" and "get snipped" are one key;
+"took", "taken" and "taking" another).
 """
 
 from __future__ import annotations
@@ -33,6 +35,32 @@ _VERB_ENDINGS = ("ed", "ing")
 VERB_MARK = "~"
 # determiners that name whose body part it is: one key, so lay terms match any speaker
 _DETERMINERS = frozenset({"the", "my", "his", "her", "their", "our", "your", "its"})
+# the forms of irregular verbs people use for what was done to them -> the verb's "-ing"
+# form, whose key the regular forms share ("got snipped" is "getting snipped"); the base
+# form too, as short words are not stemmed ("get snipped"). Not verbs whose forms are
+# also nouns of another sense ("cuts" are incisions, "falls" a history, "a break")
+_IRREGULAR: dict[str, str] = {
+    form: ing
+    for ing, forms in {
+        "getting": ("get", "gets", "got", "gotten"),
+        "taking": ("take", "takes", "took", "taken"),
+        "putting": ("put", "puts"),
+        "making": ("make", "makes", "made"),
+        "tying": ("tie", "ties", "tied"),
+        "giving": ("give", "gives", "gave", "given"),
+        "having": ("have", "has", "had"),
+        "sewing": ("sew", "sews", "sewn"),
+        "freezing": ("freeze", "freezes", "froze", "frozen"),
+        "burning": ("burnt",),
+        "bleeding": ("bleed", "bleeds", "bled"),
+        "stinging": ("sting", "stings", "stung"),
+        "biting": ("bite", "bites", "bitten"),
+        "tearing": ("tear", "tears", "tore", "torn"),
+        "sticking": ("stick", "sticks", "stuck"),
+        "hitting": ("hit", "hits"),
+    }.items()
+    for form in forms
+}
 
 
 def fold(token: str) -> str:
@@ -42,6 +70,8 @@ def fold(token: str) -> str:
     t = token.lower()
     if t in _DETERMINERS:
         return "the"
+    if not token.isupper():  # "GAVE", "GOT" are abbreviations
+        t = _IRREGULAR.get(t, t)
     if len(t) >= MIN_FOLD and t.endswith("s") and not t.endswith(("ss", "us", "is")):
         t = t[:-3] + "y" if t.endswith("ies") else t[:-1]
     if len(t) >= MIN_VERB and t.endswith(_VERB_ENDINGS):
