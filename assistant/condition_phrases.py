@@ -154,6 +154,48 @@ def clock_quadrant(query: str) -> list[Expansion]:
     return [Expansion(m.group(0), f"{quadrant} quadrant", "synonym", "clock position", *m.span())]
 
 
+# hemiplegia, hemiparesis and monoplegia are coded by the side affected as the patient's
+# dominant or non-dominant side (guideline I.C.6.a): the handedness a chart states decides;
+# an ambidextrous patient's side is dominant; with no handedness stated the right side is
+# dominant and the left non-dominant
+HANDEDNESS = re.compile(
+    r"\b(?:(?P<hand>right|left|rt|lt|r|l)\s*-?\s*(?:handed|hand(?:ed)?[- ]dominant|dominant)|"
+    r"(?P<both>ambidextrous))\b",
+    re.IGNORECASE,
+)
+_ONE_SIDED_WEAKNESS = re.compile(
+    r"\b(?:hemipleg\w*|hemipar\w*|monopleg\w*|monopar\w*|paralys\w*|paralyz\w*|weak\w*)\b",
+    re.IGNORECASE,
+)
+_HAND_SIDES = {"r": "right", "rt": "right", "l": "left", "lt": "left"}
+
+
+def without_handedness(lower: str) -> str:
+    """``lower`` with the patient's handedness blanked: "R-handed" names no side affected."""
+    return HANDEDNESS.sub(lambda m: " " * len(m.group(0)), lower)
+
+
+def dominance(query: str, side: str | None) -> list[Expansion]:
+    """The side of a one-sided paralysis or weakness as dominant or non-dominant ("L
+    hemiparesis, pt is R-handed" -> "left non-dominant side"); ``side`` is the side
+    affected, read without the handedness."""
+    weakness = _ONE_SIDED_WEAKNESS.search(query)
+    if weakness is None or side not in ("left", "right"):
+        return []
+    hand = HANDEDNESS.search(query)
+    if hand is None:
+        dominant = side == "right"
+        where = weakness.span()
+    elif hand.group("both"):
+        dominant, where = True, hand.span()
+    else:
+        written = hand.group("hand").lower()
+        dominant, where = _HAND_SIDES.get(written, written) == side, hand.span()
+    named = "dominant" if dominant else "non-dominant"
+    term = query[where[0] : where[1]]
+    return [Expansion(term, f"{side} {named} side", "synonym", "dominance", *where)]
+
+
 # what a speaker says of a part of the body, in the order a term names it the other way
 # round: "my thyroid is underactive" is an "underactive thyroid", "my iron is really low"
 # "low iron", "my blood pressure has been high for years" "high blood pressure"

@@ -18,13 +18,16 @@ from functools import lru_cache
 from pathlib import Path
 
 from assistant.condition_phrases import (
+    HANDEDNESS,
     beside,
     beside_drugs,
     clock_quadrant,
+    dominance,
     long_term_drug,
     place_term,
     reworded_within,
     said_of,
+    without_handedness,
 )
 from assistant.expansion import Expansion
 from assistant.knowledge.english import english_words
@@ -358,6 +361,12 @@ def analyze(
         expansions = [
             e for e in expansions if e.means not in APPROACH_NAMES or e.means == own_approach
         ]
+    # "R-handed" names the patient's hand, not the side affected
+    handed = [m.span() for m in HANDEDNESS.finditer(query)]
+    expansions = [e for e in expansions if not any(a <= e.start and e.end <= b for a, b in handed)]
+    side = first_match(LATERALITY, " ".join([without_handedness(lower), *_sides(expansions)]))
+    if system != "ICD-10-PCS":
+        expansions.extend(dominance(query, side))
     said = " ".join([lower, *(e.means.lower() for e in expansions)])
     approach = (
         first_match(APPROACHES, lower)  # the query's own words first, then the lexicon's
@@ -389,7 +398,7 @@ def analyze(
         expansions=tuple(expansions),
         expanded=expanded,
         terms=frozenset(tokenize(expanded)),
-        laterality=first_match(LATERALITY, " ".join([lower, *_sides(expansions)])),
+        laterality=side,
         encounter=first_match(ENCOUNTER, lower),
         approach=approach,
         rewritten=rewritten,

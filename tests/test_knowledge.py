@@ -758,3 +758,30 @@ def test_a_query_that_is_one_lexicon_term_is_reworded_whole() -> None:
 
     assert whole("HTN") and whole("heart attack")
     assert not whole("HTN on lisinopril") and not whole("hypertension")
+
+
+def test_one_sided_paralysis_is_coded_by_the_dominance_of_the_side_affected() -> None:
+    from assistant.query import analyze
+
+    def side(query: str) -> tuple[str | None, list[str]]:
+        a = analyze(query, system="ICD-10-CM")
+        return a.laterality, [e.means for e in a.expansions if e.source == "dominance"]
+
+    # the chart's handedness decides, and names no side affected
+    assert side("L hemiparesis after CVA, pt is R-handed") == ("left", ["left non-dominant side"])
+    assert side("right hemiplegia, right hand dominant") == ("right", ["right dominant side"])
+    assert side("left-handed, left hemiparesis") == ("left", ["left dominant side"])
+    assert side("ambidextrous, L hemiplegia")[1] == ["left dominant side"]
+    # none stated: the right side is dominant, the left non-dominant (guideline I.C.6.a)
+    assert side("right hemiplegia after stroke")[1] == ["right dominant side"]
+    assert side("left sided weakness from old stroke")[1] == ["left non-dominant side"]
+    assert side("left knee pain, right-handed") == ("left", [])  # no paralysis named
+
+
+def test_a_sequela_belongs_to_a_condition_in_the_past() -> None:
+    groups = load_groups()
+    past = query_values(groups, "stroke two years ago with residual left hemiparesis")
+    sequela = "hemiplegia and hemiparesis following cerebral infarction affecting left side"
+    assert agreement(groups, past, sequela).conflict == 0
+    assert agreement(groups, past, "sequelae of cerebral infarction").agree == 1
+    assert agreement(groups, past, "cerebral infarction, unspecified").conflict == 1
