@@ -48,7 +48,9 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
     (r"social(?:\s+history)?|sh", "social_history", None),
     (
         r"(?:(?:other|pertinent|relevant|significant|additional)\s+)?"
-        r"(?:past\s+(?:medical\s+|surgical\s+)?history|pmh|psh|medical history|history)|"
+        r"(?:past\s+(?:medical\s+|surgical\s+)?history|pmh|psh|medical history|history)"
+        # "PERTINENT HISTORY AND MEDICATIONS:", "PMH/meds:": one list of both
+        r"(?:\s*(?:and|&|/)\s*(?:medications|meds))?|"
         r"(?:hpi|history)\s*/\s*(?:pmh|psh)|pmh\s*/\s*psh",
         "history",
         "history",
@@ -164,7 +166,10 @@ FORWARD: tuple[tuple[Status, re.Pattern[str]], ...] = (
             r"scheduled for|to be scheduled|consider(?:ing)?|if (?:needed|necessary)|"
             r"recommend(?:ed|s)?|candidate for|return if|in anticipation of|"
             r"in preparation for|prior to starting|before starting|ahead of|"
-            r"for (?:planned|adjuvant|neoadjuvant|future|upcoming))\b",
+            r"for (?:planned|adjuvant|neoadjuvant|future|upcoming)|"
+            # a consent's list of what could happen: "risks of bleeding, infection, ..."
+            r"risks?(?:,? benefits)?(?:,? and (?:benefits|alternatives))? (?:of|including|"
+            r"such as|include|includes|were discussed)|potential complications)\b",
             _F,
         ),
     ),
@@ -452,7 +457,9 @@ _QUALIFIER_ONLY = re.compile(
     r"(?:(?:type|stage|grade|class|nyha(?: class)?|gold)\s*[0-9ivx]+[a-c]?|right|left|"
     r"bilateral|acute|chronic|controlled|uncontrolled|well[- ]controlled|poorly controlled|"
     r"unspecified|mild|moderate|severe|stable|insulin[- ]dependent|non[- ]insulin[- ]dependent|"
-    r"with(?:out)? complications?|intractable|not intractable|in remission|recurrent)",
+    r"with(?:out)? complications?|intractable|not intractable|in remission|recurrent|"
+    r"(?:a)?symptomatic|resolved|improved|improving|(?:well[- ])?compensated|quiescent|"
+    r"(?:in)?active|(?:un)?treated)",
     re.IGNORECASE,
 )
 # the words of vital signs and laboratory values: a statement of only these and numbers is

@@ -384,6 +384,9 @@ def test_code_gates_open_only_on_their_words() -> None:
     # obstetric and perinatal codes need a pregnancy, a newborn
     assert behind("O23.10", "bladder infection") == "pregnancy"
     assert behind("O23.10", "bladder infection at 20 weeks pregnant") is None
+    # the codes of the maternal record too: a patient born at 39 weeks is no gestation
+    assert behind("Z3A.39", "born at 39 weeks, normal development") == "pregnancy"
+    assert behind("Z3A.39", "iup at 39 weeks gestation") is None
     # a manifestation code (by its title) needs an underlying condition named with it
     n16 = "Renal tubulo-interstitial disorders in diseases classified elsewhere"
     assert gated("N16", shut_gates(gates, "pyelonephritis"), n16) == "manifestation"

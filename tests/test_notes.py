@@ -385,6 +385,29 @@ def test_former_and_quit_are_history_and_list_qualifiers_stay_with_their_conditi
     assert found == ["Diabetes mellitus, type 2", "CKD, stage 3."]
     other = statements("OTHER HISTORY: Hypothyroidism on levothyroxine.\n")
     assert other and other[0].kind == "history"
+    # a status word alone belongs to the condition before it, and a list of history and
+    # medications under one heading is a history list
+    found = [
+        s.span.text
+        for s in statements(
+            "PERTINENT HISTORY AND MEDICATIONS: Coronary artery disease with a stent in 2021, "
+            "asymptomatic, on aspirin. Hypothyroidism on levothyroxine.\n"
+        )
+    ]
+    assert found[0] == "Coronary artery disease with a stent in 2021, asymptomatic"
+    assert "asymptomatic" not in found
+
+
+def test_the_risks_a_consent_lists_are_no_findings() -> None:
+    from assistant.notes import asserted, scopes
+
+    for text in (
+        "Consent obtained, including risks of bleeding, bile leak, pneumothorax.",
+        "Risks and benefits including infection and pneumothorax were discussed.",
+    ):
+        found = scopes(text, "finding")
+        assert found and found[0].status == "hypothetical"
+        assert "pneumothorax" not in asserted(text, found)
 
 
 def test_an_inspection_is_not_coded_with_the_procedure_it_serves() -> None:
