@@ -72,6 +72,8 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
     (r"plan|follow[- ]?up|recommendations?|instructions", "plan", None),
     (
         r"(?:name\s+of\s+)?(?:procedure\(s\)|procedures?|operations?)(?:\s+performed)?"
+        # "PROCEDURES THIS ADMISSION:", "Procedures during hospitalization:"
+        r"(?:\s+(?:this|during(?: this| the)?)\s+(?:admission|hospitali[sz]ation|stay|visit))?"
         r"|surgery performed",
         "procedure",
         "procedure",
@@ -488,6 +490,14 @@ def measurement(text: str) -> bool:
     numbers = [t for t in tokens if t[0].isdigit()]
     words = [t.lower() for t in tokens if not t[0].isdigit()]
     return bool(numbers) and bool(words) and all(w in _MEASURE_WORDS for w in words)
+
+
+def without_measures(line: str) -> str:
+    """A diagnosis line without its clauses that are only a measurement ("Hyperlipidemia,
+    LDL 142" -> "Hyperlipidemia"): the value is no part of the condition's name."""
+    clauses = [c for c in re.split(r"(,\s*)", line)]
+    kept = [c for c in clauses[::2] if c.strip() and not measurement(c)]
+    return ", ".join(k.strip() for k in kept) if kept else line
 
 
 # a family history item that denies ("No known Lynch syndrome", "negative for colon

@@ -86,7 +86,7 @@ from assistant.note_types import (
     Suggestion,
     SuggestResponse,
 )
-from assistant.notes import Statement, laterality, statements
+from assistant.notes import Statement, laterality, statements, without_measures
 from assistant.qualifier_words import APPROACHES, SCOPE_APPROACHES, first_match
 from assistant.results import CodeResult
 from assistant.search import Retriever
@@ -422,8 +422,13 @@ def _plan(
             queries.append(
                 NoteQuery(st, query, "ICD-10-PCS", w.procedure_threshold, ACTED_ON_RATIONALE)
             )
-        if st.section in _DIAGNOSIS_SECTIONS or st.section == "preoperative_diagnosis":
-            line = before_treatment(asserted)  # "..., on metformin": the drug is its own code
+        diagnosis_line = st.section in _DIAGNOSIS_SECTIONS or st.section == "preoperative_diagnosis"
+        gone = (diagnosis_line or st.kind == "history") and treated_cancer(
+            note, st.span.start, asserted
+        )
+        if diagnosis_line and not gone:
+            # "..., on metformin": the drug is its own code; "..., LDL 142": a value
+            line = without_measures(before_treatment(asserted))
             queries.append(
                 NoteQuery(st, line, "ICD-10-CM", w.diagnosis_threshold, "diagnosis stated")
             )
@@ -431,7 +436,7 @@ def _plan(
             # part is searched too; a combination code for the whole line wins if it fits
             for part in parts(line):
                 queries.append(NoteQuery(st, part, "ICD-10-CM", w.part_threshold, PART_RATIONALE))
-        elif st.kind == "history" and treated_cancer(note, st.span.start, asserted):
+        elif gone:
             why = "malignancy treated and gone: personal history code (guideline I.C.2.d)"
             # its stage and markers in parentheses belong to the cancer, not to its history
             text = f"personal history of {without_parentheses(condition_named(asserted))}"

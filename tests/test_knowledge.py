@@ -127,6 +127,8 @@ def test_irregular_verbs_meet_their_regular_forms_but_nouns_of_another_sense_do_
     assert fold("got") == fold("getting") == fold("get") == fold("gotten")
     assert fold("took") == fold("taken") == fold("taking") and fold("stung") == fold("sting")
     assert fold("cuts") != fold("cutting") and fold("fell") != fold("falls")
+    # a condition in "-ism" is not its organ: "prostatism" is not "prostate"
+    assert fold("prostatism") != fold("prostate") and fold("prostatism") == fold("Prostatism")
     lex = _lexicon({"term": "getting snipped", "kind": "lay", "means": ["division"]})
     for text in ("my husband got snipped", "he gets snipped next week", "get snipped"):
         (m,) = find_terms(text, lex)

@@ -33,6 +33,8 @@ def test_sections_tolerate_many_heading_styles() -> None:
         "ED COURSE: Bleeding controlled.\n"
         "Mechanism: Restrained driver struck by another car.\n"
         "ASSESSMENT/PLAN:\n1. Laceration of right hand.\n"
+        "PROCEDURES THIS ADMISSION:\n1. Mechanical thrombectomy.\n"
+        "Pertinent history and medications: Hypothyroidism on levothyroxine.\n"
     )
     names = [s.name for s in sections(note)]
     assert names == [
@@ -46,6 +48,8 @@ def test_sections_tolerate_many_heading_styles() -> None:
         "narrative",
         "narrative",
         "assessment",
+        "procedure",
+        "history",
     ]
     for s in sections(note):
         assert note[s.body.start : s.body.end] == s.body.text
@@ -1140,3 +1144,24 @@ def test_biopsies_taken_in_the_findings_are_procedures_of_their_own() -> None:
     acted = [q.text for q in queries if q.rationale == "a finding acted on: a procedure of its own"]
     assert any("distal esophagus" in t for t in acted) and any("antrum" in t for t in acted)
     assert not any("duodenum" in t for t in acted)
+
+
+def test_a_value_beside_a_diagnosis_is_no_part_of_its_name() -> None:
+    from assistant.notes import without_measures
+
+    assert without_measures("Hyperlipidemia, LDL 142") == "Hyperlipidemia"
+    assert without_measures("Type 2 diabetes mellitus, A1c 7.2%") == "Type 2 diabetes mellitus"
+    assert without_measures("Obesity, BMI 34.6") == "Obesity, BMI 34.6"  # BMI is coded
+    assert without_measures("LDL 142") == "LDL 142"  # nothing else: the line as it is
+
+
+def test_a_cancer_treated_and_gone_in_a_diagnosis_list_is_a_personal_history() -> None:
+    note = (
+        "SECONDARY DIAGNOSES:\n1. Hypertension\n"
+        "2. Prostate adenocarcinoma, radical prostatectomy 2015, PSA undetectable, "
+        "no treatment since\n"
+    )
+    queries, _ = _plan(note)
+    cancer = [q for q in queries if "Prostate" in q.statement.span.text]
+    assert cancer and all(q.prefixes == ("Z85",) for q in cancer)
+    assert any(q.text == "Hypertension" for q in queries)

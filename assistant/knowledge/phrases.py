@@ -79,7 +79,14 @@ def fold(token: str) -> str:
         # a short stem is marked: "snipped" meets "snipping", but "bagging" is not the
         # noun "bag" nor "burned" the noun "burn"; "detoxed" is "detox"
         return stem if len(stem) >= MIN_VERB else f"{stem}{VERB_MARK}"
-    return str(_stemmer().stemWord(t)) if len(t) >= MIN_STEM else t
+    if len(t) < MIN_STEM:
+        return t
+    stem = str(_stemmer().stemWord(t))
+    # "-ism" names a condition of its own: "prostatism" is not the "prostate"
+    return f"{stem}{_ISM}" if t.endswith("ism") and not stem.endswith("ism") else stem
+
+
+_ISM = "+ism"
 
 
 @dataclass(frozen=True)
