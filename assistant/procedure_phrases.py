@@ -128,3 +128,30 @@ def without_specimen_handling(expansions: list[Expansion], query: str) -> list[E
     Insertion."""
     handled = [m.span() for m in _SPECIMEN_HANDLED.finditer(query)]
     return [e for e in expansions if not any(a <= e.start < b for a, b in handled)]
+
+
+# another operation named beside an incision ("craniotomy for resection of glioma",
+# "thoracotomy and lobectomy"): the word ends in an operation suffix or is a verb of one
+_OTHER_OPERATION = re.compile(
+    r"\b(?:\w+(?:ectomy|ectomies|plasty|pexy|rrhaphy|desis|stomy|tripsy)|resect\w*|excis\w*|"
+    r"remov\w*|repair\w*|evacuat\w*|biops\w*|clip\w*|decompress\w*|fusion|implant\w*|"
+    r"insert\w*|placement|transplant\w*|bypass\w*|ligat\w*|debrid\w*|reduc\w*|fixation|"
+    r"reconstruct\w*|graft\w*|clipping|coil\w*|anastomos\w*)\b",
+    re.IGNORECASE,
+)
+_INCISION = re.compile(r"otom(?:y|ies)$", re.IGNORECASE)
+
+
+def incision_as_access(expansions: list[Expansion], query: str) -> list[Expansion]:
+    """An incision made to reach the operation named beside it is the approach, not a
+    Drainage of its own (guideline B3.1b: the steps that reach the operative site are not
+    coded apart): "craniotomy for resection of glioma" is an open resection; a craniotomy
+    alone keeps its reading."""
+    out = []
+    for e in expansions:
+        if e.kind == "morphology" and _INCISION.search(e.term) and e.means.startswith("Drainage"):
+            rest = query[: e.start] + " " * (e.end - e.start) + query[e.end :]
+            if _OTHER_OPERATION.search(rest):
+                e = Expansion(e.term, "Open", "synonym", "coding rule", e.start, e.end)
+        out.append(e)
+    return out

@@ -39,6 +39,7 @@ from assistant.procedure_phrases import (
     LIQUID_COLLECTION,
     biopsy_taken,
     clot_out,
+    incision_as_access,
     lay_biopsy,
     vessel_count,
     without_specimen_handling,
@@ -348,6 +349,7 @@ def analyze(
         expansions.extend(lay_biopsy(query))
         expansions.extend(biopsy_taken(query))
         expansions = without_specimen_handling(expansions, query)
+        expansions = incision_as_access(expansions, query)
     # "grade IV", "stage II", "type I": numerals, not abbreviations ("IV" is not intravenous)
     numerals = [m.span("numeral") for m in NUMERAL.finditer(query)]
     expansions = [

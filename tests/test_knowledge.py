@@ -790,3 +790,15 @@ def test_a_sequela_belongs_to_a_condition_in_the_past() -> None:
     assert agreement(groups, past, sequela).conflict == 0
     assert agreement(groups, past, "sequelae of cerebral infarction").agree == 1
     assert agreement(groups, past, "cerebral infarction, unspecified").conflict == 1
+
+
+def test_an_incision_that_reaches_another_operation_is_its_approach() -> None:
+    from assistant.query import analyze
+
+    def readings(query: str) -> list[str]:
+        a = analyze(query, system="ICD-10-PCS")
+        return [e.means for e in a.expansions if e.term.lower().endswith("otomy")]
+
+    assert readings("thoracotomy and lobectomy") == ["Open"]
+    assert readings("craniotomy for evacuation of subdural hematoma") == ["Open"]
+    assert readings("craniotomy")[0].startswith("Drainage")  # alone: its own reading
