@@ -32,6 +32,38 @@ def place_term(e: Expansion) -> bool:
     return PLACE_SENSE in e.means.lower()
 
 
+# words that name an injury itself (not how it happened: "fall", "hit")
+INJURY_NAMED = frozenset(
+    tokenize(
+        "fracture fractured fx sprain strain laceration contusion dislocation concussion "
+        "wound burn abrasion injury bruise tear rupture puncture amputation"
+    )
+)
+# the words of external cause titles (chapter 20): how an injury happened
+_CAUSE_SENSE = re.compile(
+    r"\b(?:collision|traffic accident|transport accident|pedestrian|occupant|driver|"
+    r"passenger|falls? (?:on|from|in|into|off|down|out)|fall(?:ing)? from|bitten|struck by|"
+    r"striking against|contact with|caught|crushed|assault|discharge of|"
+    r"exposure to|overexertion|activity,|activities involving)\b",
+    re.IGNORECASE,
+)
+
+
+def cause_term(e: Expansion) -> bool:
+    """A lexicon term naming how an injury happened ("MVC": car occupant injured in traffic
+    accident)."""
+    return e.source.startswith("lexicon") and bool(_CAUSE_SENSE.search(e.means))
+
+
+def cause_beside_injury(query: str, expansions: Sequence[Expansion]) -> bool:
+    """The query names an injury and how it happened ("L5 burst fx, MVC"): the injury is
+    coded first, the cause is an additional code (guideline I.C.20)."""
+    if not any(cause_term(e) for e in expansions):
+        return False
+    said = [query, *(e.means for e in expansions if not cause_term(e))]
+    return bool(frozenset(tokenize(" ".join(said))) & INJURY_NAMED)
+
+
 # stems that say nothing about the condition or procedure ("unspecified", "initial
 # encounter") and words too general to name one ("disease", "history")
 NEUTRAL = frozenset({"unspecifi", "approach", "specifi", "encount", "initi", "nos"})

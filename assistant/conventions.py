@@ -26,6 +26,7 @@ from functools import lru_cache
 
 from assistant.condition_phrases import (
     GENERIC,
+    INJURY_NAMED,
     NEUTRAL,
     beside,
     long_term_drug,
@@ -426,13 +427,7 @@ def symptom_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS, title: str
 
 
 _EXTERNAL_CAUSE = ("V", "W", "X", "Y")
-# words that name an injury itself (not how it happened: "fall", "hit")
-_INJURY_NAMED = frozenset(
-    tokenize(
-        "fracture fractured fx sprain strain laceration contusion dislocation concussion "
-        "wound burn abrasion injury bruise tear rupture puncture amputation"
-    )
-)
+_INJURY_NAMED = INJURY_NAMED
 
 
 def gate_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS, title: str = "") -> float:

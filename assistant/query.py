@@ -21,6 +21,8 @@ from assistant.condition_phrases import (
     HANDEDNESS,
     beside,
     beside_drugs,
+    cause_beside_injury,
+    cause_term,
     clock_quadrant,
     dominance,
     long_term_drug,
@@ -378,11 +380,16 @@ def analyze(
     )
     # a place of occurrence beside the cause or injury is an additional code: its title
     # words do not steer the search ("fell off a ladder at home")
-    secondary = place_term if beside(query, expansions, place_term) else None
+    places = beside(query, expansions, place_term)
+    # how an injury happened, beside the injury, is an additional code too ("L5 burst fx,
+    # MVC"): the cause's title words do not steer the search
+    causes = system != "ICD-10-PCS" and cause_beside_injury(query, expansions)
     extra = [
         e.means
         for e in expansions
-        if e.means.lower() not in lower and not (secondary is not None and secondary(e))
+        if e.means.lower() not in lower
+        and not (places and place_term(e))
+        and not (causes and cause_term(e))
     ]
     if approach and system != "ICD-10-CM":  # a diagnosis has no approach
         extra.append(approach)

@@ -475,6 +475,11 @@ def test_a_place_of_occurrence_comes_after_the_cause_and_does_not_steer_the_sear
     assert "residence" not in fall.expanded.lower()
     facts = query_facts(fall, load_groups())
     assert facts.place_beside_cause and gate_shift("Y92.009", facts) < 0
+    # how the injury happened, beside the injury, does not steer the search either
+    mvc = analyze("MVC, T12 wedge compression fx", system="ICD-10-CM")
+    assert any("traffic" in e.means for e in mvc.expansions)
+    assert "traffic" not in mvc.expanded.lower() and "fracture" in mvc.expanded.lower()
+    assert "traffic" in analyze("MVC", system="ICD-10-CM").expanded.lower()
     alone = analyze("at school", system="ICD-10-CM")
     assert "school" in alone.expanded.lower().replace("at school", "")
     assert not query_facts(alone, load_groups()).place_beside_cause
