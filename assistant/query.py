@@ -171,13 +171,23 @@ def abbreviations() -> dict[str, tuple[str, ...]]:
 PARTIAL = re.compile(
     r"\b(partial|biops\w*|wedge|excisional|sub-?total|segmental|sleeve|lesion\w*|"
     r"tumou?r\w*|mass|masses|nodul\w*|lump\w*|polyp\w*|myom\w*|fibroid\w*|lipom\w*|cyst|cysts|"
+    # a growth named by "-oma" (glioma, meningioma, lipoma) as what is taken out, not a
+    # stoma, coma or hematoma
+    r"(?:resection|excision|removal|debulking|enucleation) of (?:\w+ ){0,3}?"
+    r"(?!(?:stoma|stomas|coma|glaucoma|hematoma|hematomas|seroma|seromas|trachoma)\b)"
+    r"[a-z]{3,}omas?|"
     r"reduction|preserv\w*|sparing|pieces?|portion|part of|"
     # a resection through the urethra or under the mucosa takes tissue, not the organ
     r"transurethral|submucous|submucosal)\b"
 )
 _RESECTION_WORD = re.compile(r"\bresection\b", re.IGNORECASE)
 # a reason clause, up to the next clause ("for a tumor", "because of a mass", "d/t polyps")
-_REASON = re.compile(r"\b(?:because of|due to|d/t|2/2|secondary to|for)\b[^,;.()]*(?=$|[,;.()])")
+_REASON = re.compile(
+    r"\b(?:because of|due to|d/t|2/2|secondary to|"
+    # "for resection of a glioma" names the operation, not a reason
+    r"for(?! (?:(?:the|an?|partial|total|complete|gross total|subtotal) )?(?:resection|excision|"
+    r"removal|debulking|enucleation)))\b[^,;.()]*(?=$|[,;.()])"
+)
 _RESECTION_EXCISION = re.compile(r"\b(?:resection|excision)(?: (?:or )?(?:resection|excision))?\b")
 # "excision of pancreas, open approach": the operation and the body part it names
 _OPERATED_PART = re.compile(r"\b(resection|excision) of ([a-z ]+?)\s*(?:,|$| with\b| via\b)")

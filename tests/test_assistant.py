@@ -90,6 +90,11 @@ def test_procedure_words_and_approach() -> None:
     partial = analyze("partial nephrectomy, open")
     assert "excision" in partial.expanded.lower() and "resection" not in partial.expanded.lower()
     assert partial.approach == "Open"
+    # a growth taken out is an Excision of its organ; "for" naming the operation is no reason
+    tumor = analyze("craniotomy for resection of glioma", system="ICD-10-PCS").expanded.lower()
+    assert "excision" in tumor and "resection of" not in tumor.replace("for resection of", "")
+    gland = analyze("parathyroidectomy, adenoma excised", system="ICD-10-PCS").expanded.lower()
+    assert "resection" in gland  # the -ectomy of a whole gland stays a Resection
     # how a drug is given names the approach when no procedure word does
     assert analyze("tPA through a peripheral IV").approach == "Percutaneous"
     assert analyze("open appendectomy, IV antibiotics").approach == "Open"
