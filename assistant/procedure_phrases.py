@@ -155,3 +155,47 @@ def incision_as_access(expansions: list[Expansion], query: str) -> list[Expansio
                 e = Expansion(e.term, "Open", "synonym", "coding rule", e.start, e.end)
         out.append(e)
     return out
+
+
+# the level of an amputation as the qualifiers of Detachment name it (the ICD-10-PCS
+# tables define them): a finger, thumb or toe through its MCP/MTP joint is Complete, along
+# the proximal phalanx High, through the PIP joint or along the middle phalanx Mid, through
+# the DIP joint or along the distal phalanx Low
+_DIGIT = r"(?:finger|thumb|toe|digit|hallux|phalan\w*)"
+_DETACHMENT_LEVELS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "Complete",
+        re.compile(
+            r"\b(?:mtp|mcp|metatarsophalangeal|metacarpophalangeal)\b(?: joint)?|"
+            rf"\bdisarticulat\w*\b(?=.*\b{_DIGIT})|\b{_DIGIT}\w* disarticulat\w*|"
+            rf"\b(?:whole|entire|complete) (?:\w+ ){{0,2}}{_DIGIT}",
+            re.IGNORECASE,
+        ),
+    ),
+    ("High", re.compile(r"\bproximal phalan\w*", re.IGNORECASE)),
+    (
+        "Mid",
+        re.compile(r"\b(?:pip|proximal interphalangeal)\b|\bmiddle phalan\w*", re.IGNORECASE),
+    ),
+    (
+        "Low",
+        re.compile(
+            r"\b(?:dip|distal interphalangeal)\b|\bdistal phalan\w*|"
+            rf"\b(?:tip|end) of (?:the |my |his |her )?(?:\w+ ){{0,2}}{_DIGIT}",
+            re.IGNORECASE,
+        ),
+    ),
+)
+_AMPUTATION = re.compile(r"\b(?:amputat\w*|disarticulat\w*|detach\w*|ray resection)\b", re.I)
+
+
+def detachment_level(query: str) -> list[Expansion]:
+    """The Detachment qualifier a digit amputation's level names ("third toe amputated at the
+    MTP joint" -> Complete)."""
+    if not _AMPUTATION.search(query) or not re.search(rf"\b{_DIGIT}", query, re.IGNORECASE):
+        return []
+    for name, pattern in _DETACHMENT_LEVELS:
+        m = pattern.search(query)
+        if m is not None:
+            return [Expansion(m.group(0), name, "synonym", "detachment level", *m.span())]
+    return []

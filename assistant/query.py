@@ -41,6 +41,7 @@ from assistant.procedure_phrases import (
     LIQUID_COLLECTION,
     biopsy_taken,
     clot_out,
+    detachment_level,
     incision_as_access,
     lay_biopsy,
     vessel_count,
@@ -362,6 +363,7 @@ def analyze(
         expansions.extend(biopsy_taken(query))
         expansions = without_specimen_handling(expansions, query)
         expansions = incision_as_access(expansions, query)
+        expansions.extend(detachment_level(query))
     # "grade IV", "stage II", "type I": numerals, not abbreviations ("IV" is not intravenous)
     numerals = [m.span("numeral") for m in NUMERAL.finditer(query)]
     expansions = [

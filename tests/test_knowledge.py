@@ -807,3 +807,17 @@ def test_an_incision_that_reaches_another_operation_is_its_approach() -> None:
     assert readings("thoracotomy and lobectomy") == ["Open"]
     assert readings("craniotomy for evacuation of subdural hematoma") == ["Open"]
     assert readings("craniotomy")[0].startswith("Drainage")  # alone: its own reading
+
+
+def test_a_digit_amputation_s_level_names_the_detachment_qualifier() -> None:
+    from assistant.procedure_phrases import detachment_level
+
+    def level(query: str) -> list[str]:
+        return [e.means for e in detachment_level(query)]
+
+    assert level("amputation of right third toe at the MTP joint") == ["Complete"]
+    assert level("my whole right big toe had to be amputated") == ["Complete"]
+    assert level("amputation of the tip of the left index finger") == ["Low"]
+    assert level("finger amputated through the PIP joint") == ["Mid"]
+    assert level("toe amputation through the proximal phalanx") == ["High"]
+    assert level("below knee amputation") == [] and level("MTP joint arthritis of toe") == []
