@@ -250,6 +250,12 @@ def test_qualifier_groups_read_type_stage_and_defaults() -> None:
     assert agreement(groups, old, "old myocardial infarction").agree == 1
     recent = query_values(groups, "had a heart attack two days ago")
     assert agreement(groups, recent, "old myocardial infarction").agree == 0
+    # a pressure ulcer's stage from how its depth is described (NPIAP staging)
+    broken = query_values(groups, "bedsore on the tailbone, skin is broken but not deep")
+    assert agreement(groups, broken, "pressure ulcer of sacral region, stage 2").agree == 1
+    assert agreement(groups, broken, "pressure ulcer of sacral region, stage 1").conflict == 1
+    bone = query_values(groups, "pressure sore on the heel, bone is showing")
+    assert agreement(groups, bone, "pressure ulcer of right heel, stage 4").agree == 1
     # a poisoning of no stated intent is accidental (guideline I.C.19.e.5.b)
     bee = query_values(groups, "toxic effect of bee sting")
     assert agreement(groups, bee, "toxic effect of venom of bees, assault").non_default == 1
