@@ -96,7 +96,15 @@ APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"pci|ptca|picc|ptc|ptbd|tavr|tavi|tmvr|tmvi|teer|evar|tevar|fevar|tace)\b"
         ),
     ),
-    ("Open", re.compile(r"\b(open|incision(?:al)?)\b")),
+    (
+        "Open",
+        re.compile(
+            r"\b(open|incision(?:al)?|"
+            # lay words for one incision: "through one big cut in my stomach", "cut open"
+            r"(?:one |a |an )?(?:big|large|long|huge) (?:cut|incision|scar)|"
+            r"cut (?:me |him |her )?open)\b"
+        ),
+    ),
     (
         "External",
         re.compile(

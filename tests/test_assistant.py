@@ -98,6 +98,7 @@ def test_procedure_words_and_approach() -> None:
     # how a drug is given names the approach when no procedure word does
     assert analyze("tPA through a peripheral IV").approach == "Percutaneous"
     assert analyze("open appendectomy, IV antibiotics").approach == "Open"
+    assert analyze("appendix taken out through one big cut").approach == "Open"
     assert analyze("ERCP with sphincterotomy").approach.endswith("Opening Endoscopic")  # type: ignore[union-attr]
     assert decompose("appendectomy", load_lexicon()) is not None
     # searching diagnoses, procedure words add no root operations

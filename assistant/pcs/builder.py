@@ -131,7 +131,7 @@ class Builder:
                 # mouth") moves up a little, the table's other approaches move down (they
                 # stay open to a query that names them)
                 if code[4] == known.approach:
-                    parts[2] = (score + self.w.pcs_usual_approach, known.why)
+                    parts[2] = (score + self.w.pcs_usual_approach, f"{USUALLY}{known.why}")
                 else:
                     parts[2] = (score + self.w.pcs_unusual_approach, evidence)
             elif code[0] not in _SURGICAL and axes[4].meaning == "Open":
@@ -361,6 +361,10 @@ class Built:
     open_axes: tuple[OpenAxis, ...]
 
 
+# the evidence of an axis value the query leaves open but practice decides
+USUALLY = "usually: "
+
+
 def explain(
     tables: PcsTables,
     builder: Builder,
@@ -380,9 +384,11 @@ def explain(
     determined = ["", "", *fit.evidence]  # section and body system follow from the table
     open_axes = []
     for position in range(4, 8):
-        if fit.evidence[position - 3]:
+        said = fit.evidence[position - 3]
+        if said and not said.startswith(USUALLY):
             continue
-        rival = any(
+        # an approach taken as the usual one is still open: the query did not say it
+        rival = bool(said) or any(
             code[:3] == best[:3]
             and code[position - 1] != best[position - 1]
             and top - score <= margin
