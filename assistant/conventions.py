@@ -212,6 +212,7 @@ _QUERY_ABSENT = re.compile(
     r"\b([a-z][a-z\-]*(?: [a-z][a-z\-]*)?) (?:(?:is |was |were |are )?not involved|uninvolved|"
     r"(?:is |was |were |are )?not present|(?:is |was |were |are )?absent|spared|intact)\b"
 )
+_MEANS_WITHOUT = re.compile(r"\bwithout ([a-z][a-z\- ,]*?)(?=$|[,;(])")
 _QUERY_WITHOUT = re.compile(
     r"\b(?:without|w/o|no|not|denies|negative for|never|(?:do|does|did)(?:n'?t| not)) "
     r"(?!(?:\w+ )?enough\b)"  # "don't have enough iron" is a deficiency
@@ -316,6 +317,15 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
                 negated.update(tokenize(e.means))
     for m in _PREFIX_DENIED.finditer(raw.lower()):
         negated.update(tokenize(m.group(1)))
+    # a lexicon meaning that says what is absent ("shingles rash": zoster without
+    # complications) names it absent, not present
+    absent_in_meanings = {
+        t
+        for e in analysis.expansions
+        for m in _MEANS_WITHOUT.finditer(e.means.lower())
+        for t in tokenize(m.group(1))
+    }
+    negated.update(absent_in_meanings - frozenset(tokenize(raw)))
     positive = frozenset(analysis.terms) - negated
     return QueryFacts(
         qualifiers=query_values(groups, lower),

@@ -127,6 +127,7 @@ def test_irregular_verbs_meet_their_regular_forms_but_nouns_of_another_sense_do_
     assert fold("got") == fold("getting") == fold("get") == fold("gotten")
     assert fold("took") == fold("taken") == fold("taking") and fold("stung") == fold("sting")
     assert fold("cuts") != fold("cutting") and fold("fell") != fold("falls")
+    assert fold("had") != fold("have")  # the tense tells a history from a current condition
     # a condition in "-ism" is not its organ: "prostatism" is not "prostate"
     assert fold("prostatism") != fold("prostate") and fold("prostatism") == fold("Prostatism")
     lex = _lexicon({"term": "getting snipped", "kind": "lay", "means": ["division"]})
@@ -827,3 +828,17 @@ def test_a_digit_amputation_s_level_names_the_detachment_qualifier() -> None:
     assert level("finger amputated through the PIP joint") == ["Mid"]
     assert level("toe amputation through the proximal phalanx") == ["High"]
     assert level("below knee amputation") == [] and level("MTP joint arthritis of toe") == []
+
+
+def test_a_meaning_that_says_what_is_absent_names_it_absent() -> None:
+    from assistant.conventions import query_facts
+    from assistant.query import analyze
+
+    lex = _lexicon(
+        {"term": "shingles rash", "kind": "lay", "means": ["zoster without complications"]}
+    )
+    facts = query_facts(analyze("shingles rash on my back", lexicon=lex), load_groups())
+    assert "complic" in facts.negated and "complic" not in facts.positive
+    # the query's own words still say what is there
+    said = query_facts(analyze("shingles rash with complications", lexicon=lex), load_groups())
+    assert "complic" in said.positive

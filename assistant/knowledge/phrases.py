@@ -38,7 +38,8 @@ _DETERMINERS = frozenset({"the", "my", "his", "her", "their", "our", "your", "it
 # the forms of irregular verbs people use for what was done to them -> the verb's "-ing"
 # form, whose key the regular forms share ("got snipped" is "getting snipped"); the base
 # form too, as short words are not stemmed ("get snipped"). Not verbs whose forms are
-# also nouns of another sense ("cuts" are incisions, "falls" a history, "a break")
+# also nouns of another sense ("cuts" are incisions, "falls" a history, "a break"), nor
+# "have" and "had", whose tense tells a current condition from a history
 _IRREGULAR: dict[str, str] = {
     form: ing
     for ing, forms in {
@@ -48,7 +49,6 @@ _IRREGULAR: dict[str, str] = {
         "making": ("make", "makes", "made"),
         "tying": ("tie", "ties", "tied"),
         "giving": ("give", "gives", "gave", "given"),
-        "having": ("have", "has", "had"),
         "sewing": ("sew", "sews", "sewn"),
         "freezing": ("freeze", "freezes", "froze", "frozen"),
         "burning": ("burnt",),
