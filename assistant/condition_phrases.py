@@ -1,6 +1,8 @@
 """How people phrase a condition, read before the search: the clauses that name treatment
-or a tumor's receptor status rather than the condition, what a speaker says of a part of
-the body ("my thyroid is underactive"), where a breast finding lies by its clock position."""
+or a tumor's receptor status rather than the condition, a place or cause named beside an
+injury, what a speaker says of a part of the body ("my thyroid is underactive"), where a
+breast finding lies by its clock position, the dominant or non-dominant side of a
+paralysis."""
 
 from __future__ import annotations
 
@@ -21,6 +23,17 @@ LONG_TERM_SENSE = "long term (current) use"
 def long_term_drug(e: Expansion) -> bool:
     """A lexicon term naming a drug taken for long ("MTX": long term (current) use of ...)."""
     return e.means.lower().startswith(LONG_TERM_SENSE)
+
+
+# words around a drug that name no condition ("on", "started", "long-term use of", "daily")
+DRUG_TALK = frozenset(
+    tokenize(
+        "on started starting start taking takes take took adding added add given give "
+        "continue continued continues resume resumed increase increased dose dosing daily "
+        "long term current use uses using used chronic chronically maintenance maintained "
+        "therapy treatment patient pt mg plus and with for of"
+    )
+)
 
 
 PLACE_SENSE = "place of occurrence"
@@ -89,15 +102,6 @@ def beside(query: str, expansions: Sequence[Expansion], kind: Callable[[Expansio
     return bool(rest - DRUG_TALK - NEUTRAL - GENERIC)
 
 
-# words around a drug that name no condition ("on", "started", "long-term use of", "daily")
-DRUG_TALK = frozenset(
-    tokenize(
-        "on started starting start taking takes take took adding added add given give "
-        "continue continued continues resume resumed increase increased dose dosing daily "
-        "long term current use uses using used chronic chronically maintenance maintained "
-        "therapy treatment patient pt mg plus and with for of"
-    )
-)
 _CLAUSES = re.compile(r"[^,;]+")
 
 

@@ -339,9 +339,7 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
         shut=shut_gates(load_gates(), _QUERY_WITHOUT.sub(" ", f"{raw.lower()} {lower}")),
         numbers=query_numbers(raw),
         reworded_whole=_one_term(analysis),
-        drug_beside_condition=beside(
-            analysis.raw or analysis.text, analysis.expansions, long_term_drug
-        ),
+        drug_beside_condition=beside(raw, analysis.expansions, long_term_drug),
         place_beside_cause=beside(raw, analysis.expansions, place_term),
         term_senses=tuple(
             (frozenset(tokenize(raw[e.start : e.end])), frozenset(tokenize(e.means)))

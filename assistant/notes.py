@@ -495,8 +495,7 @@ def measurement(text: str) -> bool:
 def without_measures(line: str) -> str:
     """A diagnosis line without its clauses that are only a measurement ("Hyperlipidemia,
     LDL 142" -> "Hyperlipidemia"): the value is no part of the condition's name."""
-    clauses = [c for c in re.split(r"(,\s*)", line)]
-    kept = [c for c in clauses[::2] if c.strip() and not measurement(c)]
+    kept = [c for c in re.split(r",\s*", line) if c.strip() and not measurement(c)]
     return ", ".join(k.strip() for k in kept) if kept else line
 
 

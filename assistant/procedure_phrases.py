@@ -1,5 +1,6 @@
 """How people phrase a procedure, read before the search: a clot taken out, how many
-arteries were treated, a piece taken to be tested, a specimen put in a jar."""
+arteries were treated, a piece taken to be tested, a specimen put in a jar, an incision
+that only reaches the operation, the level of a finger or toe amputation."""
 
 from __future__ import annotations
 
@@ -136,7 +137,7 @@ _OTHER_OPERATION = re.compile(
     r"\b(?:\w+(?:ectomy|ectomies|plasty|pexy|rrhaphy|desis|stomy|tripsy)|resect\w*|excis\w*|"
     r"remov\w*|repair\w*|evacuat\w*|biops\w*|clip\w*|decompress\w*|fusion|implant\w*|"
     r"insert\w*|placement|transplant\w*|bypass\w*|ligat\w*|debrid\w*|reduc\w*|fixation|"
-    r"reconstruct\w*|graft\w*|clipping|coil\w*|anastomos\w*)\b",
+    r"reconstruct\w*|graft\w*|coil\w*|anastomos\w*)\b",
     re.IGNORECASE,
 )
 _INCISION = re.compile(r"otom(?:y|ies)$", re.IGNORECASE)
