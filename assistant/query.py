@@ -33,6 +33,7 @@ from assistant.condition_phrases import (
 )
 from assistant.expansion import Expansion
 from assistant.knowledge.english import english_words
+from assistant.knowledge.lab_values import lab_readings, load_lab_rules
 from assistant.knowledge.lexicon import Lexicon, load_lexicon
 from assistant.knowledge.morphology import decompose
 from assistant.knowledge.phrases import Match, find_terms
@@ -324,6 +325,15 @@ def analyze(
     if system != "ICD-10-PCS":
         expansions.extend(_secondary_sites(query))
         expansions.extend(_test_results(query))
+        # a value outside its range names its condition when it leads the query ("K 6.4 on
+        # BMP, peaked T waves"); after a condition named first it is that condition's
+        # finding ("CLL, Rai stage 0, WBC 28k")
+        first_term = min((e.start for e in expansions), default=len(query))
+        expansions.extend(
+            Expansion(query[a:b], condition, "synonym", "laboratory value", a, b)
+            for a, b, condition in lab_readings(query, load_lab_rules())
+            if a <= first_term
+        )
         expansions.extend(clock_quadrant(query))
     if system != "ICD-10-CM":
         # "kidney taken out because of a tumor": the reason names no part of the organ

@@ -842,3 +842,31 @@ def test_a_meaning_that_says_what_is_absent_names_it_absent() -> None:
     # the query's own words still say what is there
     said = query_facts(analyze("shingles rash with complications", lexicon=lex), load_groups())
     assert "complic" in said.positive
+
+
+def test_a_laboratory_value_outside_its_range_names_its_condition() -> None:
+    from assistant.knowledge.lab_values import lab_readings, load_lab_rules, parse_lab_rules
+
+    rules = load_lab_rules()
+
+    def read(text: str) -> list[str]:
+        return [condition for _, _, condition in lab_readings(text, rules)]
+
+    assert read("K 6.4 on BMP") == ["hyperkalemia"] and read("Na: 125") == ["hyponatremia"]
+    assert read("plt 40k") == read("platelets 40,000") == ["thrombocytopenia"]
+    assert read("K 4.1") == [] and read("Hgb 13.5") == []  # inside the range: nothing
+    assert read("breast ca 2015") == []  # a year is no calcium
+    assert read("lisinopril 10 mg daily") == []
+    with pytest.raises(KnowledgeError, match="each limit needs the condition"):
+        entry = {"analyte": "x", "names": ["x"], "low": 1, "high": None, "plausible": [0, 9]}
+        parse_lab_rules({"version": 1, "entries": [entry]})
+    # in a query: a value leading it names the condition; after a condition named first it
+    # is that condition's finding
+    from assistant.query import analyze
+
+    def sources(query: str) -> list[str]:
+        a = analyze(query, system="ICD-10-CM")
+        return [e.means for e in a.expansions if e.source == "laboratory value"]
+
+    assert sources("K 6.4 on BMP, peaked T waves") == ["hyperkalemia"]
+    assert sources("CLL, Rai stage 0, WBC 28k, watch and wait") == []
