@@ -151,6 +151,16 @@ ROUTINE = re.compile(
     r"vital signs|counts? (?:were |was )?correct|dressing|transferred|recovery room|pacu|"
     r"discharged|monitoring|access|accessed)\b"
 )
+# imaging or monitoring that guides or watches the operation it serves ("Intraoperative
+# fluoroscopy", "neuromonitoring (SSEP/EMG)", "ultrasound guidance"): part of that operation
+GUIDANCE = re.compile(
+    r"\b(?:intra-?op(?:erative(?:ly)?)?|guidance|guided|localization)\b|"
+    r"\b(?:neuro-?monitoring|neurophysiologic\w* monitoring|ssep|meps?|emg)\b"
+)
+GUIDING = re.compile(
+    r"\b(?:fluoroscop\w*|fluoro|c-arm|ultrasound|sonograph\w*|x-rays?|radiograph\w*|imaging|"
+    r"neuro-?monitoring|neurophysiologic\w*|monitoring|ssep|meps?|emg)\b"
+)
 PROCEDURE_WORD = re.compile(
     r"\b(?:\w+ectom\w*|\w+ostom\w*|\w+otom\w*|\w+plast\w*|\w+pex\w*|\w+scop\w*|"
     r"\w+graph\w*|\w+centesis|\w+tripsy|\w+desis|\w+rrhaph\w*|biops\w*|repair\w*|"

@@ -52,6 +52,8 @@ from assistant.note_text import (
     DIALYSIS,
     EARLIER,
     FINISHED,
+    GUIDANCE,
+    GUIDING,
     INSTRUCTIONS,
     ITEM_START,
     LATER,
@@ -329,6 +331,13 @@ def _plan(
                 continue
             if ROUTINE.search(lower) and not PROCEDURE_WORD.search(lower):
                 exclude(st, "a routine step of the encounter, not a procedure of its own")
+                continue
+            if (
+                GUIDANCE.search(lower)
+                and GUIDING.search(lower)
+                and not PROCEDURE_WORD.search(GUIDING.sub(" ", lower))
+            ):
+                exclude(st, "imaging or monitoring during the operation is part of it")
                 continue
             # how far a scope went is no site of what it did ("Colonoscopy to the cecum
             # with cold snare polypectomy": no excision of the cecum)

@@ -1165,3 +1165,16 @@ def test_a_cancer_treated_and_gone_in_a_diagnosis_list_is_a_personal_history() -
     cancer = [q for q in queries if "Prostate" in q.statement.span.text]
     assert cancer and all(q.prefixes == ("Z85",) for q in cancer)
     assert any(q.text == "Hypertension" for q in queries)
+
+
+def test_imaging_or_monitoring_during_the_operation_is_part_of_it() -> None:
+    note = (
+        "PROCEDURES PERFORMED:\n1. L4-L5 transforaminal lumbar interbody fusion.\n"
+        "2. Intraoperative fluoroscopy; neuromonitoring (SSEP/EMG)\n"
+        "3. Ultrasound-guided liver biopsy\n"
+    )
+    queries, excluded = _plan(note)
+    searched = " | ".join(q.text for q in queries).lower()
+    assert "fusion" in searched and "biopsy" in searched  # guidance of a procedure named
+    assert "fluoroscopy" not in searched and "neuromonitoring" not in searched
+    assert sum("during the operation" in e.reason for e in excluded) == 2
