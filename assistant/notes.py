@@ -69,11 +69,18 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
         "finding",
     ),
     (r"allergies|allergy|drug allergies", "allergies", None),
-    (r"plan|follow[- ]?up|recommendations?|instructions", "plan", None),
+    (
+        r"plan(?:\s*(?:/|&|and)\s*(?:disposition|follow[- ]?up|recommendations?|discharge))?|"
+        r"follow[- ]?up|recommendations?|instructions",
+        "plan",
+        None,
+    ),
     (
         r"(?:name\s+of\s+)?(?:procedure\(s\)|procedures?|operations?)(?:\s+performed)?"
         # "PROCEDURES THIS ADMISSION:", "Procedures during hospitalization:"
         r"(?:\s+(?:this|during(?: this| the)?)\s+(?:admission|hospitali[sz]ation|stay|visit))?"
+        # not "PROCEDURE - LACERATION REPAIR:", a title line (below)
+        r"(?![ \t]*[-\u2013\u2014][ \t]*[A-Za-z][^\n:]{2,60}:[ \t]*\n)"
         r"|surgery performed",
         "procedure",
         "procedure",
@@ -82,7 +89,9 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
     # names the procedure (only the rest of that line; see ``sections``)
     (
         r"(?:procedure|operative|op)\s+(?:note|report)"
-        r"(?=[ \t]*(?:\([^()\n]{1,40}\)[ \t]*)?[-:\u2013\u2014][ \t]*[A-Za-z])",
+        r"(?=[ \t]*(?:\([^()\n]{1,40}\)[ \t]*)?[-:\u2013\u2014][ \t]*[A-Za-z])|"
+        # "PROCEDURE - LACERATION REPAIR:": the procedure named in the heading, its steps after
+        r"procedure(?=[ \t]*[-\u2013\u2014][ \t]*[A-Za-z][^\n:]{2,60}:[ \t]*\n)",
         TITLE_LINE,
         "procedure",
     ),
@@ -355,7 +364,7 @@ def sections(note: str) -> list[NoteSection]:
             # chamber pacemaker implantation", not "- UROLOGY"); what follows, description
             eol = note.find("\n", m.end(), end)
             eol = end if eol < 0 else eol
-            named = PROCEDURE_WORD.search(note, m.end(), eol) is not None
+            named = PROCEDURE_WORD.search(note[m.end() : eol].lower()) is not None
             if named:
                 titled.append(len(out))
             out.append(

@@ -35,6 +35,8 @@ def test_sections_tolerate_many_heading_styles() -> None:
         "ASSESSMENT/PLAN:\n1. Laceration of right hand.\n"
         "PROCEDURES THIS ADMISSION:\n1. Mechanical thrombectomy.\n"
         "Pertinent history and medications: Hypothyroidism on levothyroxine.\n"
+        "PROCEDURE - LACERATION REPAIR:\nWound irrigated. Closed with sutures.\n"
+        "PLAN / DISPOSITION:\nDischarge home. Ibuprofen for pain.\n"
     )
     names = [s.name for s in sections(note)]
     assert names == [
@@ -50,6 +52,9 @@ def test_sections_tolerate_many_heading_styles() -> None:
         "assessment",
         "procedure",
         "history",
+        "description",  # a title line of a note that lists its procedures elsewhere
+        "description",
+        "plan",
     ]
     for s in sections(note):
         assert note[s.body.start : s.body.end] == s.body.text
@@ -1178,3 +1183,13 @@ def test_imaging_or_monitoring_during_the_operation_is_part_of_it() -> None:
     assert "fusion" in searched and "biopsy" in searched  # guidance of a procedure named
     assert "fluoroscopy" not in searched and "neuromonitoring" not in searched
     assert sum("during the operation" in e.reason for e in excluded) == 2
+
+
+def test_a_procedure_heading_that_names_it_is_the_statement_and_its_steps_describe_it() -> None:
+    note = (
+        "PROCEDURE - LACERATION REPAIR:\nWounds irrigated with saline. Edges trimmed.\n"
+        "ASSESSMENT:\n1. Laceration of left calf\n"
+    )
+    names = [(s.name, s.body.text.strip()) for s in sections(note)]
+    assert names[0] == ("procedure", "LACERATION REPAIR:")
+    assert names[1][0] == "description" and names[1][1].startswith("Wounds irrigated")
