@@ -207,6 +207,21 @@ NEGATED_PHRASE = re.compile(
 NOT_DONE = re.compile(r"\b(?:no|not|nothing|without|w/o|none)\b[^,;.]*", re.IGNORECASE)
 
 
+# a duration: "for 4 years", "x 3 days", "over the past 2 weeks", "3 months ago", "5-year
+# history"
+DURATION = re.compile(
+    r"\b(?:(?:for|x|over|past|last|since|about|almost|nearly|of)\s+(?:the\s+)?(?:past\s+|last\s+)?"
+    r"(?P<n>\d+(?:\.\d+)?(?:\s*-\s*\d+(?:\.\d+)?)?)\s*(?:years?|yrs?|months?|mos?|weeks?|wks?|"
+    r"days?|d|hours?|hrs?|h)\b(?!\s+(?:pregnant|gestation|ga|old))|"
+    r"(?P<n2>\d+)\s*(?:years?|yrs?|months?|mos?|weeks?|wks?|days?)\s+ago)\b",
+    re.IGNORECASE,
+)
+
+
+def _without_number(m: re.Match[str]) -> str:
+    return m.group(0).replace(m.group("n") or m.group("n2"), " ", 1)
+
+
 # a numeral of a grade, stage or class ("grade IV", "type I", "NYHA class III")
 NUMERAL = re.compile(
     r"\b(?:grade|stage|type|class|phase|level|tier|degree|factor|cranial nerve|cn|zone|"
@@ -415,7 +430,8 @@ def analyze(
     ]
     if approach and system != "ICD-10-CM":  # a diagnosis has no approach
         extra.append(approach)
-    searched = text
+    # how long something has lasted is no stage or type: "CKD for 4 years" is not stage 4
+    searched = DURATION.sub(_without_number, text)
     if system != "ICD-10-CM":
         # "therapeutic and diagnostic" is coded as therapeutic: "diagnostic" is not searched
         # "left a stent": the verb says nothing of a side

@@ -83,6 +83,15 @@ def test_expansions_are_typed_records_pointing_into_the_query() -> None:
     assert heart[0].source.startswith("lexicon:")
 
 
+def test_a_duration_names_no_stage_or_type() -> None:
+    for query in ("CKD for 4 years", "CKD x 4 yrs", "cough for the past 2 weeks"):
+        searched = analyze(query, system="ICD-10-CM").expanded
+        assert not any(ch.isdigit() for ch in searched), searched
+    # gestational weeks and stages keep their numbers
+    assert "10" in analyze("10 weeks pregnant", system="ICD-10-CM").expanded
+    assert "4" in analyze("CKD stage 4", system="ICD-10-CM").expanded
+
+
 def test_procedure_words_and_approach() -> None:
     a = analyze("laparoscopic cholecystectomy")
     assert a.approach == "Percutaneous Endoscopic"
