@@ -213,13 +213,17 @@ DURATION = re.compile(
     r"\b(?:(?:for|x|over|past|last|since|about|almost|nearly|of)\s+(?:the\s+)?(?:past\s+|last\s+)?"
     r"(?P<n>\d+(?:\.\d+)?(?:\s*-\s*\d+(?:\.\d+)?)?)\s*(?:years?|yrs?|months?|mos?|weeks?|wks?|"
     r"days?|d|hours?|hrs?|h)\b(?!\s+(?:pregnant|gestation|ga|old))|"
-    r"(?P<n2>\d+)\s*(?:years?|yrs?|months?|mos?|weeks?|wks?|days?)\s+ago)\b",
+    r"(?P<n2>\d+)\s*(?:years?|yrs?|months?|mos?|weeks?|wks?|days?)\s+ago|"
+    # "three weeks of anorexia", "2 days of fever"
+    r"(?P<n3>\d+|one|two|three|four|five|six|seven|eight|nine|ten|several|a few|a couple)"
+    r"\s+(?:years?|months?|weeks?|days?|hours?)\s+of)\b",
     re.IGNORECASE,
 )
 
 
 def _without_number(m: re.Match[str]) -> str:
-    return m.group(0).replace(m.group("n") or m.group("n2"), " ", 1)
+    number = m.group("n") or m.group("n2") or m.group("n3")
+    return m.group(0).replace(number, " ", 1)
 
 
 # a numeral of a grade, stage or class ("grade IV", "type I", "NYHA class III")

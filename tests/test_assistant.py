@@ -84,7 +84,12 @@ def test_expansions_are_typed_records_pointing_into_the_query() -> None:
 
 
 def test_a_duration_names_no_stage_or_type() -> None:
-    for query in ("CKD for 4 years", "CKD x 4 yrs", "cough for the past 2 weeks"):
+    for query in (
+        "CKD for 4 years",
+        "CKD x 4 yrs",
+        "cough for the past 2 weeks",
+        "3 days of fever",
+    ):
         searched = analyze(query, system="ICD-10-CM").expanded
         assert not any(ch.isdigit() for ch in searched), searched
     # gestational weeks and stages keep their numbers
