@@ -207,8 +207,8 @@ NEGATED_PHRASE = re.compile(
 NOT_DONE = re.compile(r"\b(?:no|not|nothing|without|w/o|none)\b[^,;.]*", re.IGNORECASE)
 
 
-# a duration: "for 4 years", "x 3 days", "over the past 2 weeks", "3 months ago", "5-year
-# history"
+# a duration: "for 4 years", "x 3 days", "over the past 2 weeks", "3 months ago", "three
+# weeks of ..."
 DURATION = re.compile(
     r"\b(?:(?:for|x|over|past|last|since|about|almost|nearly|of)\s+(?:the\s+)?(?:past\s+|last\s+)?"
     r"(?P<n>\d+(?:\.\d+)?(?:\s*-\s*\d+(?:\.\d+)?)?)\s*(?:years?|yrs?|months?|mos?|weeks?|wks?|"

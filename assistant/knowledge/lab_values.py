@@ -13,7 +13,7 @@ from assistant.knowledge.rules_file import read_rules, versioned
 
 LAB_VALUES_FILE = "rules/lab_values.json"
 # a value after its analyte: "K 6.4", "Na: 125", "plt of 40k", "K was 2.9", "glucose=45"
-_VALUE = r"\s*(?:[:=]|\bof\b|\bis\b|\bwas\b|\bat\b)?\s*(?P<value>\d+(?:[.,]\d+)*)\s*(?P<k>k\b)?"
+_VALUE = r"\s*(?:[:=]|\bof\b|\bis\b|\bwas\b|\bat\b)?\s*(?P<value>\d+(?:[.,]\d+)*)\s*(?:k\b)?"
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,8 @@ def lab_readings(text: str, rules: tuple[LabRule, ...]) -> list[tuple[int, int, 
                 value = float(written)
             except ValueError:
                 continue
-            if rule.thousands and (m.group("k") or value >= 1000):
-                value = value / 1000 if value >= 1000 else value
+            if rule.thousands and value >= 1000:  # "40,000" is written "40k" too
+                value /= 1000
             condition = rule.reading(value)
             if condition is not None:
                 out.append((m.start(), m.end(), condition))
