@@ -1,6 +1,8 @@
 """How people phrase a procedure, read before the search: a clot taken out, how many
 arteries were treated, a piece taken to be tested, a specimen put in a jar, an incision
-that only reaches the operation, the level of a finger or toe amputation."""
+that only reaches the operation, the level of a finger or toe amputation; a scope that is
+only the way in, stone fragments taken out, a fluid taken out, a part taken out and a new
+one put in, the whole or a part of a body part taken out (Resection or Excision)."""
 
 from __future__ import annotations
 
@@ -200,3 +202,175 @@ def detachment_level(query: str) -> list[Expansion]:
         if m is not None:
             return [Expansion(m.group(0), name, "synonym", "detachment level", *m.span())]
     return []
+
+
+_RESECTION_EXCISION = re.compile(r"\b(?:resection|excision)(?: (?:or )?(?:resection|excision))?\b")
+# "excision of pancreas, open approach": the operation and the body part it names
+_OPERATED_PART = re.compile(r"\b(resection|excision) of ([a-z ]+?)\s*(?:,|$| with\b| via\b)")
+
+
+# root operations other than Inspection, and the words that name them
+_OPERATION = re.compile(
+    r"\b(?:alteration|bypass|change|control|creation|destruction|detachment|dilation|"
+    r"division|drainage|excision|extirpation|extraction|fragmentation|fusion|insertion|"
+    r"occlusion|reattachment|release|removal|repair|replacement|reposition|resection|"
+    r"restriction|revision|supplement|transfer|transplantation|biops\w*|\w+ectom\w*|"
+    r"\w+ostom\w*|\w+plast\w*|\w+pex\w*|\w+tripsy|polypectom\w*|stent\w*)\b"
+)
+
+
+def scope_as_approach(expansions: list[Expansion], lower: str) -> list[Expansion]:
+    """A scope with another procedure is the way in, not an Inspection of its own
+    (ICD-10-PCS guideline B3.11a): "cystoscopy with resection of a bladder tumor" loses the
+    scope's "inspection of bladder" when something else is named."""
+    scopes = [(e.start, e.end) for e in expansions if e.means.lower().startswith("inspection")]
+    if not scopes:
+        return expansions
+    # what the query names besides its scopes: its words and the other terms' meanings
+    others = " ".join(
+        [lower]
+        + [
+            e.means.lower()
+            for e in expansions
+            if not any(a < e.end and e.start < b for a, b in scopes)
+        ]
+    )
+    if not _OPERATION.search(_SCOPE_WORDS.sub(" ", others)):
+        return expansions
+    # the scope stays as the way in ("camera" -> "Inspection, Via Natural or Artificial
+    # Opening Endoscopic" keeps its approach)
+    out = []
+    for e in expansions:
+        if e.means.lower().startswith("inspection"):
+            way = _APPROACH_PART.search(e.means)
+            if way is None:
+                continue
+            e = Expansion(e.term, way.group(1), e.kind, e.source, e.start, e.end)
+        out.append(e)
+    return out
+
+
+_APPROACH_PART = re.compile(r",\s*((?:via|percutaneous|open|external)\b.*)$", re.IGNORECASE)
+
+
+_SCOPE_WORDS = re.compile(r"\b\w*scop(?:y|ic|ies)\b|\binspection\b[^,;]*")
+
+
+# the pieces of a broken-up stone taken out ("fragments extracted with a basket"): an
+# Extirpation (a Fragmentation leaves the pieces to pass)
+FRAGMENTS_OUT = re.compile(
+    r"\b(?:fragments?|stones?|calcul\w*|pieces|debris)\b[^.;]*?\b(?:extracted|removed|"
+    r"retrieved|evacuated|basket\w*)\b|\bbasket(?:ed| extraction| retrieval)\b|"
+    r"\b(?:extracted|removed|retrieved|evacuated)\b[^.;]*?\b(?:fragments?|pieces)\b"
+)
+_FRAGMENTATION = re.compile(r"\bfragmentation(?: in)?\b", re.IGNORECASE)
+
+
+# a body part taken out and a new one put in its place is one Replacement (its definition:
+# material that takes the place of the body part; the taking out is integral to it)
+_TAKEN_OUT = frozenset({"resection", "excision", "removal", "extraction"})
+_PUT_IN = frozenset({"insertion"})
+_SYNTHETIC = re.compile(r"\b(?:artificial|plastic|metal|prosthe\w*|synthetic|fake)\b")
+_NEW = re.compile(r"\bnew\b")
+# ... unless what was taken out is a device: a device exchanged is its Removal and a new
+# Insertion (a generator change), not a Replacement of a body part
+_DEVICE_WORD = re.compile(
+    r"\b(?:pacemaker|defibrillator|icd|generator|battery|lead|leads|wires?|tubes?|"
+    r"catheters?|stents?|port|pump|drains?|device|shunt|expanders?|mesh|plates?|screws?|"
+    r"rods?|nails?|hardware|filter|implants?|coil|iud|spacer)\b"
+)
+
+
+# a fluid taken out ("took out some spinal fluid", "removed the pus") is drained: the
+# root operation of taking fluids or gases out is Drainage
+_FLUID_AFTER = re.compile(
+    r"^(?: (?:out|off|of|the|some|a|an|my|his|her|their|all|extra|excess|built-up|"
+    r"infected|spinal|joint|pleural|abdominal|belly|lung|chest|knee|bloody|cloudy|\w+ish)){0,4}"
+    r" (?:fluid|pus|urine|bile|effusion|csf|ascites|abscess)\b"
+)
+
+
+def fluid_taken_out(expansions: list[Expansion], lower: str) -> list[Expansion]:
+    """A removal verb whose object is a fluid names a Drainage."""
+    volume = _VOLUME_OUT.search(lower)  # "5 L removed": a volume is fluid
+    return [
+        Expansion(e.term, "Drainage", "rule", "coding convention", e.start, e.end)
+        if e.means.lower() in _TAKEN_OUT
+        and (_FLUID_AFTER.search(lower[e.end :]) or (volume and volume.start() < e.start))
+        else e
+        for e in expansions
+    ]
+
+
+_VOLUME_OUT = re.compile(
+    r"\b\d+(?:\.\d+)?\s*(?:l|liters?|litres?|ml|cc)\b(?:\s+of\s+[a-z-]+)?\s+"
+    r"(?:(?:was|were)\s+)?(?:removed|drained|withdrawn|taken off|evacuated|aspirated)\b"
+)
+
+
+def taken_out_and_replaced(expansions: list[Expansion], lower: str) -> list[Expansion]:
+    """ "took out the cloudy lens and put in a new plastic lens": Replacement with a
+    synthetic substitute, not a Resection and an Insertion."""
+    out = [e for e in expansions if e.means.lower() in _TAKEN_OUT]
+    put = [e for e in expansions if e.means.lower() in _PUT_IN]
+    made = _SYNTHETIC.search(lower)
+    if not out or not put or not (made or _NEW.search(lower)) or _DEVICE_WORD.search(lower):
+        return expansions
+    kept = [e for e in expansions if e not in out and e not in put]
+    at = put[0]
+    replaced = [Expansion(at.term, "Replacement", "rule", "coding convention", at.start, at.end)]
+    if made:
+        replaced.append(
+            Expansion(
+                at.term, "Synthetic Substitute", "rule", "coding convention", at.start, at.end
+            )
+        )
+    return [*kept, *replaced]
+
+
+def extirpation(e: Expansion) -> Expansion:
+    if not _FRAGMENTATION.search(e.means):
+        return e
+    means = _FRAGMENTATION.sub("extirpation of matter from", e.means)
+    return Expansion(e.term, means, e.kind, e.source, e.start, e.end)
+
+
+def resection_or_excision_all(expansions: list[Expansion], partial: bool) -> list[Expansion]:
+    """The rule below for the "-ectomy" words that leave it open (word formation, or a
+    term whose senses name both) and for a Resection the query calls partial; a term the
+    lexicon makes an Excision ("microdiscectomy") stays one."""
+    named: dict[tuple[int, int], set[str]] = {}
+    both: dict[tuple[int, int], bool] = {}
+    for e in expansions:
+        found = _RESECTION_EXCISION.findall(e.means.lower())
+        named.setdefault((e.start, e.end), set()).update(w.split()[0] for w in found)
+    for span in named:
+        # the senses name both operations for one body part ("excision of prostate",
+        # "resection of prostate"): open. For different body parts (a Whipple: Excision
+        # of pancreas, Resection of duodenum) each sense says its own.
+        ops: dict[str, set[str]] = {}
+        for e in expansions:
+            if (e.start, e.end) == span:
+                for op, part in _OPERATED_PART.findall(e.means.lower()):
+                    ops.setdefault(part, set()).add(op)
+        both[span] = any(len(found) > 1 for found in ops.values()) or (
+            len(named[span]) > 1 and not ops
+        )
+    return [
+        resection_or_excision(e, partial)
+        if e.kind == "morphology"
+        or both[(e.start, e.end)]
+        or (partial and named[(e.start, e.end)] == {"resection"})
+        else e
+        for e in expansions
+    ]
+
+
+def resection_or_excision(e: Expansion, partial: bool) -> Expansion:
+    """A coder's rule: taking out all of a body part is a Resection, a part of it an
+    Excision; "-ectomy" words name both until the query says which."""
+    if not _RESECTION_EXCISION.search(e.means.lower()):
+        return e
+    word = "Excision" if partial else "Resection"
+    means = _RESECTION_EXCISION.sub(word, e.means.lower())
+    return Expansion(e.term, means, e.kind, e.source, e.start, e.end)
