@@ -78,7 +78,8 @@ def cause_beside_injury(query: str, expansions: Sequence[Expansion]) -> bool:
 
 
 # stems that say nothing about the condition or procedure ("unspecified", "initial
-# encounter") and words too general to name one ("disease", "history")
+# encounter") and words too general to name one or to be negated ("disease", "history":
+# "no rheumatic disease" does not rule out every disease)
 NEUTRAL = frozenset({"unspecifi", "approach", "specifi", "encount", "initi", "nos"})
 GENERIC = frozenset(
     tokenize(

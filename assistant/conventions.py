@@ -50,8 +50,6 @@ _ENCOUNTERS = (
     ("initial", re.compile(r"\binitial encounter\b")),
 )
 _TITLE_APPROACH = re.compile(r",\s*([^,]*?)\s+Approach$")
-# stems that say nothing about the condition itself ("unspecified", "initial encounter")
-_NEUTRAL = NEUTRAL
 
 
 def title_laterality(title: str) -> str | None:
@@ -78,7 +76,7 @@ class TitleInfo:
     encounter: str | None
     approach: str | None
     terms: frozenset[str]
-    content: frozenset[str]  # the terms that count for coverage (not _NEUTRAL ones)
+    content: frozenset[str]  # the terms that count for coverage (not NEUTRAL ones)
     side_open: bool = False  # "unspecified eye": the side left open
 
 
@@ -94,7 +92,7 @@ def title_info(title: str) -> TitleInfo:
         title_encounter(title),
         approach,
         terms,
-        terms - _NEUTRAL,
+        terms - NEUTRAL,
         side_open(title),
     )
 
@@ -229,8 +227,6 @@ _DEFINITIVE = re.compile(
     r"\b(?:dx|diagnos(?:is|ed|es)|c/w|consistent with|impression|assessment|confirmed|"
     r"tested positive|positive for|proven|showed|shows|revealed)\b"
 )
-# words too general to be negated ("no rheumatic disease" does not rule out every disease)
-_GENERIC = GENERIC
 # "type and acuity not documented", "side unspecified", "cause unknown": the query says the
 # axis is not known, which asks for the unspecified code; these words name no content
 _UNSTATED = re.compile(
@@ -280,7 +276,7 @@ class QueryFacts:
 
 def content_stems(text: str) -> frozenset[str]:
     """Stems of ``text`` that say something about the condition or procedure."""
-    return frozenset(tokenize(text)) - _NEUTRAL
+    return frozenset(tokenize(text)) - NEUTRAL
 
 
 _content = content_stems
@@ -329,7 +325,7 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
     positive = frozenset(analysis.terms) - negated
     return QueryFacts(
         qualifiers=query_values(groups, lower),
-        negated=frozenset(negated - positive - _GENERIC),
+        negated=frozenset(negated - positive - GENERIC),
         positive=positive,
         written=_content(_UNSTATED.sub(" ", analysis.text.lower())) - negated,
         reworded=_content(_UNSTATED.sub(" ", analysis.rewritten.lower())) - negated,
@@ -435,7 +431,6 @@ def symptom_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS, title: str
 
 
 _EXTERNAL_CAUSE = ("V", "W", "X", "Y")
-_INJURY_NAMED = INJURY_NAMED
 
 
 def gate_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS, title: str = "") -> float:
@@ -444,7 +439,7 @@ def gate_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS, title: str = 
     for a query that names no underlying condition) moves down."""
     if gated(code, facts.shut, title):
         return w.gate_unmet
-    if code[:1] in _EXTERNAL_CAUSE and facts.positive & _INJURY_NAMED:
+    if code[:1] in _EXTERNAL_CAUSE and facts.positive & INJURY_NAMED:
         # the query names an injury and how it happened: the injury is coded first, an
         # external cause is never the first-listed code (guideline I.C.20)
         return w.external_cause_secondary
