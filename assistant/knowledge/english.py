@@ -51,7 +51,5 @@ def everyday_words() -> frozenset[str]:
     """The most frequent of them (the first ``COMMON_RANK`` lines of the vocabulary), of
     three letters or more."""
     return frozenset(
-        w
-        for w in _vocabulary()[:COMMON_RANK]
-        if _whole_word(w) and len(w) >= EVERYDAY_MIN_LETTERS
+        w for w in _vocabulary()[:COMMON_RANK] if _whole_word(w) and len(w) >= EVERYDAY_MIN_LETTERS
     )
