@@ -6,12 +6,14 @@ paralysis."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 
 from assistant.expansion import Expansion
 from assistant.knowledge.lexicon import Lexicon
 from assistant.knowledge.phrases import Match, choose, term_index, term_key
+from assistant.knowledge.qualifiers import load_groups
 from assistant.qualifier_words import LATERALITY, first_match
 from index.lexical import tokenize
 
@@ -262,4 +264,32 @@ def said_of(
         chosen = choose(senses, words, query.lower(), system) if senses else ()
         if chosen:
             out.append(Match(start, end, chosen))
+    return out
+
+
+HOLDER_AXIS = "history holder"  # the qualifier group that tells family from personal
+FAMILY = "family history"
+_PERSONAL = re.compile(r"\bpersonal history\b", re.IGNORECASE)
+
+
+def relatives_history(expansions: Sequence[Expansion], lower: str) -> list[Expansion]:
+    """ "my father had colon cancer, I'm due for screening": a lay term read as the
+    patient's own history ("had colon cancer": personal history of ...) is the family's
+    history when the query names a relative as the one who had it (Z80-Z84, not Z85-Z87);
+    a query that names no history in words ("my father died of colon cancer") is searched
+    as one."""
+    group = next((g for g in load_groups() if g.axis == HOLDER_AXIS), None)
+    if group is None or group.value(lower) != FAMILY:
+        return list(expansions)
+    out = [
+        dataclasses.replace(e, means=_PERSONAL.sub(FAMILY, e.means))
+        if _PERSONAL.search(e.means)
+        else e
+        for e in expansions
+    ]
+    if not any(FAMILY in e.means.lower() for e in out):
+        said = next(v.pattern.search(lower) for v in group.values if v.name == FAMILY)
+        if said is not None:
+            a, b = said.span()
+            out.append(Expansion(lower[a:b], FAMILY, "synonym", "coding rule", a, b))
     return out

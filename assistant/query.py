@@ -27,6 +27,7 @@ from assistant.condition_phrases import (
     dominance,
     long_term_drug,
     place_term,
+    relatives_history,
     reworded_within,
     said_of,
     without_handedness,
@@ -103,6 +104,8 @@ _STOPWORDS = frozenset(
         # pronouns and possessives of a patient's sentence ("his" is no amino acid)
         *("i", "me", "my", "we", "us", "our", "you", "your", "him", "his", "her", "hers"),
         *("they", "them", "their", "we're", "i'm", "i've", "he's", "she's"),
+        # auxiliary verbs ("i am" is no "ante meridiem")
+        *("am", "were", "been", "being", "do", "does", "did"),
     ]
 )
 
@@ -357,6 +360,7 @@ def analyze(
             if a <= first_term
         )
         expansions.extend(clock_quadrant(query))
+        expansions = relatives_history(expansions, lower)
     if system != "ICD-10-CM":
         # "kidney taken out because of a tumor": the reason names no part of the organ
         partial = bool(PARTIAL.search(_REASON.sub(" ", lower)))

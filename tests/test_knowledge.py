@@ -266,9 +266,9 @@ def test_qualifier_groups_read_type_stage_and_defaults() -> None:
     accidental = "toxic effect of venom of bees, accidental (unintentional)"
     assert agreement(groups, bee, accidental).non_default == 0
     od = query_values(groups, "intentional overdose of acetaminophen")
-    assert (
+    assert (  # the intent and the drug event (an overdose is a poisoning)
         agreement(groups, od, "poisoning by 4-aminophenol derivatives, intentional self-harm").agree
-        == 1
+        == 2
     )
     assert (
         agreement(
@@ -276,6 +276,46 @@ def test_qualifier_groups_read_type_stage_and_defaults() -> None:
         ).conflict
         == 1
     )
+
+
+def test_drug_events_and_the_holder_of_a_history_are_told_apart() -> None:
+    groups = load_groups()
+    poisoning = "poisoning by beta-adrenoreceptor antagonists, accidental (unintentional)"
+    adverse = "adverse effect of beta-adrenoreceptor antagonists"
+    under = "underdosing of beta-adrenoreceptor antagonists"
+    mistake = query_values(groups, "took twice my dose of metoprolol by mistake")
+    assert agreement(groups, mistake, poisoning).conflict == 0
+    assert agreement(groups, mistake, under).conflict == 1
+    missed = query_values(groups, "ran out of metoprolol and missed doses for a week")
+    assert agreement(groups, missed, under).conflict == 0
+    assert agreement(groups, missed, poisoning).conflict == 1
+    prescribed = query_values(groups, "bradycardia on metoprolol taken as prescribed")
+    assert agreement(groups, prescribed, adverse).conflict == 0
+    assert agreement(groups, prescribed, poisoning).conflict == 1
+    # a relative who died of it, or who had it beside the patient speaking: the family's
+    family = "family history of malignant neoplasm of digestive organs"
+    personal = "personal history of other malignant neoplasm of large intestine"
+    died = query_values(groups, "my father died of colon cancer")
+    assert agreement(groups, died, family).conflict == 0
+    assert agreement(groups, died, personal).conflict == 1
+    screening = query_values(groups, "my dad had colon cancer so i'm due for a colonoscopy")
+    assert agreement(groups, screening, personal).conflict == 1
+    # a carer writing about the patient: "my mom had colon cancer" is the mother's own
+    carer = query_values(groups, "my mom had colon cancer years ago, all clear now")
+    assert agreement(groups, carer, personal).conflict == 0
+    # a history of no stated holder is the patient's own (the default)
+    assert agreement(groups, query_values(groups, "history of colon cancer"), family).non_default
+
+
+def test_a_relative_s_condition_is_searched_as_a_family_history() -> None:
+    from assistant.query import analyze
+
+    def means(query: str) -> list[str]:
+        return [e.means for e in analyze(query, system="ICD-10-CM").expansions]
+
+    assert "family history" in means("my father died of colon cancer")
+    assert not any("family" in m for m in means("i had colon cancer five years ago"))
+    assert "am" not in {e.term for e in analyze("i am due for a screening").expansions}
 
 
 def test_malformed_qualifier_rules_are_refused() -> None:

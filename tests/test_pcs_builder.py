@@ -214,6 +214,20 @@ def test_a_lexicon_excision_is_not_undone_by_word_formation() -> None:
     assert set(ops("partial cholecystectomy")) == {"excision"}  # unless called partial
 
 
+def test_a_term_s_first_meaning_names_its_operation_more_firmly() -> None:
+    """ "laminectomy": a Release of the spinal cord (the first meaning), else an Excision
+    of the vertebra."""
+    from assistant.conventions import query_facts
+    from assistant.knowledge.qualifiers import load_groups
+    from assistant.pcs.reading import Vocabulary, read
+    from assistant.query import analyze
+
+    vocab = Vocabulary(frozenset({"release", "excision"}), frozenset())
+    analysis = analyze("laminectomy", system="ICD-10-PCS")
+    reading = read(analysis, vocab, query_facts(analysis, load_groups()))
+    assert reading.operations["release"] > reading.operations["excision"] > 0
+
+
 def test_a_scope_with_another_procedure_is_the_approach(assistant: Assistant) -> None:
     from assistant.query import analyze
 

@@ -68,6 +68,9 @@ DEVICE_WORDS = {"Drainage Device": tokenize("drain tube catheter pigtail indwell
 MORPHOLOGY_STRENGTH = 0.5
 DEVICE_INSERTION_STRENGTH = 0.5  # "sacral lead", "port": no verb, the device goes in
 LEXICON_STRENGTH = 0.75  # a lexicon term that means an operation ("ORIF", "closed reduction")
+# a term's later meanings: the first is the preferred one ("laminectomy": a Release of the
+# spinal cord, else an Excision of the vertebra)
+LEXICON_ALTERNATIVE_STRENGTH = 0.5
 DESCRIPTION_STRENGTH = 0.5  # a brand named with its usual procedure ("Watchman")
 
 
@@ -257,6 +260,7 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
         if op not in reread:
             operations[op] = 1.0
     unrelated: dict[str, float] = {}  # operations of lexicon terms away from the own words
+    preferred: set[tuple[int, int]] = set()  # spans whose first meaning named an operation
     for e in analysis.expansions:
         if inside(e.start, e.end) or any(a <= e.start and e.end <= b for a, b in guided):
             continue  # negated, or imaging that only guides ("ultrasound guidance")
@@ -272,7 +276,12 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
             name(e.means, MORPHOLOGY_STRENGTH)
         else:
             before = dict(operations)
-            name(e.means, DESCRIPTION_STRENGTH if e.kind == "brand" else LEXICON_STRENGTH)
+            strength = DESCRIPTION_STRENGTH if e.kind == "brand" else LEXICON_STRENGTH
+            if (e.start, e.end) in preferred:
+                strength = min(strength, LEXICON_ALTERNATIVE_STRENGTH)
+            name(e.means, strength)
+            if operations != before:
+                preferred.add((e.start, e.end))
             covers_own = any(e.start <= a and b <= e.end for sp in own.values() for a, b in sp)
             if not covers_own:
                 for op, strength in operations.items():
