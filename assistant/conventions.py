@@ -323,8 +323,16 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
     }
     negated.update(absent_in_meanings - frozenset(tokenize(raw)))
     positive = frozenset(analysis.terms) - negated
+    # the query's own words name a qualifier before what the lexicon made of them ("healing"
+    # glossed as routine healing says nothing against "delayed healing")
+    qualifiers = tuple(
+        own if own is not None else glossed
+        for own, glossed in zip(
+            query_values(groups, raw.lower()), query_values(groups, lower), strict=True
+        )
+    )
     return QueryFacts(
-        qualifiers=query_values(groups, lower),
+        qualifiers=qualifiers,
         negated=frozenset(negated - positive - GENERIC),
         positive=positive,
         written=_content(_UNSTATED.sub(" ", analysis.text.lower())) - negated,

@@ -307,6 +307,18 @@ def test_drug_events_and_the_holder_of_a_history_are_told_apart() -> None:
     assert agreement(groups, query_values(groups, "history of colon cancer"), family).non_default
 
 
+def test_the_query_s_own_words_name_a_qualifier_before_the_lexicon_s_gloss() -> None:
+    from assistant.conventions import query_facts
+    from assistant.query import analyze
+
+    groups = load_groups()
+    healing = next(i for i, g in enumerate(groups) if g.axis == "fracture healing")
+    analysis = analyze("L humeral shaft fx, subsequent encounter, delayed healing")
+    # the lexicon glosses "healing" as routine healing; the query says delayed
+    assert "routine healing" in analysis.expanded.lower()
+    assert query_facts(analysis, groups).qualifiers[healing] == "delayed healing"
+
+
 def test_a_relative_s_condition_is_searched_as_a_family_history() -> None:
     from assistant.query import analyze
 
