@@ -267,6 +267,15 @@ def said_of(
     return out
 
 
+# a newborn patient: named so, or an age within the neonatal period (the first 28 days of
+# life); "baby" and "infant" are not enough (a baby's thrush is no neonatal candidiasis)
+NEWBORN = re.compile(
+    r"\b(?:newborns?|new-born|neonat\w*|nb|neonate|"
+    r"(?:[1-9]|1[0-9]|2[0-8]|one|two|three|four|five|six|seven|a)[- ](?:hours?|hrs?|days?)[- ]old|"
+    r"(?:[1-4]|one|two|three|four|a)[- ](?:weeks?|wks?)[- ]old|(?:day|hour)s? of life|dol ?\d+)\b",
+    re.IGNORECASE,
+)
+
 HOLDER_AXIS = "history holder"  # the qualifier group that tells family from personal
 FAMILY = "family history"
 _PERSONAL = re.compile(r"\bpersonal history\b", re.IGNORECASE)

@@ -28,6 +28,7 @@ from assistant.condition_phrases import (
     GENERIC,
     INJURY_NAMED,
     NEUTRAL,
+    NEWBORN,
     beside,
     long_term_drug,
     place_term,
@@ -266,6 +267,8 @@ class QueryFacts:
     # a place of occurrence (a lexicon term meaning "... as the place of occurrence") and
     # something else besides: the cause or injury, which comes first
     place_beside_cause: bool = False
+    # the patient is a newborn (named so, or an age within the first 28 days of life)
+    newborn: bool = False
     # title (lower case) -> its qualifier agreement with this query, filled as it goes
     memo: dict[str, Agreement] = field(default_factory=dict, compare=False)
 
@@ -345,6 +348,7 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
         reworded_whole=_one_term(analysis),
         drug_beside_condition=beside(raw, analysis.expansions, long_term_drug),
         place_beside_cause=beside(raw, analysis.expansions, place_term),
+        newborn=bool(NEWBORN.search(raw)),
         term_senses=tuple(
             (frozenset(tokenize(raw[e.start : e.end])), frozenset(tokenize(e.means)))
             for e in analysis.expansions
@@ -455,6 +459,10 @@ def gate_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS, title: str = 
         # "afib on Eliquis": the condition treated comes first; long-term drug use is an
         # additional code (guideline I.C.21.c.3)
         return w.drug_use_secondary
+    if code.startswith(_PERINATAL) and facts.newborn:
+        # a condition of a newborn that chapter 16 names is coded there, not to the
+        # chapter of the body system (guideline I.C.16.a)
+        return w.perinatal_first
     if code.startswith(_PLACE) and facts.place_beside_cause:
         # "fell off a ladder at home": the place of occurrence is an additional external
         # cause code, after the injury and how it happened (guideline I.C.20.b)
@@ -465,6 +473,7 @@ def gate_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS, title: str = 
 # long-term drug use (Z79) and a tumor's receptor status (Z17): additional codes
 _ADDITIONAL_STATUS = ("Z79", "Z17")
 _PLACE = "Y92"  # place of occurrence of the external cause
+_PERINATAL = "P"  # chapter 16: conditions originating in the perinatal period
 
 
 @lru_cache(maxsize=131072)

@@ -46,6 +46,7 @@ class Weights:
     external_cause_secondary: float = -0.1  # an external cause when an injury is named
     drug_use_secondary: float = -0.1  # Z79 below the condition a query states
     place_secondary: float = -0.1  # Y92 below the cause or injury a query names
+    perinatal_first: float = 0.1  # a chapter 16 code for a query about a newborn
     # an "Other ..." / NEC code when the query does not say "other"
     residual_title: float = -0.06
     # a title term the query did not ask for (so an unspecific query meets the

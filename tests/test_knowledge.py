@@ -459,6 +459,23 @@ def test_code_gates_open_only_on_their_words() -> None:
     assert gated("N12", shut_gates(gates, "pyelonephritis"), n12) is None
     assert behind("P59.9", "jaundice") == "newborn"
     assert behind("P59.9", "jaundice in a newborn") is None
+    assert behind("P59.9", "my 3 day old is turning yellow") is None  # the neonatal period
+    assert behind("P59.9", "my 3 year old is turning yellow") == "newborn"
+
+
+def test_a_newborn_s_condition_is_coded_to_the_perinatal_chapter_first() -> None:
+    from assistant.conventions import gate_shift, query_facts
+    from assistant.query import analyze
+    from assistant.weights import WEIGHTS
+
+    def shift(code: str, query: str) -> float:
+        return gate_shift(code, query_facts(analyze(query), load_groups()))
+
+    assert shift("P59.9", "my 3 day old's skin is yellow") == WEIGHTS.perinatal_first
+    assert shift("P59.9", "newborn jaundice") == WEIGHTS.perinatal_first
+    assert shift("R17", "my 3 day old's skin is yellow") == 0.0
+    # a baby is not a newborn by that word alone: thrush is no neonatal candidiasis
+    assert shift("P37.5", "my baby has thrush") == 0.0
 
 
 def test_malformed_gate_rules_are_refused() -> None:
