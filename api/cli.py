@@ -331,31 +331,49 @@ def cmd_eval_notes(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Fit the confidence model on dev sets' searches and write it as JSON."""
-    from assistant.confidence import Calibrator, fit, save
+    """Fit the confidence model on dev sets' searches (and signals recorded when other dev
+    sets were new) and write it as JSON; or, with --record, write the signals only."""
+    from assistant.confidence import (
+        RECORDED_WEIGHT,
+        Calibrator,
+        RecordedRow,
+        fit,
+        read_recorded,
+        save,
+        write_recorded,
+    )
     from assistant.evaluate import OFF_TOPIC, load_cases
 
     assistant = _open_assistant(args, Calibrator.uninformed())
-    rows, labels = [], []
-    cases = [case for name in args.files for case in load_cases(Path(name))]
-    for case in cases:
-        response, found = assistant.retriever.search_with_signals(
-            case.query, system=case.system or None, k=args.k
-        )
-        for r in response.results:
-            signals = found.get((r.system, r.code))
-            if signals is None:  # a code typed in the query: confidence 1 by rule
-                continue
-            rows.append(signals)
-            labels.append(case.kind != OFF_TOPIC and case.is_hit(r.code))
+    found_rows: list[RecordedRow] = []
+    for name in args.files:
+        for number, case in enumerate(load_cases(Path(name))):
+            response, found = assistant.retriever.search_with_signals(
+                case.query, system=case.system or None, k=args.k
+            )
+            for r in response.results:
+                signals = found.get((r.system, r.code))
+                if signals is None:  # a code typed in the query: confidence 1 by rule
+                    continue
+                right = case.kind != OFF_TOPIC and case.is_hit(r.code)
+                found_rows.append(RecordedRow(number, r.code, right, signals))
     manifest = assistant.index.manifest
     stamp = (
         f"{' + '.join(Path(name).name for name in args.files)}; model {manifest.model.name} "
         f"{manifest.model.sha256[:12]}; index built {manifest.built_at}"
     )
-    calibrator = fit(rows, labels, stamp)
+    if args.record:
+        write_recorded(Path(args.record), found_rows, stamp)
+        print(f"recorded {len(found_rows)} results -> {args.record}")
+        return 0
+    recorded = [row for name in args.recorded for row in read_recorded(Path(name))]
+    weight = RECORDED_WEIGHT if args.recorded_weight is None else args.recorded_weight
+    rows = found_rows + recorded * weight
+    if args.recorded:
+        stamp += f"; recorded {' + '.join(Path(name).name for name in args.recorded)} x{weight}"
+    calibrator = fit([r.signals for r in rows], [r.right for r in rows], stamp)
     save(calibrator, Path(args.out))
-    print(f"fitted on {len(rows)} results ({sum(labels)} right) -> {args.out}")
+    print(f"fitted on {len(rows)} results ({sum(r.right for r in rows)} right) -> {args.out}")
     return 0
 
 
@@ -508,7 +526,27 @@ def build_parser() -> argparse.ArgumentParser:
         "calibrate", help="fit the confidence model on dev sets (JSONL) and write it"
     )
     calibration.add_argument("files", nargs="+", metavar="file")
-    calibration.add_argument("--out", required=True, help="where to write the calibration JSON")
+    target = calibration.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", help="where to write the calibration JSON")
+    target.add_argument(
+        "--record",
+        metavar="FILE",
+        help="write the signals of these dev sets' results (JSONL) instead of fitting: "
+        "record a dev set when it is new, before any change made while looking at it",
+    )
+    calibration.add_argument(
+        "--recorded",
+        nargs="*",
+        default=[],
+        metavar="FILE",
+        help="signals recorded by --record (unseen queries as they behave), added to the fit",
+    )
+    calibration.add_argument(
+        "--recorded-weight",
+        type=int,
+        help="times each recorded result counts (default: RECORDED_WEIGHT of "
+        "assistant/confidence.py, 2)",
+    )
     calibration.add_argument("--k", type=int, default=10)
     _add_index_args(calibration)
     calibration.set_defaults(func=cmd_calibrate)

@@ -184,9 +184,67 @@ def load(path: Path) -> Calibrator:
     return Calibrator.from_json(data, str(path))
 
 
+# Recorded signals: the results of a dev set measured once, when it was new (before any
+# change made while looking at it), as unseen queries behave. Plain JSONL: a header line
+# naming the features and what was measured, then one line per result.
+RECORDED_VERSION = 1
+# times a recorded result counts beside the results of the current code on the dev sets it
+# has been tuned on (fitted on one recorded set and checked on another, 2 did best)
+RECORDED_WEIGHT = 2
+
+
+@dataclass(frozen=True)
+class RecordedRow:
+    case: int  # the query's line in its dev set (0-based, comments and blanks skipped)
+    code: str
+    right: bool
+    signals: Signals
+
+
+def write_recorded(path: Path, rows: Sequence[RecordedRow], measured: str) -> None:
+    header = {"version": RECORDED_VERSION, "features": list(FEATURES), "measured": measured}
+    lines = [json.dumps(header)]
+    lines += [
+        json.dumps(
+            {
+                "case": r.case,
+                "code": r.code,
+                "right": r.right,
+                "x": [round(v, 4) for v in r.signals.vector()],
+            }
+        )
+        for r in rows
+    ]
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_recorded(path: Path) -> list[RecordedRow]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        header = json.loads(lines[0])
+        if header.get("version") != RECORDED_VERSION or header["features"] != list(FEATURES):
+            raise KnowledgeError(
+                f"{path}: recorded with features {header.get('features')} (version "
+                f"{header.get('version')}), not {list(FEATURES)}"
+            )
+        out = []
+        for line in lines[1:]:
+            row = json.loads(line)
+            values = [float(v) for v in row["x"]]
+            if len(values) != len(FEATURES):
+                raise KnowledgeError(f"{path}: a row with {len(values)} signals")
+            signals = Signals(**dict(zip(FEATURES, values, strict=True)))
+            out.append(RecordedRow(int(row["case"]), str(row["code"]), bool(row["right"]), signals))
+        return out
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise KnowledgeError(f"{path}: not a file of recorded signals ({exc})") from exc
+
+
 @lru_cache(maxsize=1)
 def packaged() -> Calibrator:
-    """The calibration shipped with medcode (fitted on eval/coder_dev.jsonl and
-    eval/coder_dev2.jsonl)."""
+    """The calibration shipped with medcode (``medcode calibrate``; what it was fitted on
+    is in its ``fitted_on``)."""
     raw = resources.files("assistant.knowledge").joinpath(CALIBRATION_FILE).read_text("utf-8")
     return Calibrator.from_json(json.loads(raw))

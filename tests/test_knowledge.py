@@ -406,6 +406,27 @@ def test_calibration_fit_orders_and_round_trips() -> None:
         Calibrator.from_json({**model.to_json(), "features": list(FEATURES)[:-1]})
 
 
+def test_recorded_signals_round_trip_and_refuse_other_features(tmp_path: Path) -> None:
+    from assistant.confidence import RecordedRow, read_recorded, write_recorded
+
+    rows = [RecordedRow(i, f"A0{i}", i % 2 == 0, _signals(i / 10, 0.5, i + 1)) for i in range(4)]
+    path = tmp_path / "dev.recorded.jsonl"
+    write_recorded(path, rows, "dev.jsonl; code abc123")
+    again = read_recorded(path)
+    assert [(r.case, r.code, r.right) for r in again] == [(r.case, r.code, r.right) for r in rows]
+    assert again[3].signals.inverse_rank == pytest.approx(0.25)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = json.loads(lines[0])
+    path.write_text(
+        "\n".join([json.dumps({**header, "features": ["score"]}), *lines[1:]]), encoding="utf-8"
+    )
+    with pytest.raises(KnowledgeError, match="features"):
+        read_recorded(path)
+    path.write_text("not json\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="recorded signals"):
+        read_recorded(path)
+
+
 def test_absent_value_reads_as_the_default_and_unmatched_values_count() -> None:
     groups = load_groups()
     spread = query_values(groups, "cancer that has spread to the liver")
