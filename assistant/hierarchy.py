@@ -143,7 +143,9 @@ class CodeTree:
             added: set[str] = set()
             for kid in kids:  # titles and inclusion terms ("... [HFrEF]")
                 if kid != default:
-                    for name in records.terms(kid):
+                    # the title as written too: beside an "unspecified" default child, an
+                    # "uncomplicated" one is a value of its own (F10.230), not a default
+                    for name in dict.fromkeys([records.titles[kid], *records.terms(kid)]):
                         added |= self._name_core(name, records.titles[kid]) - parent
             said = term_stems(" ".join(records.terms(default)).lower())
             out = frozenset(added - said - _GENERIC_STEMS)

@@ -709,6 +709,20 @@ def test_a_category_s_default_when_the_query_names_nothing_its_children_differ_b
     assert assistant.search(sided, system="ICD-10-CM").results[0].code == "H93.12"
 
 
+def test_beside_an_unspecified_default_an_uncomplicated_child_is_a_value_of_its_own(
+    assistant: Assistant,
+) -> None:
+    retriever = assistant.retriever
+    row = retriever.record_row("ICD-10-CM", "F10.23")
+    assert row is not None
+    told_apart = retriever.tree.distinguishing(row, retriever.weights.resolve_max_children)
+    assert told_apart is not None and "uncompl" in told_apart
+    said = assistant.search("alcohol dependence with uncomplicated withdrawal", system="ICD-10-CM")
+    assert said.results[0].code == "F10.230"
+    plain = assistant.search("alcohol dependence with withdrawal", system="ICD-10-CM")
+    assert plain.results[0].code == "F10.239"
+
+
 def test_a_drug_taken_for_long_is_set_apart_from_the_condition_it_treats() -> None:
     from assistant.conventions import query_facts
     from assistant.knowledge.qualifiers import load_groups
