@@ -205,6 +205,16 @@ def test_a_word_of_the_language_is_not_corrected_to_a_title_word() -> None:
     assert vocabulary.correct("celulitis") == "cellulitis"
 
 
+def test_a_term_does_not_run_across_the_end_of_a_sentence() -> None:
+    lex = _lexicon(
+        {"term": "colon removed", "kind": "lay", "means": ["resection of large intestine"]},
+        {"term": "C diff", "kind": "abbreviation", "means": ["Clostridium difficile"]},
+    )  # fmt: skip
+    assert find_terms("my colon removed in 2019", lex)
+    assert not find_terms("polyp in the sigmoid colon. Removed en bloc", lex)
+    assert find_terms("C. diff colitis", lex)  # a period after an initial ends nothing
+
+
 def test_senses_are_limited_to_the_code_set_searched() -> None:
     lex = _lexicon(
         {"term": "CABG", "kind": "abbreviation", "means": ["bypass coronary artery"],

@@ -206,8 +206,12 @@ def find_terms(
     lower = " ".join(t.key for t in toks)
     found: list[Match] = []
     i = 0
+    # a term does not run across the end of a sentence ("... sigmoid colon. Removed en
+    # bloc" holds no "colon removed"): tokens after a sentence mark start a new span
+    ends = [j for j in range(1, len(toks)) if _sentence_ends(text, toks[j - 1], toks[j])]
     while i < len(toks):
-        for n in range(min(MAX_TERM_TOKENS, len(toks) - i), 0, -1):
+        limit = next((j for j in ends if j > i), len(toks))
+        for n in range(min(MAX_TERM_TOKENS, limit - i), 0, -1):
             key = " ".join(t.key for t in toks[i : i + n])
             senses = index.get(key)
             if n == 1 and not senses and _PLURAL_ABBREVIATION.match(toks[i].text):
@@ -242,7 +246,7 @@ def find_terms(
                 i += n
                 break
         else:
-            loose = _loose_match(toks, i, index, loose_index(lexicon), words, lower, system)
+            loose = _loose_match(toks[:limit], i, index, loose_index(lexicon), words, lower, system)
             if loose is not None:
                 match, i = loose
                 found.append(match)
@@ -262,6 +266,17 @@ MAX_OBJECT_TOKENS = 5  # words between the verb and its particle
 # inside (a tap, not an Insertion)
 _TOOLS = frozenset({"needle", "scope", "camera", "finger", "probe", "instrument", "tool"})
 _CLAUSE_MARK = re.compile(r"[,;.:()]")
+_SENTENCE_MARK = re.compile(r"[.;:!?]\s|\n")
+# a period after an initial or a title is no sentence end ("C. diff", "E. coli", "Dr. Lee")
+_NOT_ENDING = frozenset({"dr", "mr", "mrs", "ms", "st", "vs", "approx"})
+
+
+def _sentence_ends(text: str, before: Token, after: Token) -> bool:
+    between = text[before.end : after.start]
+    if not _SENTENCE_MARK.search(between):
+        return False
+    initial = len(before.text) == 1 or before.text.lower() in _NOT_ENDING
+    return not (initial and between.strip() == ".")
 
 
 @lru_cache(maxsize=4)
