@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import re
 
+from assistant.condition_phrases import long_term_drug
+from assistant.knowledge.qualifiers import load_groups
 from assistant.named import DISEASE_CHAPTERS
+from assistant.note_text import LISTED_DRUG, LONG_TERM, ON_DRUG
+from assistant.query import analyze
 from assistant.search import Retriever
 
 HISTORY_OPENINGS = ("family history of ", "personal history of ")
 _RANGE = re.compile(r"\s*\([A-Z]\d[0-9A-Z.]*(?:-[A-Z]\d[0-9A-Z.]*)?\)")
 _LEVELS = ("block", "category")
+DIABETES_AXIS = "diabetes type"  # the qualifier group that reads a diabetes type
 
 
 def classified(retriever: Retriever, condition: str, min_confidence: float) -> str:
@@ -44,3 +49,33 @@ def history_query(retriever: Retriever, text: str, min_confidence: float) -> str
         return text
     group = classified(retriever, text[len(opening) :], min_confidence)
     return f"{text} ({group})" if group else text
+
+
+def long_term_drugs(text: str) -> list[str]:
+    """The lexicon's "long term (current) use of ..." senses of the drugs ``text`` names
+    ("Eliquis 5 mg BID": long term (current) use of anticoagulants)."""
+    found = analyze(text, system="ICD-10-CM").expansions
+    return [e.means for e in found if long_term_drug(e)]
+
+
+def drug_therapies(text: str, *, listed: bool, medications: bool = False) -> list[str]:
+    """What a statement says of long-term drug therapy (Z79), as texts to search: the
+    narrative says the patient is on a drug ("on alendronate for 18 months", "takes
+    insulin"); a list item names its drug first ("Aspirin 81 mg daily"; ``listed``); every
+    drug of a medication list (``medications``) that the lexicon reads as a drug taken for
+    long counts ("Eliquis 5 mg BID")."""
+    found = [f"long term (current) use of {m.group('drug')}" for m in LONG_TERM.finditer(text)]
+    for m in ON_DRUG.finditer(text):
+        found += long_term_drugs(m.group("drug"))
+    if medications:
+        found += long_term_drugs(text)
+    drug = LISTED_DRUG.search(text) if listed or medications else None
+    if drug:
+        found.append(f"long term (current) use of {drug.group('drug')}")
+    return list(dict.fromkeys(found))
+
+
+def type_1_diabetes(note: str) -> bool:
+    """The note names type 1 diabetes (the diabetes type qualifier's patterns)."""
+    group = next((g for g in load_groups() if g.axis == DIABETES_AXIS), None)
+    return group is not None and group.value(note.lower()) == "type 1"

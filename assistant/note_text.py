@@ -61,14 +61,26 @@ _SUBJECT = re.compile(
 )
 _WORDS = re.compile(r"[A-Za-z]{3,}")
 # a drug the patient is on long term ("on insulin", "takes metformin", "anticoagulated")
+_DRUG_NAMES = (
+    r"insulin|metformin|[a-z]*(?:gliptin|gliflozin|glutide|glipizide|glyburide)|"
+    r"warfarin|coumadin|apixaban|rivaroxaban|dabigatran|eliquis|xarelto|aspirin|clopidogrel|"
+    r"plavix|prednisone|steroids?|methotrexate|levothyroxine|estrogen|estradiol|hormone "
+    r"replacement|opioids?|oxycodone|statins?|atorvastatin|anticoagula\w*"
+)
 LONG_TERM = re.compile(
     r"(?:\b(?:on|takes|taking|maintained on|controlled (?:on|with)|managed with)\s+|"
     # a list item naming its drug: "Type 2 DM - insulin glargine 18 u qHS"
     r"(?<=\s)[-\u2013\u2014]\s*|(?<=[a-z]):\s*)"
-    r"(?P<drug>insulin|metformin|[a-z]*(?:gliptin|gliflozin|glutide|glipizide|glyburide)|"
-    r"warfarin|coumadin|apixaban|rivaroxaban|dabigatran|eliquis|xarelto|aspirin|clopidogrel|"
-    r"plavix|prednisone|steroids?|methotrexate|levothyroxine|estrogen|estradiol|hormone "
-    r"replacement|opioids?|oxycodone|statins?|atorvastatin|anticoagula\w*)",
+    rf"(?P<drug>{_DRUG_NAMES})",
+    re.IGNORECASE,
+)
+# a drug a medication list's item names first ("Aspirin 81 mg daily - held 7 days")
+LISTED_DRUG = re.compile(rf"^\W*(?P<drug>{_DRUG_NAMES})\b", re.IGNORECASE)
+# a drug the narrative says the patient is on ("on alendronate for 18 months"): the word
+# after, for the lexicon to say whether it names a drug taken for long
+ON_DRUG = re.compile(
+    r"\b(?:on|takes|taking|maintained on|controlled (?:on|with)|managed with|continues?)\s+"
+    r"(?P<drug>[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)",
     re.IGNORECASE,
 )
 # how an injury happened: the external-cause codes a coder adds
@@ -403,6 +415,13 @@ _STILL_TREATED = re.compile(
 # a treatment the note says is over ("completed 5 years of tamoxifen in 2020"; not one
 # "to be stopped")
 FINISHED = re.compile(r"(?<!be )\b(?:completed|finished|stopped|discontinued|quit)\b", re.I)
+# a course that ends: no long-term (current) drug therapy
+SHORT_COURSE = re.compile(
+    r"\b(?:completed|finished|stopped|discontinued|taper(?:ing|ed)?|course|"
+    r"(?:x|for|times)\s*\d+\s*(?:more\s+)?(?:days?|d|doses?|weeks?|wks?)|once|one[- ]time|"
+    r"single dose|stat|in (?:the )?(?:ed|er|clinic|or|pacu))\b",
+    re.I,
+)
 _SENTENCE_END = re.compile(r"\.(?:\s|$)|\n\s*\n")
 
 

@@ -37,7 +37,7 @@ from assistant.note_encounter import (
     with_bmi,
     with_site,
 )
-from assistant.note_history import history_query
+from assistant.note_history import drug_therapies, history_query, type_1_diabetes
 from assistant.note_rules import (
     PART_RATIONALE,
     PREGNANCY_PHASE,
@@ -57,7 +57,6 @@ from assistant.note_text import (
     INSTRUCTIONS,
     ITEM_START,
     LATER,
-    LONG_TERM,
     MECHANISM,
     NO_PROCEDURE,
     OUTPATIENT_WORD,
@@ -66,6 +65,7 @@ from assistant.note_text import (
     ROUTINE,
     SAME_AS_BEFORE,
     SCREENING,
+    SHORT_COURSE,
     TREATED,
     before_treatment,
     condition_named,
@@ -112,6 +112,8 @@ _DIAGNOSIS_SECTIONS = ("postoperative_diagnosis", "diagnosis", "assessment")
 _INJURY_CHAPTERS = ("S", "T", "V", "W", "X", "Y")
 _SYMPTOM_CHAPTER = ("R",)
 _CURRENT_DRUG = ("Z79",)  # long-term (current) drug therapy
+_OTHER_DRUG_THERAPY = ("Z79.89",)
+_INSULIN = ("Z79.4",)  # "other long term drug therapy": not for every drug listed
 _STATED_SECTIONS = ("postoperative_diagnosis", "preoperative_diagnosis", "diagnosis", "assessment")
 
 
@@ -301,6 +303,8 @@ def _plan(
     stated = any(st.section in _STATED_SECTIONS and st.status == "positive" for st in found)
     symptoms = _SYMPTOM_CHAPTER if stated else ()
     approach = note_approach(note)
+    # insulin is not coded as a long-term drug with type 1 diabetes (guideline I.C.4.a.3)
+    no_drug_code = _INSULIN if type_1_diabetes(note) else ()
 
     def exclude(st: Statement, reason: str) -> None:
         excluded.append(Excluded(st.span.start, st.span.end, st.span.text, st.section, reason))
@@ -419,6 +423,22 @@ def _plan(
                 )
             )
         if st.section == "medications":
+            # a drug of the patient's own list taken for long: its Z79 code where the
+            # lexicon names the drug's class (guideline I.C.21.c.3); a course that ends
+            # ("x 7 days", "taper", "completed") is no long-term therapy
+            if st.status == "positive" and not SHORT_COURSE.search(flat):
+                queries.extend(
+                    NoteQuery(
+                        st,
+                        drug,
+                        "ICD-10-CM",
+                        w.history_threshold,
+                        "long-term (current) drug therapy of the medication list (Z79)",
+                        prefixes=_CURRENT_DRUG,
+                        avoid=(*no_drug_code, *_OTHER_DRUG_THERAPY),
+                    )
+                    for drug in drug_therapies(flat, listed=True, medications=True)
+                )
             continue
         if st.section == "findings" and st.status == "positive" and ACTED_ON.search(flat):
             # a finding acted on ("polyp removed with cold snare") is a procedure of its own;
@@ -484,17 +504,18 @@ def _plan(
                     integral=symptoms,
                 )
             )
-        drug = LONG_TERM.search(flat)
-        if drug and st.status == "positive" and not GESTATIONAL_DIABETES.search(flat):
-            queries.append(
+        if st.status == "positive" and not GESTATIONAL_DIABETES.search(flat):
+            queries.extend(
                 NoteQuery(
                     st,
-                    f"long term (current) use of {drug.group('drug')}",
+                    drug,
                     "ICD-10-CM",
                     w.history_threshold,
                     "long-term (current) drug therapy (Z79)",
                     prefixes=_CURRENT_DRUG,
+                    avoid=no_drug_code,
                 )
+                for drug in drug_therapies(flat, listed=st.kind == "history")
             )
         if st.status == "positive" and said_not_denied(DIALYSIS, flat):
             rationale = "dependence on renal dialysis (status)"
@@ -536,6 +557,8 @@ def _plan(
             replace(q, avoid=(*q.avoid, NEWBORN_BIRTH)) if q.system == "ICD-10-CM" else q
             for q in queries
         ]
+    if no_drug_code:  # whatever statement would find it
+        queries = [replace(q, avoid=(*q.avoid, *no_drug_code)) for q in queries]
     return queries, excluded
 
 

@@ -198,6 +198,27 @@ def test_chronic_condition_on_medication_is_coded_with_its_drug_therapy() -> Non
     assert drug.text == "long term (current) use of insulin"
 
 
+def test_a_medication_list_s_drugs_taken_for_long_are_coded_and_short_courses_not() -> None:
+    note = (
+        "HOME MEDICATIONS:\n- Eliquis 5 mg twice daily\n- Aspirin 81 mg daily, held 5 days\n"
+        "- Amoxicillin 500 mg three times daily x 7 days\n"
+        "HISTORY: Osteoporosis, on alendronate for 18 months.\n"
+    )
+    drugs = {q.text for q in _plan(note)[0] if q.prefixes == ("Z79",)}
+    assert "long term (current) use of anticoagulants" in drugs  # the lexicon's class
+    assert "long term (current) use of Aspirin" in drugs  # an item naming its drug first
+    assert "long term (current) use of bisphosphonates" in drugs  # "on" a drug in narrative
+    assert not any("antibiotic" in d for d in drugs)  # a 7-day course
+
+
+def test_insulin_is_no_long_term_drug_code_with_type_1_diabetes() -> None:
+    note = "PMH: Type 1 diabetes since age 12, on an insulin pump.\nMeds: insulin lispro, pump.\n"
+    queries = _plan(note)[0]
+    assert all("Z79.4" in q.avoid for q in queries)
+    type2 = "PMH: Type 2 diabetes, on insulin glargine.\n"
+    assert not any("Z79.4" in q.avoid for q in _plan(type2)[0])
+
+
 def test_a_diagnosis_line_is_searched_without_its_treatment() -> None:
     note = "DIAGNOSES:\n- Type 2 diabetes mellitus with hyperglycemia, on\n  metformin daily.\n"
     queries, _ = _plan(note)
