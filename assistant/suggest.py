@@ -90,6 +90,7 @@ from assistant.note_types import (
 )
 from assistant.notes import Statement, laterality, statements, without_measures
 from assistant.qualifier_words import APPROACHES, SCOPE_APPROACHES, first_match
+from assistant.query import analyze
 from assistant.results import CodeResult
 from assistant.search import Retriever
 from assistant.weights import NOTE_WEIGHTS, NoteWeights
@@ -594,11 +595,13 @@ GESTATIONAL_DIABETES = re.compile(r"\b(?:gestational diabet\w*|gdm(?:a\d)?)\b", 
 
 def _with_approach(text: str, approach: str | None) -> str:
     """A procedure statement with the approach the note's description names, unless the
-    statement names one itself."""
+    statement names one itself, in its words or in what its terms mean ("ESWL": External)."""
     # (a scope the statement names is its approach: "endoscopic maxillary antrostomy")
-    if approach and not any(p.search(text.lower()) for _, p in (*APPROACHES, *SCOPE_APPROACHES)):
-        return f"{text} {approach}"
-    return text
+    if not approach or any(p.search(text.lower()) for _, p in (*APPROACHES, *SCOPE_APPROACHES)):
+        return text
+    if analyze(text, system="ICD-10-PCS").approach is not None:
+        return text
+    return f"{text} {approach}"
 
 
 def _cpt_modifiers(retriever: Retriever, drafts: Iterable[Draft]) -> None:

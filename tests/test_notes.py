@@ -393,6 +393,17 @@ def test_the_note_approach_is_one_the_note_names_alone_or_a_scope() -> None:
     assert note_approach("Local anesthetic by needle; a 3 cm incision was made.") is None
 
 
+def test_a_procedure_whose_terms_name_an_approach_keeps_it() -> None:
+    from assistant.suggest import _with_approach
+
+    scope = "Via Natural or Artificial Opening Endoscopic"
+    # ESWL is external whatever scope the note mentions ("no cystoscopy was performed")
+    assert _with_approach("ESWL of left renal pelvis stone", scope) == (
+        "ESWL of left renal pelvis stone"
+    )
+    assert _with_approach("Left ovarian cystectomy", "Open") == "Left ovarian cystectomy Open"
+
+
 def test_a_medication_names_the_condition_it_treats() -> None:
     note = (
         "INDICATIONS: Takes atorvastatin (hyperlipidemia) and metoprolol (hypertension).\n"
