@@ -302,3 +302,34 @@ def relatives_history(expansions: Sequence[Expansion], lower: str) -> list[Expan
             a, b = said.span()
             out.append(Expansion(lower[a:b], FAMILY, "synonym", "coding rule", a, b))
     return out
+
+
+DRUG_EVENT_AXIS = "drug event"  # the qualifier group of poisoning, adverse effect, underdosing
+# the head nouns of the drug classes chapter 19 titles name ("Poisoning by loop
+# [high-ceiling] diuretics", "Adverse effect of calcium-channel blockers")
+_DRUG_CLASS = re.compile(
+    r"\b(?:drugs?|agents?|inhibitors?|antagonists?|agonists?|blockers?|antibiotics?|"
+    r"anticoagulants?|antithrombotics?|derivatives?|analgesics?|diuretics?|glycosides?|"
+    r"hormones?|steroids?|glucocorticoids?|vaccines?|sedatives?|hypnotics?|opioids?|"
+    r"insulin|antidepressants?|antipsychotics?|anticonvulsants?|antiepileptic|"
+    r"anti-?inflammator\w*|antiplatelets?|statins?|use of)\b",
+    re.IGNORECASE,
+)
+
+
+def named_drug_event(expansions: Sequence[Expansion], query: str) -> list[Expansion]:
+    """ "took my warfarin twice by mistake": the query's own words say which drug event it
+    is (a poisoning, an adverse effect, an underdosing) of a drug it names; the event is
+    searched too, not only the drug (whose lexicon sense may be its long-term use)."""
+    if not any(_DRUG_CLASS.search(e.means) for e in expansions):
+        return list(expansions)
+    group = next((g for g in load_groups() if g.axis == DRUG_EVENT_AXIS), None)
+    lower = query.lower()
+    event = group.value(lower) if group is not None else None
+    if group is None or event is None or any(event in e.means.lower() for e in expansions):
+        return list(expansions)
+    said = next(v.pattern.search(lower) for v in group.values if v.name == event)
+    if said is None:
+        return list(expansions)
+    a, b = said.span()
+    return [*expansions, Expansion(query[a:b], event, "synonym", "coding rule", a, b)]

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.condition_phrases import (
+    DRUG_EVENT_AXIS,
     GENERIC,
     INJURY_NAMED,
     NEUTRAL,
@@ -269,6 +270,8 @@ class QueryFacts:
     place_beside_cause: bool = False
     # the patient is a newborn (named so, or an age within the first 28 days of life)
     newborn: bool = False
+    # the query names a drug event (a poisoning, adverse effect or underdosing)
+    drug_event: bool = False
     # title (lower case) -> its qualifier agreement with this query, filled as it goes
     memo: dict[str, Agreement] = field(default_factory=dict, compare=False)
 
@@ -349,6 +352,10 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
         drug_beside_condition=beside(raw, analysis.expansions, long_term_drug),
         place_beside_cause=beside(raw, analysis.expansions, place_term),
         newborn=bool(NEWBORN.search(raw)),
+        drug_event=any(
+            g.axis == DRUG_EVENT_AXIS and v is not None
+            for g, v in zip(groups, qualifiers, strict=True)
+        ),
         term_senses=tuple(
             (frozenset(tokenize(raw[e.start : e.end])), frozenset(tokenize(e.means)))
             for e in analysis.expansions
@@ -455,7 +462,9 @@ def gate_shift(code: str, facts: QueryFacts, w: Weights = WEIGHTS, title: str = 
         # the query names an injury and how it happened: the injury is coded first, an
         # external cause is never the first-listed code (guideline I.C.20)
         return w.external_cause_secondary
-    if code.startswith(_ADDITIONAL_STATUS) and (facts.stated or facts.drug_beside_condition):
+    if code.startswith(_ADDITIONAL_STATUS) and (
+        facts.stated or facts.drug_beside_condition or facts.drug_event
+    ):
         # "afib on Eliquis": the condition treated comes first; long-term drug use is an
         # additional code (guideline I.C.21.c.3)
         return w.drug_use_secondary

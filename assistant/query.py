@@ -26,6 +26,7 @@ from assistant.condition_phrases import (
     clock_quadrant,
     dominance,
     long_term_drug,
+    named_drug_event,
     place_term,
     relatives_history,
     reworded_within,
@@ -361,6 +362,7 @@ def analyze(
         )
         expansions.extend(clock_quadrant(query))
         expansions = relatives_history(expansions, lower)
+        expansions = named_drug_event(expansions, query)
     if system != "ICD-10-CM":
         # "kidney taken out because of a tumor": the reason names no part of the organ
         partial = bool(PARTIAL.search(_REASON.sub(" ", lower)))

@@ -329,6 +329,23 @@ def test_the_query_s_own_words_name_a_qualifier_before_the_lexicon_s_gloss() -> 
     assert query_facts(analysis, groups).qualifiers[healing] == "delayed healing"
 
 
+def test_quitting_is_a_history_and_a_named_drug_event_is_searched() -> None:
+    from assistant.query import analyze
+
+    groups = load_groups()
+    history = next(g for g in groups if g.axis == "history")
+    assert history.value("smoked for 20 years but quit back in 2015") == "history"
+    assert history.value("ex-smoker") == "history"
+    assert history.value("trying to quit smoking") is None  # still smoking
+
+    def events(query: str) -> list[str]:
+        return [e.means for e in analyze(query, system="ICD-10-CM").expansions]
+
+    assert "poisoning" in events("took my warfarin twice this morning by mistake")
+    assert "underdosing" in events("ran out of my metoprolol last week")
+    assert "poisoning" not in events("swallowed a coin")  # no drug named: no drug event
+
+
 def test_a_relative_s_condition_is_searched_as_a_family_history() -> None:
     from assistant.query import analyze
 
