@@ -254,7 +254,11 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     # an operation word inside a lexicon term is read as the term says ("removal of
     # stones" is an Extirpation, not the Removal of a device)
     reread = {
-        op for op, spans in own.items() for a, b in spans for s, e in termed if s <= a and b <= e
+        op
+        for op, spans in own.items()
+        for a, b in spans
+        for s, e in termed
+        if s <= a and b <= e and (s, e) != (a, b)  # a term that is the word itself says it
     }
     for op in own:
         if op not in reread:
