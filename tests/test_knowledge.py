@@ -337,6 +337,7 @@ def test_quitting_is_a_history_and_a_named_drug_event_is_searched() -> None:
     assert history.value("smoked for 20 years but quit back in 2015") == "history"
     assert history.value("ex-smoker") == "history"
     assert history.value("trying to quit smoking") is None  # still smoking
+    assert history.value("i smoke a pack a day and want help quitting") is None
 
     def events(query: str) -> list[str]:
         return [e.means for e in analyze(query, system="ICD-10-CM").expansions]
