@@ -281,13 +281,14 @@ FAMILY = "family history"
 _PERSONAL = re.compile(r"\bpersonal history\b", re.IGNORECASE)
 
 
-def relatives_history(expansions: Sequence[Expansion], lower: str) -> list[Expansion]:
+def relatives_history(expansions: Sequence[Expansion], query: str) -> list[Expansion]:
     """ "my father had colon cancer, I'm due for screening": a lay term read as the
     patient's own history ("had colon cancer": personal history of ...) is the family's
     history when the query names a relative as the one who had it (Z80-Z84, not Z85-Z87);
     a query that names no history in words ("my father died of colon cancer") is searched
     as one."""
     group = next((g for g in load_groups() if g.axis == HOLDER_AXIS), None)
+    lower = query.lower()  # same offsets as the query
     if group is None or group.value(lower) != FAMILY:
         return list(expansions)
     out = [
@@ -300,7 +301,7 @@ def relatives_history(expansions: Sequence[Expansion], lower: str) -> list[Expan
         said = next(v.pattern.search(lower) for v in group.values if v.name == FAMILY)
         if said is not None:
             a, b = said.span()
-            out.append(Expansion(lower[a:b], FAMILY, "synonym", "coding rule", a, b))
+            out.append(Expansion(query[a:b], FAMILY, "synonym", "coding rule", a, b))
     return out
 
 

@@ -361,7 +361,7 @@ def analyze(
             if a <= first_term
         )
         expansions.extend(clock_quadrant(query))
-        expansions = relatives_history(expansions, lower)
+        expansions = relatives_history(expansions, query)
         expansions = named_drug_event(expansions, query)
     if system != "ICD-10-CM":
         # "kidney taken out because of a tumor": the reason names no part of the organ

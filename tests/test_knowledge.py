@@ -354,6 +354,9 @@ def test_a_relative_s_condition_is_searched_as_a_family_history() -> None:
         return [e.means for e in analyze(query, system="ICD-10-CM").expansions]
 
     assert "family history" in means("my father died of colon cancer")
+    said = "Hi, my father died of colon cancer"  # offsets into the query as written
+    added = [e for e in analyze(said, system="ICD-10-CM").expansions if e.means == "family history"]
+    assert added and all(said[e.start : e.end] == e.term for e in added)
     assert not any("family" in m for m in means("i had colon cancer five years ago"))
     assert "am" not in {e.term for e in analyze("i am due for a screening").expansions}
 
