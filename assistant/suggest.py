@@ -428,18 +428,9 @@ def _plan(
             # lexicon names the drug's class (guideline I.C.21.c.3); a course that ends
             # ("x 7 days", "taper", "completed") is no long-term therapy
             if st.status == "positive" and not SHORT_COURSE.search(flat):
-                queries.extend(
-                    NoteQuery(
-                        st,
-                        drug,
-                        "ICD-10-CM",
-                        w.history_threshold,
-                        "long-term (current) drug therapy of the medication list (Z79)",
-                        prefixes=_CURRENT_DRUG,
-                        avoid=(*no_drug_code, *_OTHER_DRUG_THERAPY),
-                    )
-                    for drug in drug_therapies(flat, listed=True, medications=True)
-                )
+                drugs = drug_therapies(flat, listed=True, medications=True)
+                why = "long-term (current) drug therapy of the medication list (Z79)"
+                queries += _drug_queries(st, drugs, why, w, avoid=_OTHER_DRUG_THERAPY)
             continue
         if st.section == "findings" and st.status == "positive" and ACTED_ON.search(flat):
             # a finding acted on ("polyp removed with cold snare") is a procedure of its own;
@@ -506,18 +497,8 @@ def _plan(
                 )
             )
         if st.status == "positive" and not GESTATIONAL_DIABETES.search(flat):
-            queries.extend(
-                NoteQuery(
-                    st,
-                    drug,
-                    "ICD-10-CM",
-                    w.history_threshold,
-                    "long-term (current) drug therapy (Z79)",
-                    prefixes=_CURRENT_DRUG,
-                    avoid=no_drug_code,
-                )
-                for drug in drug_therapies(flat, listed=st.kind == "history")
-            )
+            drugs = drug_therapies(flat, listed=st.kind == "history")
+            queries += _drug_queries(st, drugs, "long-term (current) drug therapy (Z79)", w)
         if st.status == "positive" and said_not_denied(DIALYSIS, flat):
             rationale = "dependence on renal dialysis (status)"
             queries.append(
@@ -591,6 +572,16 @@ def _same_item(note: str, before: Statement, st: Statement) -> bool:
 # guideline I.C.15.g: gestational diabetes treated with insulin or oral drugs is its
 # O24.4- code alone; long-term use (Z79.4, Z79.84) is not added
 GESTATIONAL_DIABETES = re.compile(r"\b(?:gestational diabet\w*|gdm(?:a\d)?)\b", re.IGNORECASE)
+
+
+def _drug_queries(
+    st: Statement, drugs: list[str], why: str, w: NoteWeights, avoid: tuple[str, ...] = ()
+) -> list[NoteQuery]:
+    """The Z79 searches of a statement's drugs taken for long."""
+    return [
+        NoteQuery(st, drug, "ICD-10-CM", w.history_threshold, why, _CURRENT_DRUG, avoid)
+        for drug in drugs
+    ]
 
 
 def _with_approach(text: str, approach: str | None) -> str:
