@@ -67,8 +67,10 @@ _DRUG_NAMES = (
     r"plavix|prednisone|steroids?|methotrexate|levothyroxine|estrogen|estradiol|hormone "
     r"replacement|opioids?|oxycodone|statins?|atorvastatin|anticoagula\w*"
 )
+# the words that say a patient is on a drug
+_ON = r"on|takes|taking|maintained on|controlled (?:on|with)|managed with"
 LONG_TERM = re.compile(
-    r"(?:\b(?:on|takes|taking|maintained on|controlled (?:on|with)|managed with)\s+|"
+    rf"(?:\b(?:{_ON})\s+|"
     # a list item naming its drug: "Type 2 DM - insulin glargine 18 u qHS"
     r"(?<=\s)[-\u2013\u2014]\s*|(?<=[a-z]):\s*)"
     rf"(?P<drug>{_DRUG_NAMES})",
@@ -79,7 +81,7 @@ LISTED_DRUG = re.compile(rf"^\W*(?P<drug>{_DRUG_NAMES})\b", re.IGNORECASE)
 # a drug the narrative says the patient is on ("on alendronate for 18 months"): the word
 # after, for the lexicon to say whether it names a drug taken for long
 ON_DRUG = re.compile(
-    r"\b(?:on|takes|taking|maintained on|controlled (?:on|with)|managed with|continues?)\s+"
+    rf"\b(?:{_ON}|continues?)\s+"
     r"(?P<drug>[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)",
     re.IGNORECASE,
 )
