@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.qualifier_words import APPROACHES
+from assistant.qualifier_words import APPROACHES, CONVERTED_TO_OPEN, OPEN_APPROACH
 
 # the setting of a note: a discharge summary or a hospital course is inpatient; otherwise a
 # heading that calls the note outpatient wins over an admission mentioned; a patient
@@ -371,6 +371,8 @@ _SCOPES = ("Via Natural or Artificial Opening Endoscopic", "Percutaneous Endosco
 def note_approach(note: str) -> str | None:
     """The approach the note's words name, when they name one."""
     lower = note.lower()
+    if CONVERTED_TO_OPEN.search(lower):
+        return OPEN_APPROACH
     named = [name for name, pattern in APPROACHES if pattern.search(lower)]
     scope = next((name for name in named if name in _SCOPES), None)
     if scope is not None:

@@ -11,6 +11,15 @@ def first_match(patterns: tuple[tuple[str, re.Pattern[str]], ...], text: str) ->
     return next((name for name, pattern in patterns if pattern.search(text)), None)
 
 
+# a procedure begun through a scope and converted to an open one is coded with the open
+# approach (ICD-10-PCS guideline B5.2a): "laparoscopic converted to open cholecystectomy"
+CONVERTED_TO_OPEN = re.compile(
+    r"\bconver(?:ted|sion|t) (?:\w+ )?to (?:an? )?(?:open|(?:mini-?)?laparotomy|thoracotomy|"
+    r"sternotomy|arthrotomy)\b",
+    re.IGNORECASE,
+)
+OPEN_APPROACH = "Open"
+
 # the words after "left" the verb ("left a stent", "a drain was left in place")
 VERB_LEFT_AFTER = r"(?:a|an|the|it|them|in|behind|alone|untreated|with)\b"
 VERB_LEFT = re.compile(rf"\bleft(?= {VERB_LEFT_AFTER})", re.IGNORECASE)

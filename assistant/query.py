@@ -60,8 +60,10 @@ from assistant.qualifier_words import (
     ADMINISTRATION_APPROACHES,
     APPROACH_NAMES,
     APPROACHES,
+    CONVERTED_TO_OPEN,
     ENCOUNTER,
     LATERALITY,
+    OPEN_APPROACH,
     SCOPE_APPROACHES,
     VERB_LEFT,
     first_match,
@@ -408,7 +410,10 @@ def analyze(
         e for e in expansions if not any(a <= e.start and e.end <= b for a, b in numerals)
     ]
     expansions.sort(key=lambda e: (e.start, e.end))
-    own_approach = first_match(APPROACHES, lower) if system != "ICD-10-CM" else None
+    own_approach = None
+    if system != "ICD-10-CM":
+        converted = CONVERTED_TO_OPEN.search(lower)
+        own_approach = OPEN_APPROACH if converted else first_match(APPROACHES, lower)
     if own_approach is not None:
         # the query's own words name the approach ("percutaneous endoscopic"): a term's
         # other reading of an approach ("endoscopic": through a natural opening) goes
@@ -423,7 +428,8 @@ def analyze(
         expansions.extend(dominance(query, side))
     said = " ".join([lower, *(e.means.lower() for e in expansions)])
     approach = (
-        first_match(APPROACHES, lower)  # the query's own words first, then the lexicon's
+        own_approach  # the query's own words first, then the lexicon's
+        or first_match(APPROACHES, lower)
         or first_match(APPROACHES, said)
         or first_match(SCOPE_APPROACHES, said)
         or first_match(ADMINISTRATION_APPROACHES, said)

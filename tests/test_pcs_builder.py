@@ -228,6 +228,29 @@ def test_a_term_s_first_meaning_names_its_operation_more_firmly() -> None:
     assert reading.operations["release"] > reading.operations["excision"] > 0
 
 
+def test_a_procedure_converted_to_open_is_coded_open_and_an_approach_names_no_device(
+    assistant: Assistant,
+) -> None:
+    from assistant.note_text import note_approach
+    from assistant.query import analyze
+
+    # guideline B5.2a: the open approach of a procedure converted from a scope
+    assert analyze("lap chole converted to open", system="ICD-10-PCS").approach == "Open"
+    assert note_approach("Laparoscopy CONVERTED to mini-laparotomy. Ports placed.") == "Open"
+    # "external approach" says nothing of an External Fixation Device
+    from dataclasses import replace
+
+    from corpus.pcs_axes import AxisValue
+
+    builder = assistant.retriever.ranking.builder
+    assert builder is not None
+    fixator = AxisValue(6, "Device", "5", "External Fixation Device")
+    by_approach = replace(_bare_reading("External"), stems=frozenset({"extern"}))
+    assert builder._device(fixator, by_approach)[0] == builder.w.pcs_device_unasked
+    named = replace(by_approach, stems=frozenset({"extern", "fixat"}), device=True)
+    assert builder._device(fixator, named)[0] > 0
+
+
 def test_a_scope_with_another_procedure_is_the_approach(assistant: Assistant) -> None:
     from assistant.query import analyze
 

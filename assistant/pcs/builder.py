@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.knowledge.usual_approach import by_table, load_usual_approaches, usual_approach
-from assistant.pcs.reading import NO_VALUE, Reading, device_stems, meaning_stems, side_of
+from assistant.pcs.reading import (
+    APPROACH_STEMS,
+    NO_VALUE,
+    Reading,
+    device_stems,
+    meaning_stems,
+    side_of,
+)
 from assistant.weights import WEIGHTS, Weights
 from corpus.pcs_axes import AxisValue, PcsTables
 
@@ -246,6 +253,9 @@ class Builder:
         if axis.meaning in NO_VALUE:
             return (self.w.pcs_device_unnamed if r.device else 0.0), ""
         stems = device_stems(axis.meaning, r.operation_stems, r.part_words)
+        # the approach's words name no device ("external approach" is no External Fixation
+        # Device), as when the reading tells whether a device is named at all
+        stems = (stems - APPROACH_STEMS) or stems
         share = r.said(stems)
         if share:
             return self.w.pcs_device * share, " ".join(sorted(stems & r.stems))

@@ -22,7 +22,7 @@ _GENERIC = frozenset(
     tokenize("device substitute tissue other no none qualifier approach system body part")
 )
 _SIDE = frozenset(tokenize("right left bilateral"))
-_APPROACH_STEMS = frozenset(
+APPROACH_STEMS = frozenset(
     tokenize("via natural or artificial opening endoscopic percutaneous open external")
 )
 _DIAGNOSTIC = re.compile(
@@ -319,7 +319,7 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
         if any(p <= stems and p & written for p in parts)
     )
     # "Via Natural or Artificial Opening" names an approach, not an artificial device
-    device = bool((stems - _APPROACH_STEMS) & vocab.device_stems)
+    device = bool((stems - APPROACH_STEMS) & vocab.device_stems)
     if "repair" in operations and stems & vocab.substitute_stems:
         # a repair that puts in mesh or a graft reinforces the part: a Supplement (Repair
         # is the root operation only when no other one applies; a hernia repair with mesh)
