@@ -251,6 +251,21 @@ def test_a_procedure_converted_to_open_is_coded_open_and_an_approach_names_no_de
     assert builder._device(fixator, named)[0] > 0
 
 
+def test_a_pregnancy_loss_names_no_abortion_and_its_d_and_c_takes_out_what_is_retained() -> None:
+    from assistant.conventions import query_facts
+    from assistant.knowledge.qualifiers import load_groups
+    from assistant.pcs.reading import Vocabulary, read
+    from assistant.query import analyze
+
+    vocab = Vocabulary(frozenset({"abortion", "extraction"}), frozenset())
+    loss = analyze("suction D&C for missed abortion", system="ICD-10-PCS")
+    reading = read(loss, vocab, query_facts(loss, load_groups()))
+    assert reading.operations.get("abortion", 0.0) < 1.0  # "missed abortion": a diagnosis
+    assert "extraction of products of conception, retained" in {e.means for e in loss.expansions}
+    elective = analyze("elective abortion by suction D&C", system="ICD-10-PCS")
+    assert read(elective, vocab, query_facts(elective, load_groups())).operations["abortion"] == 1.0
+
+
 def test_a_scope_with_another_procedure_is_the_approach(assistant: Assistant) -> None:
     from assistant.query import analyze
 

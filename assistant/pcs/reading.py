@@ -54,6 +54,10 @@ _GUIDANCE = re.compile(
     r"\b(?:fluoroscop\w*|ultrasound|ultrasonograph\w*|ct|mri|image)[- ]guid\w*\b|"
     r"\b(?:fluoroscopic|ultrasound|sonographic|ct|imaging) guidance\b"
 )
+_PREGNANCY_LOSS = re.compile(
+    r"\b(?:missed|incomplete|complete|spontaneous|septic|threatened|inevitable|"
+    r"recurrent|habitual) (?:abortion|ab)\b"
+)
 # a duration: "52 consecutive hours", "3.5 hr run", "for 3 days"
 _DURATION = re.compile(r"\b(\d+(?:\.\d+)?)[ -]?(?:consecutive )?(hours?|hrs?|h|days?)\b")
 # the noun "drain" (a device); "drained", "draining" name the operation only
@@ -237,7 +241,9 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     kept = _blank(lower, negated)
     # imaging that guides the procedure ("under fluoroscopy") is not the procedure
     guided = [m.span() for m in _GUIDANCE.finditer(kept)]
-    unguided = _blank(kept, guided)
+    # "missed abortion", "incomplete abortion": a pregnancy loss (a diagnosis) names no
+    # root operation Abortion
+    unguided = _blank(kept, [*guided, *(m.span() for m in _PREGNANCY_LOSS.finditer(kept))])
     # operations the query's own words name, where
     own: dict[str, list[tuple[int, int]]] = {}
     for op in vocab.operations:
