@@ -440,10 +440,15 @@ def analyze(
     # how an injury happened, beside the injury, is an additional code too ("L5 burst fx,
     # MVC"): the cause's title words do not steer the search
     causes = system != "ICD-10-PCS" and cause_beside_injury(query, expansions)
+    # a term's later meaning that is its first meaning made more specific ("ear infection":
+    # otitis media, then acute suppurative otitis media) does not steer a diagnosis search:
+    # the first is the default the query names
+    narrower = _narrower_meanings(expansions) if system == "ICD-10-CM" else set()
     extra = [
         e.means
-        for e in expansions
+        for i, e in enumerate(expansions)
         if e.means.lower() not in lower
+        and i not in narrower
         and not (places and place_term(e))
         and not (causes and cause_term(e))
     ]
@@ -656,6 +661,23 @@ def _test_results(query: str) -> list[Expansion]:
         )
         for m in _SIGNED.finditer(query)
     ]
+
+
+def _narrower_meanings(expansions: list[Expansion]) -> set[int]:
+    """Indexes of lexicon expansions whose meaning holds every word of the same term's first
+    meaning and more."""
+    first: dict[tuple[int, int], frozenset[str]] = {}
+    out: set[int] = set()
+    for i, e in enumerate(expansions):
+        if not e.source.startswith("lexicon:"):
+            continue
+        words = frozenset(tokenize(e.means))
+        span = (e.start, e.end)
+        if span not in first:
+            first[span] = words
+        elif first[span] < words:
+            out.add(i)
+    return out
 
 
 ENGLISH_MIN_LETTERS = 4  # shorter lower-case abbreviations ("mri", "sob") are typed so

@@ -329,6 +329,23 @@ def test_the_query_s_own_words_name_a_qualifier_before_the_lexicon_s_gloss() -> 
     assert query_facts(analysis, groups).qualifiers[healing] == "delayed healing"
 
 
+def test_a_meaning_narrower_than_the_term_s_first_does_not_steer_a_diagnosis_search() -> None:
+    from assistant.query import analyze
+
+    lex = _lexicon(
+        {"term": "ear infection", "kind": "lay",
+         "means": ["otitis media", "acute suppurative otitis media"]},
+    )  # fmt: skip
+    analysis = analyze("ear infection", system="ICD-10-CM", lexicon=lex)
+    # both meanings are listed; only the first (the default) is searched
+    assert [e.means for e in analysis.expansions] == [
+        "otitis media",
+        "acute suppurative otitis media",
+    ]
+    assert "suppurative" not in analysis.expanded
+    assert "suppurative" in analyze("ear infection", system="ICD-10-PCS", lexicon=lex).expanded
+
+
 def test_quitting_is_a_history_and_a_named_drug_event_is_searched() -> None:
     from assistant.query import analyze
 
