@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from assistant.expansion import Expansion
 from assistant.knowledge.lexicon import Lexicon
 from assistant.knowledge.phrases import Match, choose, term_index, term_key
-from assistant.knowledge.qualifiers import load_groups
+from assistant.knowledge.qualifiers import group_named
 from assistant.qualifier_words import LATERALITY, first_match
 from index.lexical import tokenize
 
@@ -287,9 +287,8 @@ def relatives_history(expansions: Sequence[Expansion], query: str) -> list[Expan
     history when the query names a relative as the one who had it (Z80-Z84, not Z85-Z87);
     a query that names no history in words ("my father died of colon cancer") is searched
     as one."""
-    group = next((g for g in load_groups() if g.axis == HOLDER_AXIS), None)
-    lower = query.lower()  # same offsets as the query
-    if group is None or group.value(lower) != FAMILY:
+    said = _named(HOLDER_AXIS, query)
+    if said is None or said[0] != FAMILY:
         return list(expansions)
     out = [
         dataclasses.replace(e, means=_PERSONAL.sub(FAMILY, e.means))
@@ -298,11 +297,20 @@ def relatives_history(expansions: Sequence[Expansion], query: str) -> list[Expan
         for e in expansions
     ]
     if not any(FAMILY in e.means.lower() for e in out):
-        said = next(v.pattern.search(lower) for v in group.values if v.name == FAMILY)
-        if said is not None:
-            a, b = said.span()
-            out.append(Expansion(query[a:b], FAMILY, "synonym", "coding rule", a, b))
+        out.append(_coding_rule(query, said))
     return out
+
+
+def _named(axis: str, query: str) -> tuple[str, re.Match[str]] | None:
+    """The value of a qualifier axis the query's own words name, and where."""
+    group = group_named(axis)
+    return group.naming(query.lower()) if group is not None else None  # same offsets
+
+
+def _coding_rule(query: str, said: tuple[str, re.Match[str]]) -> Expansion:
+    """The axis value a query names, searched as words of its own."""
+    a, b = said[1].span()
+    return Expansion(query[a:b], said[0], "synonym", "coding rule", a, b)
 
 
 DRUG_EVENT_AXIS = "drug event"  # the qualifier group of poisoning, adverse effect, underdosing
@@ -324,13 +332,7 @@ def named_drug_event(expansions: Sequence[Expansion], query: str) -> list[Expans
     searched too, not only the drug (whose lexicon sense may be its long-term use)."""
     if not any(_DRUG_CLASS.search(e.means) for e in expansions):
         return list(expansions)
-    group = next((g for g in load_groups() if g.axis == DRUG_EVENT_AXIS), None)
-    lower = query.lower()
-    event = group.value(lower) if group is not None else None
-    if group is None or event is None or any(event in e.means.lower() for e in expansions):
+    said = _named(DRUG_EVENT_AXIS, query)
+    if said is None or any(said[0] in e.means.lower() for e in expansions):
         return list(expansions)
-    said = next(v.pattern.search(lower) for v in group.values if v.name == event)
-    if said is None:
-        return list(expansions)
-    a, b = said.span()
-    return [*expansions, Expansion(query[a:b], event, "synonym", "coding rule", a, b)]
+    return [*expansions, _coding_rule(query, said)]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from assistant.condition_phrases import long_term_drug
-from assistant.knowledge.qualifiers import load_groups
+from assistant.knowledge.qualifiers import group_named
 from assistant.named import DISEASE_CHAPTERS
 from assistant.note_text import LISTED_DRUG, LONG_TERM, ON_DRUG
 from assistant.query import analyze
@@ -77,5 +77,5 @@ def drug_therapies(text: str, *, listed: bool, medications: bool = False) -> lis
 
 def type_1_diabetes(note: str) -> bool:
     """The note names type 1 diabetes (the diabetes type qualifier's patterns)."""
-    group = next((g for g in load_groups() if g.axis == DIABETES_AXIS), None)
+    group = group_named(DIABETES_AXIS)
     return group is not None and group.value(note.lower()) == "type 1"

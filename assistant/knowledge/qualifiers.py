@@ -37,9 +37,18 @@ class Group:
     open: re.Pattern[str] | None = None
 
     def value(self, lower_text: str) -> str | None:
+        named = self.naming(lower_text)
+        return named[0] if named is not None else None
+
+    def naming(self, lower_text: str) -> tuple[str, re.Match[str]] | None:
+        """The value a text names and the words that name it (None: none, or left open)."""
         if self.open is not None and self.open.search(lower_text):
             return None
-        return next((v.name for v in self.values if v.pattern.search(lower_text)), None)
+        for v in self.values:
+            m = v.pattern.search(lower_text)
+            if m is not None:
+                return v.name, m
+        return None
 
     def leaves_open(self, lower_text: str) -> bool:
         return self.open is not None and bool(self.open.search(lower_text))
@@ -87,6 +96,11 @@ def parse_groups(data: object, name: str = QUALIFIERS_FILE) -> tuple[Group, ...]
 @lru_cache(maxsize=1)
 def load_groups() -> tuple[Group, ...]:
     return parse_groups(read_rules(QUALIFIERS_FILE))
+
+
+def group_named(axis: str) -> Group | None:
+    """The packaged group of an axis ("history holder", "drug event")."""
+    return next((g for g in load_groups() if g.axis == axis), None)
 
 
 @dataclass(frozen=True)
