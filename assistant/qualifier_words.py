@@ -37,7 +37,12 @@ LATERALITY: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 ENCOUNTER: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("sequela", re.compile(r"\b(sequela|sequelae|late effects?)\b")),
-    ("subsequent", re.compile(r"\b(subsequent|follow[- ]?up|routine healing|healing)\b")),
+    (
+        "subsequent",
+        re.compile(
+            r"\b(subsequent|follow[- ]?up|routine healing|healing|re-?check(?:ed)?|wound check)\b"
+        ),
+    ),
     ("initial", re.compile(r"\b(initial|first (?:visit|encounter)|active treatment|acute)\b")),
 )
 # (PCS approach value, words that name it); the first match wins, most specific first.

@@ -39,6 +39,7 @@ from assistant.knowledge.lab_values import lab_readings, load_lab_rules
 from assistant.knowledge.lexicon import Lexicon, load_lexicon
 from assistant.knowledge.morphology import decompose
 from assistant.knowledge.phrases import Match, find_terms
+from assistant.knowledge.status_after import load_status_rules, statuses_after
 from assistant.procedure_phrases import (
     CLOT_OUT,
     FRAGMENTS_OUT,
@@ -353,6 +354,7 @@ def analyze(
     if system != "ICD-10-PCS":
         expansions.extend(_secondary_sites(query))
         expansions.extend(_test_results(query))
+        expansions.extend(_statuses(query))
         # a value outside its range names its condition when it leads the query ("K 6.4 on
         # BMP, peaked T waves"); after a condition named first it is that condition's
         # finding ("CLL, Rai stage 0, WBC 28k")
@@ -661,6 +663,32 @@ def _test_results(query: str) -> list[Expansion]:
         )
         for m in _SIGNED.finditer(query)
     ]
+
+
+# words beside a status that say nothing more than the status itself: who, when, how it went
+_STATUS_ASIDE = frozenset(
+    {"pt", "patient", "yo", "y", "o", "m", "f", "male", "female", "man", "woman", "year", "years"}
+    | {"yr", "yrs", "ago", "in", "since", "doing", "well", "fine", "stable", "healed", "now"}
+    | {"r", "l", "right", "left", "bilateral", "b", "rt", "lt", "the", "a", "and", "of"}
+)
+_STATUS_WORD = re.compile(r"[a-z]+")
+
+
+def _statuses(query: str) -> list[Expansion]:
+    """A past procedure that left a status ("hx R TKA", "s/p CABG x3") is searched in the
+    words of its status code's title ("presence of right artificial knee joint"), as a
+    coder codes it (guideline I.C.21.c.3), when the status is all the query says: beside a
+    current problem ("s/p cholecystectomy, now with RUQ pain") the problem is coded first."""
+    lower = query.lower()
+    rules = load_status_rules()
+    out = []
+    for s in statuses_after(query):
+        around = rules.triggers.sub(" ", lower[: s.start]) + " " + lower[s.end :]
+        if any(w not in _STATUS_ASIDE for w in _STATUS_WORD.findall(around)):
+            continue
+        term = query[s.start : s.end]
+        out.append(Expansion(term, s.search, "phrase", "status after a procedure", s.start, s.end))
+    return out
 
 
 def _narrower_meanings(expansions: list[Expansion]) -> set[int]:

@@ -43,6 +43,28 @@ _WITH_NOTE = re.compile(r"\bwith (?P<what>[^()]+?)\s*\((?P<ref>[A-Z][0-9][^()]*)
 _THIS = re.compile(r"\s*(?:that|those|when|if)?\s*with\b", re.IGNORECASE)
 
 
+# one condition of a "Code first" note: "hypertensive chronic kidney disease (I12.-, I13.-)"
+_FIRST_ITEM = re.compile(r"(?P<what>[^():\n]+?)\s*\((?P<ref>[A-Z][0-9][^()]*)\)")
+_PARENTHESES = re.compile(r"\([^()]*\)")
+
+
+def combination_first(line: str, owner_title: str, said: frozenset[str]) -> tuple[CodeRef, ...]:
+    """The codes a "Code first" line names when they are a combination of the note's own
+    condition with another that the query names too (``said``: its stems): the line's
+    condition holds every word of the owner's title and more ("Chronic kidney disease
+    (CKD)" - code first: "hypertensive chronic kidney disease (I12.-, I13.-)"). An
+    etiology that is not a combination ("underlying chronic kidney disease" of an anemia)
+    names nothing: the code searched for stays first."""
+    m = _FIRST_ITEM.search(line)
+    if m is None:
+        return ()
+    what = content_stems(m.group("what"))
+    owner = content_stems(_PARENTHESES.sub(" ", owner_title))
+    if not owner or not owner < what or not what <= said:
+        return ()
+    return code_refs(f"({m.group('ref')})")
+
+
 def _promote(
     out: dict[int, float],
     better: int,
@@ -95,7 +117,7 @@ class Conventions:
         self.groups = groups
         self.w = weights
         self.builder = Builder(index.pcs, weights) if index.pcs is not None else None
-        self._excludes1_text: dict[int, tuple[str, ...]] = {}
+        self._note_text: dict[tuple[int, str], tuple[str, ...]] = {}
 
     def rank(
         self,
@@ -142,6 +164,7 @@ class Conventions:
             scored = self.defaults(scored, facts, notes, per_record)
             scored = self.sided(scored, facts, notes, per_record)
             scored = self.excluded_with(scored, facts, notes, per_record)
+            scored = self.code_first(scored, facts, notes, per_record)
         rows = self._order(scored)
         if use_qualifiers:
             rows = self.excludes1(rows, scored, notes)
@@ -369,21 +392,84 @@ class Conventions:
                     _promote(out, target, row, bonus, why + line.strip(), per_record, notes)
         return out
 
+    def code_first(
+        self,
+        scored: dict[int, float],
+        facts: QueryFacts,
+        notes: dict[int, list[str]],
+        per_record: PerRecord,
+    ) -> dict[int, float]:
+        """A "Code first" note naming a combination of the candidate's condition with
+        another the query names ("Chronic kidney disease - code first: hypertensive
+        chronic kidney disease (I12.-, I13.-)" for "HTN with CKD 3b"): the combination
+        code is sequenced first (guidelines I.A.13, I.C.9.a.2), so the best of the codes the
+        note names (the one that fits the query best, else its default child) takes the
+        candidate's score plus a bonus."""
+        records = self.records
+        out = dict(scored)
+        for row in self._order(scored)[: self.w.default_candidates]:
+            if records.systems[row] != "ICD-10-CM":
+                continue
+            for source in (row, *self.tree.ancestors(row)):
+                for line in self._note_lines(source, "code_first"):
+                    refs = combination_first(line, records.titles[source], facts.positive)
+                    target = self._best_of(refs, scored, facts.positive)
+                    if target is None:
+                        continue
+                    why = f"Code first note of {records.codes[source]} ({records.titles[source]}): "
+                    bonus = self.w.code_first_combination
+                    _promote(out, target, row, bonus, why + line.strip(), per_record, notes)
+        return out
+
+    def _best_of(
+        self, refs: tuple[CodeRef, ...], scored: dict[int, float], said: frozenset[str]
+    ) -> int | None:
+        """The billable code under ``refs`` that ranks best, else the first one's default.
+        Only categories whose title the query names all of are eligible when there are
+        such (hypertensive heart and kidney disease needs a heart condition named)."""
+        records = self.records
+        named = [ref for ref in refs if self._category_named(ref, said)]
+        refs = tuple(named) or refs
+        found = [
+            r
+            for r in scored
+            if records.billable[r]
+            and records.systems[r] == "ICD-10-CM"
+            and any(ref.covers(records.codes[r]) for ref in refs)
+        ]
+        if found:
+            return max(found, key=lambda r: (scored[r], records.codes[r]))
+        target = self.tree.first_covered("ICD-10-CM", refs[0]) if refs else None
+        if target is not None and not records.billable[target]:
+            target = self.tree.default_child(target)
+        return target
+
+    def _category_named(self, ref: CodeRef, said: frozenset[str]) -> bool:
+        row = self.tree.first_covered("ICD-10-CM", ref)
+        if row is None:
+            return False
+        return content_stems(_PARENTHESES.sub(" ", self.records.titles[row])) <= said
+
     def _excludes1_lines(self, row: int) -> tuple[str, ...]:
         """The lines of a record's Excludes1 note (read once per record)."""
-        found = self._excludes1_text.get(row)
+        return self._note_lines(row, "excludes1")
+
+    def _note_lines(self, row: int, note: str) -> tuple[str, ...]:
+        """The lines of one instructional note of a record (read once per record)."""
+        key = (row, note)
+        found = self._note_text.get(key)
         if found is None:
-            if "excludes1" not in self.records.links(row):
+            if note not in self.records.links(row):
                 found = ()
             else:
                 record = self.records[row]
                 found = tuple(
                     line
                     for sec in record.sections
-                    if sec.name == "excludes1"
+                    if sec.name == note
                     for line in sec.text.splitlines()
                 )
-            self._excludes1_text[row] = found
+            self._note_text[key] = found
         return found
 
     def excludes1_refs(self, row: int) -> tuple[CodeRef, ...]:

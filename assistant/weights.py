@@ -70,6 +70,7 @@ class Weights:
     default_leading: int = 1
     sided_sibling: float = 0.02  # the sibling of the side named, above the side-open code
     excludes1_redirect: float = 0.02  # the code an Excludes1 "with X (code)" line names
+    code_first_combination: float = 0.02  # the combination code a "Code first" line names
     # -- ICD-10-PCS: axes of each code against what the query says (assistant/pcs) ------
     pcs_tables: int = 4  # leading tables whose every valid code is scored
     pcs_table_margin: float = 0.2  # ... within this much of the best retrieved PCS code
