@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -376,20 +377,16 @@ class Conventions:
         follows "with", the code the note names takes the candidate's score plus a bonus."""
         records = self.records
         out = dict(scored)
-        for row in self._order(scored)[: self.w.default_candidates]:
-            if records.systems[row] != "ICD-10-CM":
+        for row, source, line in self._note_lines_of_leaders(scored, "excludes1"):
+            refs = with_redirect(line, facts.positive)
+            target = self.tree.first_covered("ICD-10-CM", refs[0]) if refs else None
+            if target is not None and not records.billable[target]:
+                target = self.tree.default_child(target)
+            if target is None:
                 continue
-            for source in (row, *self.tree.ancestors(row)):
-                for line in self._excludes1_lines(source):
-                    refs = with_redirect(line, facts.positive)
-                    target = self.tree.first_covered("ICD-10-CM", refs[0]) if refs else None
-                    if target is not None and not records.billable[target]:
-                        target = self.tree.default_child(target)
-                    if target is None:
-                        continue
-                    why = f"Excludes1 of {records.codes[source]} ({records.titles[source]}): "
-                    bonus = self.w.excludes1_redirect
-                    _promote(out, target, row, bonus, why + line.strip(), per_record, notes)
+            why = f"Excludes1 of {records.codes[source]} ({records.titles[source]}): "
+            bonus = self.w.excludes1_redirect
+            _promote(out, target, row, bonus, why + line.strip(), per_record, notes)
         return out
 
     def code_first(
@@ -407,19 +404,28 @@ class Conventions:
         candidate's score plus a bonus."""
         records = self.records
         out = dict(scored)
+        for row, source, line in self._note_lines_of_leaders(scored, "code_first"):
+            refs = combination_first(line, records.titles[source], facts.positive)
+            target = self._best_of(refs, scored, facts.positive)
+            if target is None:
+                continue
+            why = f"Code first note of {records.codes[source]} ({records.titles[source]}): "
+            bonus = self.w.code_first_combination
+            _promote(out, target, row, bonus, why + line.strip(), per_record, notes)
+        return out
+
+    def _note_lines_of_leaders(
+        self, scored: dict[int, float], note: str
+    ) -> Iterator[tuple[int, int, str]]:
+        """(candidate, code whose note it is, line) for the lines of one instructional note
+        of the leading ICD-10-CM candidates and of their categories (a category's note
+        applies to every code below it)."""
         for row in self._order(scored)[: self.w.default_candidates]:
-            if records.systems[row] != "ICD-10-CM":
+            if self.records.systems[row] != "ICD-10-CM":
                 continue
             for source in (row, *self.tree.ancestors(row)):
-                for line in self._note_lines(source, "code_first"):
-                    refs = combination_first(line, records.titles[source], facts.positive)
-                    target = self._best_of(refs, scored, facts.positive)
-                    if target is None:
-                        continue
-                    why = f"Code first note of {records.codes[source]} ({records.titles[source]}): "
-                    bonus = self.w.code_first_combination
-                    _promote(out, target, row, bonus, why + line.strip(), per_record, notes)
-        return out
+                for line in self._note_lines(source, note):
+                    yield row, source, line
 
     def _best_of(
         self, refs: tuple[CodeRef, ...], scored: dict[int, float], said: frozenset[str]
@@ -449,10 +455,6 @@ class Conventions:
         if row is None:
             return False
         return content_stems(_PARENTHESES.sub(" ", self.records.titles[row])) <= said
-
-    def _excludes1_lines(self, row: int) -> tuple[str, ...]:
-        """The lines of a record's Excludes1 note (read once per record)."""
-        return self._note_lines(row, "excludes1")
 
     def _note_lines(self, row: int, note: str) -> tuple[str, ...]:
         """The lines of one instructional note of a record (read once per record)."""
