@@ -379,9 +379,7 @@ class Conventions:
         out = dict(scored)
         for row, source, line in self._note_lines_of_leaders(scored, "excludes1"):
             refs = with_redirect(line, facts.positive)
-            target = self.tree.first_covered("ICD-10-CM", refs[0]) if refs else None
-            if target is not None and not records.billable[target]:
-                target = self.tree.default_child(target)
+            target = self._billable_at(refs[0]) if refs else None
             if target is None:
                 continue
             why = f"Excludes1 of {records.codes[source]} ({records.titles[source]}): "
@@ -445,8 +443,12 @@ class Conventions:
         ]
         if found:
             return max(found, key=lambda r: (scored[r], records.codes[r]))
-        target = self.tree.first_covered("ICD-10-CM", refs[0]) if refs else None
-        if target is not None and not records.billable[target]:
+        return self._billable_at(refs[0]) if refs else None
+
+    def _billable_at(self, ref: CodeRef) -> int | None:
+        """The code a reference names, or its default child where it is a category."""
+        target = self.tree.first_covered("ICD-10-CM", ref)
+        if target is not None and not self.records.billable[target]:
             target = self.tree.default_child(target)
         return target
 
