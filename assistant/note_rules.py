@@ -189,6 +189,9 @@ def reconcile(retriever: Retriever, drafts: list[Draft]) -> tuple[list[Draft], l
             if other is not None:
                 kept.remove(d)
                 give_up(d, f"an inspection is part of {other.result.code} (guideline B3.11a)")
+    # the companions first: a stage of kidney disease that a diabetic kidney disease
+    # code asks for is a kidney disease the hypertension is presumed linked with
+    kept.extend(companions(retriever, kept, drafts))
     for d, code, why in presumed_links(kept):
         have = next((k for k in kept if k.result.code == code), None)
         if have is not None:  # one combination code for all of them
@@ -212,7 +215,8 @@ def presumed_links(kept: list[Draft]) -> list[tuple[Draft, str, str]]:
     (draft, combination code, why); every hypertension code of the note gives way to the
     one combination that the note's kidney and heart conditions call for."""
     codes = [d.result.code for d in kept if d.result.system == "ICD-10-CM"]
-    ckd = any(c.startswith(("N18", "I12", "I13")) for c in codes)
+    # a diabetic chronic kidney disease code (E11.22) names a chronic kidney disease
+    ckd = any(c.startswith(("N18", "I12", "I13")) or _DIABETIC_CKD.match(c) for c in codes)
     esrd = any(c.startswith(("N18.5", "N18.6", "I12.0", "I13.11", "I13.2")) for c in codes)
     hf = any(c.startswith(("I50", "I11.0", "I13.0", "I13.2")) for c in codes)
     heart = hf or any(c.startswith(("I11", "I13")) for c in codes)
@@ -241,6 +245,7 @@ def presumed_links(kept: list[Draft]) -> list[tuple[Draft, str, str]]:
 
 
 _HYPERTENSIVE = ("I10", "I11", "I12", "I13")
+_DIABETIC_CKD = re.compile(r"E(?:0[89]|1[013])\.22$")
 
 
 def _exact(retriever: Retriever, code: str) -> CodeResult | None:

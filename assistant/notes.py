@@ -33,7 +33,10 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
     (r"pre-?\s*op(?:erative)?\.?\s*(?:diagnos[ie]s|dx)", "preoperative_diagnosis", "diagnosis"),
     (r"post-?\s*op(?:erative)?\.?\s*(?:diagnos[ie]s|dx)", "postoperative_diagnosis", "diagnosis"),
     (
-        r"(?:final\s+|discharge\s+|admitting\s+|principal\s+|secondary\s+)?diagnos[ie]s|dx",
+        r"(?:(?:final|discharge|admitting|principal|secondary|visit|encounter|ed|er|"
+        r"billing|working)\s+)?(?:diagnos[ie]s|dx)"
+        # "Diagnoses for this visit:", "Diagnosis (today's encounter):"
+        r"(?:\s+(?:for|of|at)\s+(?:this|today's|the)\s+(?:visit|encounter|admission|stay))?",
         "diagnosis",
         "diagnosis",
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,8 @@ def test_sections_tolerate_many_heading_styles() -> None:
         "Pertinent history and medications: Hypothyroidism on levothyroxine.\n"
         "PROCEDURE - LACERATION REPAIR:\nWound irrigated. Closed with sutures.\n"
         "PLAN / DISPOSITION:\nDischarge home. Ibuprofen for pain.\n"
+        "Diagnoses for this visit:\n- Hypertensive CKD stage 3b\n"
+        "Encounter diagnoses: Pancytopenia.\n"
     )
     names = [s.name for s in sections(note)]
     assert names == [
@@ -55,6 +58,8 @@ def test_sections_tolerate_many_heading_styles() -> None:
         "description",  # a title line of a note that lists its procedures elsewhere
         "description",
         "plan",
+        "diagnosis",
+        "diagnosis",
     ]
     for s in sections(note):
         assert note[s.body.start : s.body.end] == s.body.text
@@ -556,6 +561,11 @@ def test_hypertension_and_diabetes_with_kidney_or_heart_disease_are_combined() -
     assert links("I10", "I50.23", "N18.32") == {"I10": "I13.0"}
     assert links("I11.9", "I13.10", "I50.23", "N18.32") == {"I11.9": "I13.0", "I13.10": "I13.0"}
     assert links("E11.9", "N18.32") == {"E11.9": "E11.22"}
+    # a diabetic chronic kidney disease code names the kidney disease hypertension is
+    # presumed linked with
+    assert links("E11.22", "I10") == {"I10": "I12.9"}
+    assert links("E10.22", "I10", "I50.9") == {"I10": "I13.0"}
+    assert links("E11.21", "I10") == {}  # diabetic nephropathy is no chronic kidney disease
     assert links("I10", "E78.5") == {}  # nothing to combine
 
     def search_with_signals(query: str, system: str, k: int):  # type: ignore[no-untyped-def]
@@ -572,6 +582,22 @@ def test_hypertension_and_diabetes_with_kidney_or_heart_disease_are_combined() -
     assert sorted(d.result.code for d in kept) == ["I12.9", "N18.32"]
     combined = next(d for d in kept if d.result.code == "I12.9")
     assert combined.evidence and "I.C.9.a" in combined.rationale
+    assert [a.code for a in dropped] == ["I10"]
+
+    # "diabetic CKD stage 4; HTN": the stage E11.22's note asks for is found only among the
+    # statement's lesser codes; it joins first, and the hypertension is combined with it
+    from corpus.links import CodeRef
+
+    rows = {"E11.22": 1}
+    links_of = {1: {"use_additional_code": (CodeRef("N18.1", "N18.6"),)}}
+    retriever.record_row = lambda system, code: rows.get(code)
+    retriever.index = SimpleNamespace(records=SimpleNamespace(links=lambda r: links_of.get(r, {})))
+    retriever.tree = SimpleNamespace(ancestors=lambda r: ())
+    diabetic = draft("E11.22", 0)
+    stage = CodeResult("N18.4", "ICD-10-CM", "Chronic kidney disease, stage 4", 0.4, True)
+    diabetic.others = [replace(stage, confidence=0.3)]
+    kept, dropped = reconcile(retriever, [diabetic, draft("I10", 10)])  # type: ignore[arg-type]
+    assert sorted(d.result.code for d in kept) == ["E11.22", "I12.9", "N18.4"]
     assert [a.code for a in dropped] == ["I10"]
 
 
