@@ -239,6 +239,16 @@ _UNSTATED = re.compile(
 )
 
 
+# the words that name an encounter ("follow-up visit", "f/u", "healing as expected"): the
+# 7th character says them in its own words ("subsequent encounter ... routine healing")
+_ENCOUNTER_WORDS = re.compile(
+    r"\b(?:(?:healing|subsequent encounter) (?:well|normally|as expected|appropriately|"
+    r"on schedule)|(?:encounter for )?follow[- ]?up examination|"
+    r"(?:follow[- ]?up|f/u|initial|first|subsequent|return|re-?check)\s+"
+    r"(?:visit|encounter|appointment|appt|exam)|follow[- ]?up|f/u)\b"
+)
+
+
 @dataclass(frozen=True)
 class QueryFacts:
     """What the convention stage reads from a query once: qualifier values, the words it
@@ -250,6 +260,7 @@ class QueryFacts:
     written: frozenset[str]  # content stems of the query as written
     reworded: frozenset[str]  # ... and as reworded by the lexicon
     side: str | None = None  # the side the query names (right, left, bilateral)
+    encounter: str | None = None  # the encounter it names (initial, subsequent, sequela)
     # it states a diagnosis ("dx:", "c/w", "consistent with", "they said it's shingles")
     definitive: bool = False
     shut: tuple[Gate, ...] = ()  # code families the query gives no ground for (injury ...)
@@ -341,9 +352,10 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
         qualifiers=qualifiers,
         negated=frozenset(negated - positive - GENERIC),
         positive=positive,
-        written=_content(_UNSTATED.sub(" ", analysis.text.lower())) - negated,
-        reworded=_content(_UNSTATED.sub(" ", analysis.rewritten.lower())) - negated,
+        written=_content(_said(analysis.text.lower(), analysis.encounter)) - negated,
+        reworded=_content(_said(analysis.rewritten.lower(), analysis.encounter)) - negated,
         side=analysis.laterality,
+        encounter=analysis.encounter,
         definitive=bool(_DEFINITIVE.search(raw.lower())) or analysis.diagnosis_stated,
         stated=_content(_UNSTATED.sub(" ", analysis.stated.lower())) - negated,
         shut=shut_gates(load_gates(), _QUERY_WITHOUT.sub(" ", f"{raw.lower()} {lower}")),
@@ -361,6 +373,13 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
             for e in analysis.expansions
         ),
     )
+
+
+def _said(lower: str, encounter: str | None) -> str:
+    """The words of a query that a code's names must hold: without the axes it says are
+    unknown ("type unspecified") and, where it names an encounter, the words naming it."""
+    lower = _UNSTATED.sub(" ", lower)
+    return _ENCOUNTER_WORDS.sub(" ", lower) if encounter else lower
 
 
 _WHOLE_TERM_KINDS = frozenset({"abbreviation", "lay", "synonym", "eponym", "brand"})

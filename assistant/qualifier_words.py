@@ -40,7 +40,8 @@ ENCOUNTER: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "subsequent",
         re.compile(
-            r"\b(subsequent|follow[- ]?up|routine healing|healing|re-?check(?:ed)?|wound check)\b"
+            r"\b(subsequent|follow[- ]?up|f/u|routine healing|healing|re-?check(?:ed)?|"
+            r"wound check)\b"
         ),
     ),
     ("initial", re.compile(r"\b(initial|first (?:visit|encounter)|active treatment|acute)\b")),

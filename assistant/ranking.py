@@ -17,6 +17,7 @@ from assistant.conventions import (
     content_stems,
     excludes1_pairs,
     gate_shift,
+    name_stems,
     query_facts,
     query_within,
     resolve_billable,
@@ -24,6 +25,7 @@ from assistant.conventions import (
     specificity_shift,
     symptom_shift,
     term_exact,
+    title_encounter,
     title_fit,
     title_info,
 )
@@ -36,6 +38,8 @@ from assistant.weights import Weights
 from corpus.links import CodeRef, code_refs
 from index.lexical import tokenize
 from index.search_index import SearchIndex
+
+_UNSPECIFIED = re.compile(r"\bunspecified\b", re.IGNORECASE)
 
 # an Excludes1 line that sends a combination to another code: "that with hydronephrosis
 # (N13.2)", "with acute exacerbation (J44.1)"
@@ -119,6 +123,7 @@ class Conventions:
         self.w = weights
         self.builder = Builder(index.pcs, weights) if index.pcs is not None else None
         self._note_text: dict[tuple[int, str], tuple[str, ...]] = {}
+        self._titles_below: dict[int, frozenset[str]] = {}
 
     def rank(
         self,
@@ -163,6 +168,7 @@ class Conventions:
             scored = self.resolve(scored, analysis, fused.lexical, notes, per_record, use)
         if use_qualifiers and resolve:
             scored = self.defaults(scored, facts, notes, per_record)
+            scored = self.said_more(scored, facts, notes)
             scored = self.sided(scored, facts, notes, per_record)
             scored = self.excluded_with(scored, facts, notes, per_record)
             scored = self.code_first(scored, facts, notes, per_record)
@@ -295,6 +301,7 @@ class Conventions:
                     or (n < self.w.default_leading and self._undistinguished(parent, facts))
                 ):
                     continue
+                child = self._of_encounter(parent, child, facts)
                 if facts.side and side_open(records.titles[child]):
                     continue  # "both eyes": not the "unspecified eye" default
                 if agreement(self.groups, facts.qualifiers, records.titles[child].lower()).conflict:
@@ -311,6 +318,29 @@ class Conventions:
                 break
         return out
 
+    def _of_encounter(self, parent: int, child: int, facts: QueryFacts) -> int:
+        """The default child with the encounter the query names: "follow-up visit" of a
+        fracture takes the subsequent encounter with routine healing (D), not the
+        default child's initial encounter (A); the 7th character of the qualifiers'
+        defaults (closed, routine healing)."""
+        records = self.records
+        found = title_encounter(records.titles[child])
+        if facts.encounter is None or found is None or found == facts.encounter:
+            return child
+        stem = records.codes[child][:-1]
+        for row in self.tree.descendants(records.systems[parent], records.codes[parent]):
+            title = records.titles[row]
+            if not (
+                records.codes[row].startswith(stem)
+                and records.billable[row]
+                and title_encounter(title) == facts.encounter
+            ):
+                continue
+            met = agreement(self.groups, facts.qualifiers, title.lower())
+            if not met.conflict and not met.non_default:
+                return row
+        return child
+
     def _undistinguished(self, parent: int, facts: QueryFacts) -> bool:
         """The query names the category and none of the words its other children add:
         whatever else it says, the default child is the code. The words of a lexicon
@@ -325,6 +355,55 @@ class Conventions:
             if sense and sense <= core:
                 told -= words - sense
         return not (told & found) and not (facts.negated & found)
+
+    def said_more(
+        self,
+        scored: dict[int, float],
+        facts: QueryFacts,
+        notes: dict[int, list[str]],
+    ) -> dict[int, float]:
+        """A code whose title leaves something unspecified ("unspecified deep veins of left
+        lower extremity") gives way when the query names a word that only other codes of
+        its category say ("left femoral DVT": the femoral vein codes): the query chose a
+        more specific code. The code moves down by ``unspecified_said``."""
+        records = self.records
+        out = dict(scored)
+        for row in self._order(scored)[: self.w.default_candidates]:
+            title = records.titles[row]
+            if records.systems[row] != "ICD-10-CM" or not _UNSPECIFIED.search(title):
+                continue
+            parents = self.tree.ancestors(row)
+            # what the codes of its subcategories add to their default codes (a category's
+            # other children are other conditions, not a detail of this one)
+            found: set[str] = set()
+            for p in parents[:-1]:
+                found |= (
+                    self.tree.distinguishing(p, self.w.resolve_max_children) or set()
+                ) & self._title_stems(p)
+            if not found:
+                continue
+            own = name_stems((*records.terms(row), *(n for p in parents for n in records.terms(p))))
+            # a word the query writes and keeps as reworded (not one the lexicon read as
+            # something else: "HFrEF", "cancer")
+            said = (facts.written & facts.reworded & found) - own
+            if said:
+                out[row] += self.w.unspecified_said
+                notes[row].append(
+                    f"the query names what {records.codes[row]} leaves unspecified "
+                    f"({', '.join(sorted(said))}): a more specific code of its category says it"
+                )
+        return out
+
+    def _title_stems(self, row: int) -> frozenset[str]:
+        """The stems of the titles of a code's descendants (a word an inclusion term
+        adds, "lower leg NOS", is no axis of the subcategory)."""
+        found = self._titles_below.get(row)
+        if found is None:
+            records = self.records
+            kids = self.tree.descendants(records.systems[row], records.codes[row])
+            found = name_stems(tuple(records.titles[k] for k in kids))
+            self._titles_below[row] = found
+        return found
 
     def sided(
         self,

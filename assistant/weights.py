@@ -68,6 +68,9 @@ class Weights:
     # leading codes whose categories take their default child even when the query says
     # more, as long as it names none of the words that tell the category's children apart
     default_leading: int = 1
+    # a title leaving unspecified what the query names (a word only other codes of the
+    # category say: "femoral" against "unspecified deep veins")
+    unspecified_said: float = -0.05
     sided_sibling: float = 0.02  # the sibling of the side named, above the side-open code
     excludes1_redirect: float = 0.02  # the code an Excludes1 "with X (code)" line names
     code_first_combination: float = 0.02  # the combination code a "Code first" line names

@@ -118,6 +118,23 @@ def term_index(lexicon: Lexicon) -> Mapping[str, tuple[Term, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+@lru_cache(maxsize=4)
+def spelled_out(lexicon: Lexicon) -> Mapping[str, str]:
+    """One-word abbreviation key -> the folded key of what it stands for, for abbreviations
+    with one meaning that needs no context ("fx": "fracture", "hx": "history"): a longer
+    term written with the abbreviation ("distal radius fx") is the term spelled out
+    ("distal radius fracture")."""
+    out: dict[str, str] = {}
+    for key, senses in term_index(lexicon).items():
+        if " " in key:
+            continue
+        plain = [s for s in senses if s.kind == "abbreviation" and not s.context]
+        meanings = {term_key(m) for s in plain for m in s.means[:1]}
+        if len(plain) == len(senses) and len(meanings) == 1:
+            out[key] = meanings.pop()
+    return out
+
+
 # words a speaker slips into a phrase the lexicon knows without changing what it names:
 # "ringing in both ears" is the term "ringing in the ears", "pimples all over my face"
 # the term "pimples on face"; a determiner may be there or not. Skipped only in the query
@@ -214,6 +231,8 @@ def find_terms(
         for n in range(min(MAX_TERM_TOKENS, limit - i), 0, -1):
             key = " ".join(t.key for t in toks[i : i + n])
             senses = index.get(key)
+            if not senses and n > 1:
+                senses = _with_abbreviations(toks[i : i + n], index, spelled_out(lexicon))
             if n == 1 and not senses and _PLURAL_ABBREVIATION.match(toks[i].text):
                 # "PEs", "UTIs", "DVTs": the plural of an abbreviation written in capitals
                 senses = tuple(s for s in index.get(key[:-1], ()) if s.kind == "abbreviation")
@@ -253,6 +272,19 @@ def find_terms(
             else:
                 i += 1
     return found
+
+
+def _with_abbreviations(
+    window: list[Token], index: Mapping[str, tuple[Term, ...]], spelled: Mapping[str, str]
+) -> tuple[Term, ...]:
+    """The senses of the term a window of words names once its abbreviations written in
+    capitals or lower case ("fx", "R", "DM") are spelled out; none if it holds none."""
+    keys = [
+        spelled.get(t.key, t.key) if len(t.text) > 1 or t.text.isupper() else t.key for t in window
+    ]
+    if keys == [t.key for t in window]:
+        return ()
+    return index.get(" ".join(keys), ())
 
 
 _AFTER_NUMBER = re.compile(r"\d\s*$")
