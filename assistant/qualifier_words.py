@@ -71,6 +71,10 @@ APPROACHES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "Percutaneous Endoscopic",
         re.compile(
             r"\b(laparoscop\w*|arthroscop\w*|thoracoscop\w*|robotic\w*|robot[- ]assisted|lap|vats|"
+            # a joint "scoped" is an arthroscopy: "knee scope", "scoped my right shoulder"
+            r"(?:knee|shoulder|hip|ankle|wrist|elbow|joint)s? scop(?:e|ed|ing)|"
+            r"scop(?:e|ed|ing) (?:(?:my|his|her|their|the|a) )?(?:(?:right|left|r|l) )?"
+            r"(?:knee|shoulder|hip|ankle|wrist|elbow|joint)s?|"
             r"mediastinoscop\w*|pelviscop\w*|percutaneous endoscopic|keyhole|"
             r"(?:(?:a )?(?:few|several|tiny|small|little|three|two|four) )+"
             r"(?:holes|cuts|incisions|punctures|ports))\b"

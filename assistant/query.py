@@ -372,9 +372,16 @@ def analyze(
         partial = bool(PARTIAL.search(_REASON.sub(" ", lower)))
         # what a procedure query says was not done names no axis of the code
         undone = [m.span() for m in NOT_DONE.finditer(query)]
+        denied = [e for e in expansions if any(a <= e.start and e.end <= b for a, b in undone)]
+        # and a device it denies is in no meaning of another term: "hernia repair, no mesh"
+        # is no Supplement "with Synthetic Substitute", one sense of "hernia repair"
+        devices = [f"{w} {d.means.lower()}" for d in denied for w in ("with", "using")]
         expansions = [
-            e for e in expansions if not any(a <= e.start and e.end <= b for a, b in undone)
+            e
+            for e in expansions
+            if e not in denied and not any(d in e.means.lower() for d in devices)
         ]
+        expansions = named_route(expansions)
         expansions = resection_or_excision_all(expansions, partial)
         if partial:
             # "submucous resection", "resection of a bladder tumor": the word written is
@@ -689,6 +696,36 @@ def _statuses(query: str) -> list[Expansion]:
         term = query[s.start : s.end]
         out.append(Expansion(term, s.search, "phrase", "status after a procedure", s.start, s.end))
     return out
+
+
+ROUTES_DOMAIN = "administration_routes"
+
+
+def named_route(expansions: list[Expansion]) -> list[Expansion]:
+    """A route the query names ("via port": into a central vein) over the route another
+    term means by default ("infused": into a peripheral vein)."""
+    source = f"lexicon:{ROUTES_DOMAIN}"
+    named = {e.means.lower() for e in expansions if e.source == source}
+    if not named:
+        return expansions
+    others = _routes() - named
+    return [
+        e
+        for e in expansions
+        if e.source == source or not any(f"into {r}" in e.means.lower() for r in others)
+    ]
+
+
+@lru_cache(maxsize=1)
+def _routes() -> frozenset[str]:
+    """The routes of the Administration section the lexicon names (lower case)."""
+    return frozenset(
+        m.lower()
+        for senses in load_lexicon().terms.values()
+        for t in senses
+        if t.domain == ROUTES_DOMAIN
+        for m in t.means
+    )
 
 
 def _narrower_meanings(expansions: list[Expansion]) -> set[int]:

@@ -108,6 +108,8 @@ class Weights:
     pcs_device_unnamed: float = -0.03  # "No Device" when the query names a device
     pcs_device_unasked: float = -0.1  # a device the query does not name
     pcs_qualifier: float = 0.06  # times the share of the qualifier's words said
+    # share of a qualifier's words (three or more) the query must say for it to count
+    pcs_qualifier_min_share: float = 0.5
     pcs_qualifier_unasked: float = -0.1  # "Diagnostic" unasked, or asked and missing
     pcs_qualifier_other: float = -0.12  # another qualifier the query does not name
     pcs_open_margin: float = 0.05  # a rival this close leaves its differing axis open

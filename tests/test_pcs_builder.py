@@ -14,6 +14,7 @@ from assistant.pcs.reading import Reading
 from assistant.search import Retriever
 from corpus.loader import CorpusConfig, load_corpus
 from index.build import build_index
+from index.lexical import tokenize
 from index.search_index import SearchIndex
 from tests.helpers import HashEmbedder
 
@@ -310,10 +311,69 @@ def test_both_sides_are_coded_when_the_table_has_no_bilateral_value() -> None:
 
 
 def test_a_repair_with_mesh_or_a_graft_is_a_supplement(assistant: Assistant) -> None:
+    # the query names the mesh itself: no Repair is left
     _, mesh = _reading(assistant, "repair of the right groin with mesh")
-    assert {"repair", "supplement"} <= set(mesh.operations)
+    assert "supplement" in mesh.operations and "repair" not in mesh.operations
     _, plain = _reading(assistant, "repair of the right groin")
     assert "supplement" not in plain.operations
+
+
+def test_a_device_the_query_denies_is_in_no_meaning_of_another_term() -> None:
+    from assistant.query import analyze
+
+    def means(query: str) -> list[str]:
+        return [e.means.lower() for e in analyze(query, system="ICD-10-PCS").expansions]
+
+    # one sense of "umbilical hernia repair" is a Supplement with Synthetic Substitute
+    assert any("synthetic substitute" in m for m in means("umbilical hernia repair"))
+    denied = means("open umbilical hernia repair, primary closure, no mesh")
+    assert denied and not any("synthetic substitute" in m for m in denied)
+    # "no drain left" denies the device, not the drainage an I&D is
+    assert any("drainage" in m for m in means("I&D of buttock abscess, no drain left"))
+
+
+def test_a_route_the_query_names_wins_over_a_term_s_usual_route() -> None:
+    from assistant.query import analyze
+
+    def means(query: str) -> list[str]:
+        return [e.means.lower() for e in analyze(query, system="ICD-10-PCS").expansions]
+
+    assert any("peripheral vein" in m for m in means("FOLFOX infused"))
+    via_port = means("FOLFOX infused via port")
+    assert "central vein" in via_port
+    assert not any("into peripheral vein" in m for m in via_port)
+    assert "peripheral vein" in means("two units of blood through her IV")
+    assert "upper gi" in means("antibiotic given through the G-tube")
+
+
+def test_a_qualifier_of_several_words_needs_more_than_one_of_them() -> None:
+    """A dilation's balloon is no "Drug-Coated Balloon" unless the drug coating is said."""
+    from assistant.pcs.builder import Builder
+    from assistant.pcs.reading import Reading
+    from corpus.pcs_axes import AxisValue, PcsTables
+
+    builder = Builder(PcsTables.build([]))
+
+    def reading(words: str) -> Reading:
+        stems = frozenset(tokenize(words))
+        return Reading(
+            stems=stems,
+            written=stems,
+            operations={"dilation": 1.0},
+            approach=None,
+            device=False,
+            diagnostic=False,
+            side=None,
+            operation_stems=frozenset(),
+            part_words=frozenset(tokenize("lower arm vein radial artery")),
+        )
+
+    coated = AxisValue(7, "Qualifier", "1", "Drug-Coated Balloon")
+    assert builder._qualifier(coated, reading("balloon angioplasty"))[0] < 0.0
+    assert builder._qualifier(coated, reading("drug coated balloon angioplasty"))[0] > 0.0
+    # a qualifier naming a body part (a bypass's destination) is said as body parts are
+    destination = AxisValue(7, "Qualifier", "F", "Lower Arm Vein")
+    assert builder._qualifier(destination, reading("radial artery to cephalic vein"))[0] > 0.0
 
 
 def test_the_query_s_own_operation_word_outranks_what_a_device_term_implies(
@@ -488,6 +548,9 @@ def test_a_camera_or_scope_goes_in_through_a_natural_opening(assistant: Assistan
         ("they went in through my wrist with a thin tube", "Percutaneous"),
         ("a wire up from my groin to open the artery", "Percutaneous"),
         ("they fixed my hernia through a cut in my groin", None),
+        # a joint "scoped" is an arthroscopy
+        ("knee scope, partial medial meniscectomy", "Percutaneous Endoscopic"),
+        ("they scoped my right shoulder and shaved the bone spur", "Percutaneous Endoscopic"),
     ],
 )
 def test_approach_words(query: str, approach: str | None) -> None:

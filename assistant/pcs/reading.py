@@ -328,8 +328,15 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
     device = bool((stems - APPROACH_STEMS) & vocab.device_stems)
     if "repair" in operations and stems & vocab.substitute_stems:
         # a repair that puts in mesh or a graft reinforces the part: a Supplement (Repair
-        # is the root operation only when no other one applies; a hernia repair with mesh)
-        operations["supplement"] = max(operations.get("supplement", 0.0), operations["repair"])
+        # is the root operation only when no other one applies; a hernia repair with mesh);
+        # a substitute the query names itself ("with Prolene mesh") leaves no Repair
+        named = written & vocab.substitute_stems or any(
+            meaning_stems(e.means) <= vocab.substitute_stems
+            for e in analysis.expansions
+            if not inside(e.start, e.end)
+        )
+        strength = operations.pop("repair") if named else operations["repair"]
+        operations["supplement"] = max(operations.get("supplement", 0.0), strength)
     if not operations and device:  # a device named with no operation: it is put in
         operations["insertion"] = DEVICE_INSERTION_STRENGTH
     diagnostic = any(not inside(*m.span()) for m in _DIAGNOSTIC.finditer(lower))
