@@ -322,12 +322,24 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
     raw = analysis.raw or analysis.text
     negated: set[str] = set()
     said_absent = [*_QUERY_WITHOUT.finditer(raw.lower()), *_QUERY_ABSENT.finditer(raw.lower())]
+    denied: set[str] = set()  # what the lexicon made of the negated words
     for m in said_absent:
         negated.update(tokenize(m.group(1)))
-        # what the lexicon made of the negated words counts as negated too
         for e in analysis.expansions:
             if m.start(1) <= e.start and e.end <= m.end(1):
-                negated.update(tokenize(e.means))
+                denied.update(tokenize(e.means))
+    # ... counts as negated too, except the words the query affirms elsewhere ("EtOH
+    # dependence, withdrawing, no DTs": DTs is alcohol dependence with withdrawal
+    # delirium, and only the delirium is denied)
+    spans = [m.span(1) for m in said_absent]
+    outside = "".join(" " if any(a <= i < b for a, b in spans) else c for i, c in enumerate(raw))
+    affirmed = set(tokenize(outside)) | {
+        t
+        for e in analysis.expansions
+        if not any(a <= e.start and e.end <= b for a, b in spans)
+        for t in tokenize(e.means)
+    }
+    negated.update(denied - affirmed)
     for m in _PREFIX_DENIED.finditer(raw.lower()):
         negated.update(tokenize(m.group(1)))
     # a lexicon meaning that says what is absent ("shingles rash": zoster without

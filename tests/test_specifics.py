@@ -134,3 +134,34 @@ def test_a_fracture_heals_routinely_unless_the_query_says_otherwise() -> None:
     as_expected = query_values(groups, "fracture of left femur, healing as expected")
     assert agreement(groups, as_expected, routine).agree == 1
     assert agreement(groups, as_expected, delayed).conflict == 1
+
+
+def test_a_negated_term_denies_only_what_the_query_does_not_affirm_elsewhere() -> None:
+    # "DTs" means alcohol dependence with withdrawal delirium: only the delirium is denied
+    facts = _facts("EtOH dependence, currently withdrawing, no DTs or seizures")
+    assert "delirium" in facts.negated
+    assert {"depend", "withdraw"} & facts.positive == {"depend", "withdraw"}
+    assert not {"depend", "withdraw"} & facts.negated
+    # said nowhere else, the whole meaning is denied
+    alone = _facts("no DTs")
+    assert {"delirium", "withdraw"} <= alone.negated
+
+
+def test_an_examination_is_without_abnormal_findings_unless_one_is_named() -> None:
+    groups = load_groups()
+    without = "encounter for general adult medical examination without abnormal findings"
+    with_ = "encounter for general adult medical examination with abnormal findings"
+    normal = query_values(groups, "annual wellness exam, adult, nl findings")
+    assert agreement(groups, normal, without).agree == 1
+    assert agreement(groups, normal, with_).conflict == 1
+    unsaid = query_values(groups, "annual physical, adult")
+    assert agreement(groups, unsaid, with_).non_default == 1
+    abnormal = query_values(groups, "annual physical with abnormal findings")
+    assert agreement(groups, abnormal, with_).agree == 1
+
+
+def test_a_well_child_check_is_read_beside_a_child_s_age_or_growth() -> None:
+    means = [e.means for e in analyze("2 yo WCC, growth nl", system="ICD-10-CM").expansions]
+    assert "encounter for routine child health examination" in means
+    lab = [e.means for e in analyze("WCC 14.2, left shift", system="ICD-10-CM").expansions]
+    assert "encounter for routine child health examination" not in lab
