@@ -48,7 +48,7 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
         "diagnosis",
     ),
     (r"family\s+history|fhx|fh", "family_history", "history"),
-    (r"social(?:\s+history)?|sh", "social_history", None),
+    (r"social(?:\s+(?:history|hx))?|soc\.?\s+hx|shx|sh", "social_history", None),
     (
         r"(?:(?:other|pertinent|relevant|significant|additional)\s+)?"
         r"(?:past\s+(?:medical\s+|surgical\s+)?history|pmh|psh|medical history|history)"

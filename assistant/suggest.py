@@ -549,7 +549,11 @@ def _plan(
 _PAST_OPERATION = re.compile(
     r"^\W*(?:(?:right|left|bilateral|r|l|lap(?:aroscopic)?|open|robotic|total|partial|"
     r"remote|prior)\s+)*(?:[a-z]+(?:ectomy|otomy|ostomy|plasty|pexy|desis)|"
-    r"[a-z]+ (?:reconstruction|repair|replacement|fusion|arthroplasty|transplant))\b"
+    r"[a-z]+ (?:reconstruction|repair|replacement|fusion|arthroplasty|transplant)|"
+    # operations named otherwise: "C-section x2", "LEEP 2019", "D&C"
+    r"c-?sections?|cesarean(?: sections?| deliver(?:y|ies))?|leep|d&c|tubal ligation|"
+    r"cone biopsy)\b"
+    r"(?:\s+x\s?\d)?"
     r"(?:\s+(?:\(?(?:19|20)\d\d\)?|as a child|in childhood|\(remote\)|remote))?\W*$",
     re.IGNORECASE,
 )

@@ -1254,3 +1254,39 @@ def test_a_procedure_heading_that_names_it_is_the_statement_and_its_steps_descri
     names = [(s.name, s.body.text.strip()) for s in sections(note)]
     assert names[0] == ("procedure", "LACERATION REPAIR:")
     assert names[1][0] == "description" and names[1][1].startswith("Wounds irrigated")
+
+
+def test_a_social_history_heading_written_shx_is_no_history_list() -> None:
+    note = "PMH: HTN.\nSHx: Never smoker. Retired machinist.\nSoc Hx: lives alone.\n"
+    assert [s.name for s in sections(note)] == ["history", "social_history", "social_history"]
+
+
+def test_drugs_histories_and_statuses_of_one_line_are_findings_apart() -> None:
+    from assistant.note_rules import _same_finding
+    from assistant.note_types import Draft, Evidence
+
+    ev = Evidence(0, 30, "x" * 30, "medications")
+
+    def draft(code: str) -> Draft:
+        return Draft(CodeResult(code, "ICD-10-CM", code, 0.5, True), 0.7, "r", [ev])
+
+    assert not _same_finding(draft("Z79.4"), draft("Z79.82"))  # insulin, aspirin
+    assert not _same_finding(draft("Z85.3"), draft("Z86.718"))
+    assert _same_finding(draft("Z87.891"), draft("Z87.898"))  # one subcategory
+    assert _same_finding(draft("N18.3"), draft("N18.31"))  # degrees of one condition
+
+
+@pytest.mark.parametrize(
+    ("item", "operation"),
+    [
+        ("C-section x2.", True),
+        ("LEEP 2019", True),
+        ("Lap cholecystectomy 2018", True),
+        ("Hypertension", False),
+        ("Cesarean section scar pain", False),
+    ],
+)
+def test_an_earlier_operation_named_otherwise_is_no_condition(item: str, operation: bool) -> None:
+    from assistant.suggest import _PAST_OPERATION
+
+    assert bool(_PAST_OPERATION.match(item)) is operation
