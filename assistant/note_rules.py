@@ -269,7 +269,7 @@ def _same_finding(a: Draft, b: Draft) -> bool:
     if ra.system == "ICD-10-PCS":
         return ra.code[:4] == rb.code[:4] and ra.code[5:] == rb.code[5:]
     shared = {(e.start, e.end) for e in a.evidence} & {(e.start, e.end) for e in b.evidence}
-    if ra.code.startswith(_LISTS) and ra.code[:5] != rb.code[:5]:
+    if ra.code.startswith(_LISTS) and (ra.code[:5] != rb.code[:5] or ra.code[:3] == "Z79"):
         # a category that lists things apart (long-term drugs, histories, statuses):
         # insulin (Z79.4) and aspirin (Z79.82) of one medication line are two findings
         return False
@@ -277,7 +277,8 @@ def _same_finding(a: Draft, b: Draft) -> bool:
 
 
 # categories whose subcategories are different things, not degrees of one: long-term drug
-# therapy (Z79), family and personal histories (Z80-Z87), allergy and other statuses (Z88-Z99)
+# therapy (Z79, each code a drug class apart), family and personal histories (Z80-Z87),
+# allergy and other statuses (Z88-Z99)
 _LISTS = ("Z79", "Z8", "Z9")
 
 

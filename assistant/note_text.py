@@ -60,6 +60,8 @@ _SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[A-Za-z]{3,}")
+# a word that can name a condition, abbreviations with digits too ("T2DM", "DM2", "CKD3")
+_NAME = re.compile(r"[A-Za-z]{3,}|\b(?=[A-Za-z0-9]*[A-Za-z]{2})[A-Za-z0-9]{3,}\b")
 # a drug the patient is on long term ("on insulin", "takes metformin", "anticoagulated")
 _DRUG_NAMES = (
     r"insulin|metformin|[a-z]*(?:gliptin|gliflozin|glutide|glipizide|glyburide)|"
@@ -288,7 +290,7 @@ def condition_named(text: str) -> str:
     measure under treatment names its condition ("blood pressure controlled on
     lisinopril" -> "hypertension")."""
     m = TREATED.search(text)
-    head = text[: m.start()] if m and len(_WORDS.findall(text[: m.start()])) >= 1 else text
+    head = text[: m.start()] if m and _NAME.search(text[: m.start()]) else text
     head = " ".join(_SUBJECT.sub(" ", _LABEL.sub("", head)).split())
     head = head.lstrip("-\u2022* ").rstrip(" -\u2013\u2014:;,")
     if m:

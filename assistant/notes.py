@@ -36,7 +36,10 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
         r"(?:(?:final|discharge|admitting|principal|secondary|visit|encounter|ed|er|"
         r"billing|working)\s+)?(?:diagnos[ie]s|dx)"
         # "Diagnoses for this visit:", "Diagnosis (today's encounter):"
-        r"(?:\s+(?:for|of|at)\s+(?:this|today's|the)\s+(?:visit|encounter|admission|stay))?",
+        r"(?:\s+(?:for|of|at)\s+(?:this|today's|the)\s+(?:visit|encounter|admission|stay))?|"
+        # "INDICATION / DIAGNOSIS:", "Diagnosis/Indication:": the diagnosis stated
+        r"indications?\s*(?:/|&|and)\s*(?:diagnos[ie]s|dx)|(?:diagnos[ie]s|dx)\s*(?:/|&|and)\s*"
+        r"indications?",
         "diagnosis",
         "diagnosis",
     ),

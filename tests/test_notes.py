@@ -1259,6 +1259,8 @@ def test_a_procedure_heading_that_names_it_is_the_statement_and_its_steps_descri
 def test_a_social_history_heading_written_shx_is_no_history_list() -> None:
     note = "PMH: HTN.\nSHx: Never smoker. Retired machinist.\nSoc Hx: lives alone.\n"
     assert [s.name for s in sections(note)] == ["history", "social_history", "social_history"]
+    both = "INDICATION / DIAGNOSIS: Complete heart block.\nINDICATION: syncope.\n"
+    assert [s.name for s in sections(both)] == ["diagnosis", "indications"]
 
 
 def test_drugs_histories_and_statuses_of_one_line_are_findings_apart() -> None:
@@ -1271,6 +1273,7 @@ def test_drugs_histories_and_statuses_of_one_line_are_findings_apart() -> None:
         return Draft(CodeResult(code, "ICD-10-CM", code, 0.5, True), 0.7, "r", [ev])
 
     assert not _same_finding(draft("Z79.4"), draft("Z79.82"))  # insulin, aspirin
+    assert not _same_finding(draft("Z79.82"), draft("Z79.84"))  # aspirin, oral hypoglycemic
     assert not _same_finding(draft("Z85.3"), draft("Z86.718"))
     assert _same_finding(draft("Z87.891"), draft("Z87.898"))  # one subcategory
     assert _same_finding(draft("N18.3"), draft("N18.31"))  # degrees of one condition
@@ -1290,3 +1293,11 @@ def test_an_earlier_operation_named_otherwise_is_no_condition(item: str, operati
     from assistant.suggest import _PAST_OPERATION
 
     assert bool(_PAST_OPERATION.match(item)) is operation
+
+
+def test_a_condition_abbreviated_with_digits_is_named_before_its_treatment() -> None:
+    from assistant.note_text import condition_named
+
+    assert condition_named("T2DM on insulin glargine + metformin") == "T2DM"
+    assert condition_named("CKD3 on losartan") == "CKD3"
+    assert condition_named("on metformin") == "on metformin"  # no condition before it
