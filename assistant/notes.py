@@ -57,7 +57,7 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
         r"(?:past\s+(?:medical\s+|surgical\s+)?history|pmh|psh|medical history|history)"
         # "PERTINENT HISTORY AND MEDICATIONS:", "PMH/meds:": one list of both
         r"(?:\s*(?:and|&|/)\s*(?:medications|meds))?|"
-        r"(?:hpi|history)\s*/\s*(?:pmh|psh)|pmh\s*/\s*psh",
+        r"(?:hpi|history)\s*/\s*(?:pmh|psh|hx)|pmh\s*/\s*psh",
         "history",
         "history",
     ),
@@ -163,7 +163,8 @@ FORWARD: tuple[tuple[Status, re.Pattern[str]], ...] = (
         "negated",
         re.compile(
             r"\b(?:no evidence of|without evidence of|negative for|free of|absence of|"
-            r"rule[sd]? out|r/o|denie[sd]|no|not|nor|never had)\b",
+            # "Ruled out: bacterial pneumonia": the colon ends no clause after the trigger
+            r"rule[sd]? out(?::(?=\s))?|r/o|denie[sd]|no|not|nor|never had)(?:\b|(?<=:))",
             _F,
         ),
     ),
@@ -216,7 +217,8 @@ BACKWARD: tuple[tuple[Status, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:(?:was|were|is|are) (?:negative|absent|normal|unremarkable)|ruled out|"
             r"(?:pcr|tests?|testing|screen|cultures?|swabs?|antigens?|serology|studies|panel|"
-            r"results?|assay)\s+(?:(?:was|were|is|are|all|both)\s+)?negative|"
+            r"results?|assay|ua|urinalysis|cxr|x-?rays?|imaging|ultrasound|ekg|ecg|biopsy|"
+            r"smear|stain)\s+(?:(?:was|were|is|are|all|both)\s+)?negative|"
             r"excluded|resolved|not (?:seen|present|identified|found|appreciated|established|"
             r"confirmed|diagnosed))\b",
             _F,

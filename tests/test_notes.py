@@ -1301,3 +1301,24 @@ def test_a_condition_abbreviated_with_digits_is_named_before_its_treatment() -> 
     assert condition_named("T2DM on insulin glargine + metformin") == "T2DM"
     assert condition_named("CKD3 on losartan") == "CKD3"
     assert condition_named("on metformin") == "on metformin"  # no condition before it
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("Ruled out: bacterial pneumonia (CXR negative)", "negated"),
+        ("UTI (cath UA negative)", "negated"),
+        ("Pneumonia, CXR negative", "negated"),
+        ("Rule out MI", "negated"),
+        ("Pneumonia on CXR", "positive"),
+    ],
+)
+def test_a_condition_ruled_out_or_tested_negative_is_negated(text: str, status: str) -> None:
+    from assistant.notes import context
+
+    assert context(text)[0] == status
+
+
+def test_an_hpi_and_history_heading_is_a_history_list() -> None:
+    note = "HPI / HX: 58M, current smoker, HTN, HLD, DM2.\nINDICATION: Inferior STEMI.\n"
+    assert [s.name for s in sections(note)] == ["history", "indications"]
