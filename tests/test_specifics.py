@@ -165,3 +165,14 @@ def test_a_well_child_check_is_read_beside_a_child_s_age_or_growth() -> None:
     assert "encounter for routine child health examination" in means
     lab = [e.means for e in analyze("WCC 14.2, left shift", system="ICD-10-CM").expansions]
     assert "encounter for routine child health examination" not in lab
+
+
+def test_a_term_written_with_a_result_sign_needs_the_sign() -> None:
+    def means(query: str) -> list[str]:
+        return [e.means for e in analyze(query, system="ICD-10-CM").expansions]
+
+    assert not any("estrogen receptor positive status" in m for m in means("got to the ER"))
+    assert "estrogen receptor positive status [ER+]" in means("L breast IDC, ER+")
+    her2 = means("HER2- tumor")
+    assert not any("receptor 2 positive status" in m for m in her2)
+    assert any("receptor 2 negative status" in m for m in her2)

@@ -259,6 +259,9 @@ def find_terms(
                     for s in senses
                     if s.kind != "abbreviation" or s.term.islower() or s.term == written
                 )
+            # a term written with a result sign ("ER+", "GBS-") needs the sign: "the ER"
+            # is no estrogen receptor status
+            senses = tuple(s for s in senses if _signed(s.term) in ("", text[end : end + 1]))
             chosen = choose(senses, words, lower, system)
             if chosen:
                 found.append(Match(start, end, chosen))
@@ -285,6 +288,11 @@ def _with_abbreviations(
     if keys == [t.key for t in window]:
         return ()
     return index.get(" ".join(keys), ())
+
+
+def _signed(term: str) -> str:
+    """The result sign a term ends with ("ER+": "+"), or ""."""
+    return term[-1] if len(term) > 1 and term[-1] in "+-" and term[-2].isalnum() else ""
 
 
 _AFTER_NUMBER = re.compile(r"\d\s*$")
