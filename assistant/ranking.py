@@ -363,9 +363,9 @@ class Conventions:
         notes: dict[int, list[str]],
     ) -> dict[int, float]:
         """A code whose title leaves something unspecified ("unspecified deep veins of left
-        lower extremity") gives way when the query names a word that only other codes of
-        its category say ("left femoral DVT": the femoral vein codes): the query chose a
-        more specific code. The code moves down by ``unspecified_said``."""
+        lower extremity") gives way when the query writes a word that only the titles of
+        other codes of its subcategories say ("left femoral DVT": the femoral vein codes):
+        the query chose a more specific code. The code moves down by ``unspecified_said``."""
         records = self.records
         out = dict(scored)
         for row in self._order(scored)[: self.w.default_candidates]:

@@ -108,7 +108,9 @@ class Weights:
     pcs_device_unnamed: float = -0.03  # "No Device" when the query names a device
     pcs_device_unasked: float = -0.1  # a device the query does not name
     pcs_qualifier: float = 0.06  # times the share of the qualifier's words said
-    # share of a qualifier's words (three or more) the query must say for it to count
+    # a qualifier of this many words or more (naming no body part) counts only when the
+    # query says this share of them
+    pcs_qualifier_several: int = 3
     pcs_qualifier_min_share: float = 0.5
     pcs_qualifier_unasked: float = -0.1  # "Diagnostic" unasked, or asked and missing
     pcs_qualifier_other: float = -0.12  # another qualifier the query does not name

@@ -121,7 +121,7 @@ def term_index(lexicon: Lexicon) -> Mapping[str, tuple[Term, ...]]:
 @lru_cache(maxsize=4)
 def spelled_out(lexicon: Lexicon) -> Mapping[str, str]:
     """One-word abbreviation key -> the folded key of what it stands for, for abbreviations
-    with one meaning that needs no context ("fx": "fracture", "hx": "history"): a longer
+    with one meaning that needs no context ("fx": "fracture", "HTN": "hypertension"): a longer
     term written with the abbreviation ("distal radius fx") is the term spelled out
     ("distal radius fracture")."""
     out: dict[str, str] = {}
@@ -281,7 +281,7 @@ def _with_abbreviations(
     window: list[Token], index: Mapping[str, tuple[Term, ...]], spelled: Mapping[str, str]
 ) -> tuple[Term, ...]:
     """The senses of the term a window of words names once its abbreviations written in
-    capitals or lower case ("fx", "R", "DM") are spelled out; none if it holds none."""
+    capitals or lower case ("fx", "R") are spelled out; none if it holds none."""
     keys = [
         spelled.get(t.key, t.key) if len(t.text) > 1 or t.text.isupper() else t.key for t in window
     ]

@@ -31,7 +31,6 @@ AXIS_NAMES = ("operation", "body_part", "approach", "device", "qualifier")
 _SURGICAL = "01"  # Medical and Surgical; Obstetrics
 _MEASUREMENT = "4"  # Measurement and Monitoring
 _NEW_TECHNOLOGY_GROUP = re.compile(r"New Technology Group \d+$")
-_SEVERAL = 3  # words from which a qualifier needs more than one of them said
 # body parts seen through the mouth without instruments, by body system (Mouth and Throat:
 # lips, palate, buccal mucosa, gingiva, tongue, uvula, tonsils, adenoids, teeth)
 _VISIBLE_IN_ORIFICE = {"0C": "0134567NPQWX"}
@@ -275,7 +274,7 @@ class Builder:
         # a qualifier of several words needs more than one of them: "balloon" alone (the
         # dilation's own tool) is no "Drug-Coated Balloon"; one naming a body part (a
         # bypass's destination, "Lower Arm Vein") is said as body parts are
-        several = len(stems) >= _SEVERAL and not stems <= r.part_words
+        several = len(stems) >= self.w.pcs_qualifier_several and not stems <= r.part_words
         if share and (not several or share >= self.w.pcs_qualifier_min_share):
             return self.w.pcs_qualifier * share, " ".join(sorted(stems & r.stems))
         return self.w.pcs_qualifier_other, ""
