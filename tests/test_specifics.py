@@ -176,3 +176,10 @@ def test_a_term_written_with_a_result_sign_needs_the_sign() -> None:
     her2 = means("HER2- tumor")
     assert not any("receptor 2 positive status" in m for m in her2)
     assert any("receptor 2 negative status" in m for m in her2)
+
+
+@pytest.mark.parametrize(
+    "query", ["the neighbor's dog bit my right hand", "bitten by a cat on the left forearm"]
+)
+def test_an_animal_s_bite_told_as_what_it_did_is_an_open_bite(query: str) -> None:
+    assert "open bite" in [e.means for e in analyze(query, system="ICD-10-CM").expansions]
