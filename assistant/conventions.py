@@ -332,8 +332,7 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
     # dependence, withdrawing, no DTs": DTs is alcohol dependence with withdrawal
     # delirium, and only the delirium is denied)
     spans = [m.span(1) for m in said_absent]
-    outside = "".join(" " if any(a <= i < b for a, b in spans) else c for i, c in enumerate(raw))
-    affirmed = set(tokenize(outside)) | {
+    affirmed = set(tokenize(blanked(raw, spans))) | {
         t
         for e in analysis.expansions
         if not any(a <= e.start and e.end <= b for a, b in spans)
@@ -385,6 +384,13 @@ def query_facts(analysis: QueryAnalysis, groups: tuple[Group, ...]) -> QueryFact
             for e in analysis.expansions
         ),
     )
+
+
+def blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the characters of ``spans`` blanked (offsets kept)."""
+    if not spans:
+        return text
+    return "".join(" " if any(a <= i < b for a, b in spans) else ch for i, ch in enumerate(text))
 
 
 def _said(lower: str, encounter: str | None) -> str:

@@ -3,6 +3,7 @@ body part key, devices and qualifiers by default; the HTTP and CLI surfaces."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -349,22 +350,17 @@ def test_a_route_the_query_names_wins_over_a_term_s_usual_route() -> None:
 def test_a_qualifier_of_several_words_needs_more_than_one_of_them() -> None:
     """A dilation's balloon is no "Drug-Coated Balloon" unless the drug coating is said."""
     from assistant.pcs.builder import Builder
-    from assistant.pcs.reading import Reading
     from corpus.pcs_axes import AxisValue, PcsTables
 
     builder = Builder(PcsTables.build([]))
 
     def reading(words: str) -> Reading:
         stems = frozenset(tokenize(words))
-        return Reading(
+        return replace(
+            _bare_reading(None),
             stems=stems,
             written=stems,
             operations={"dilation": 1.0},
-            approach=None,
-            device=False,
-            diagnostic=False,
-            side=None,
-            operation_stems=frozenset(),
             part_words=frozenset(tokenize("lower arm vein radial artery")),
         )
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.conventions import QueryFacts
+from assistant.conventions import QueryFacts, blanked
 from assistant.knowledge.body_part_key import general_parts, load_key
 from assistant.knowledge.general_parts import containment, load_general_parts
 from assistant.query import BOTH_INTENTS, NOT_DONE, PARTIAL, QueryAnalysis
@@ -187,11 +187,6 @@ def _whole_word(words: str) -> re.Pattern[str]:
     return re.compile(rf"\b{re.escape(words)}\b")
 
 
-def _blank(text: str, spans: list[tuple[int, int]]) -> str:
-    """``text`` with the characters of ``spans`` blanked (offsets kept)."""
-    return "".join(" " if any(a <= i < b for a, b in spans) else ch for i, ch in enumerate(text))
-
-
 def _negated_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in NOT_DONE.finditer(text)]
 
@@ -211,7 +206,7 @@ def _consumed(analysis: QueryAnalysis, kept: str, vocab: Vocabulary) -> frozense
     ]
     if not spans:
         return frozenset()
-    outside = frozenset(tokenize(_blank(kept, spans)))
+    outside = frozenset(tokenize(blanked(kept, spans)))
     meant: dict[tuple[int, int], set[str]] = {}  # a span -> stems of all its meanings
     for e in analysis.expansions:
         if (e.start, e.end) in spans:
@@ -238,12 +233,12 @@ def read(analysis: QueryAnalysis, vocab: Vocabulary, facts: QueryFacts) -> Readi
                 operations[op] = max(operations.get(op, 0.0), strength)
 
     # the query, its negated phrases blanked (same offsets), lower case
-    kept = _blank(lower, negated)
+    kept = blanked(lower, negated)
     # imaging that guides the procedure ("under fluoroscopy") is not the procedure
     guided = [m.span() for m in _GUIDANCE.finditer(kept)]
     # "missed abortion", "incomplete abortion": a pregnancy loss (a diagnosis) names no
     # root operation Abortion
-    unguided = _blank(kept, [*guided, *(m.span() for m in _PREGNANCY_LOSS.finditer(kept))])
+    unguided = blanked(kept, [*guided, *(m.span() for m in _PREGNANCY_LOSS.finditer(kept))])
     # operations the query's own words name, where
     own: dict[str, list[tuple[int, int]]] = {}
     for op in vocab.operations:
