@@ -170,6 +170,32 @@ def test_longest_term_wins_and_context_chooses_the_sense() -> None:
     assert m.senses[0].means == ("myocardial infarction",)
 
 
+def test_an_abbreviation_of_several_meanings_inside_a_term_takes_the_meaning_that_makes_it() -> (
+    None
+):
+    lex = _lexicon(
+        {"term": "RA", "kind": "abbreviation", "means": ["rheumatoid arthritis"]},
+        {"term": "RA", "kind": "abbreviation", "means": ["right atrium"], "context": ["heart"]},
+        {"term": "RA", "kind": "abbreviation", "means": ["room air"], "context": ["sat"]},
+        {
+            "term": "seropositive rheumatoid arthritis",
+            "kind": "synonym",
+            "means": ["rheumatoid arthritis with rheumatoid factor"],
+        },
+        {"term": "right atrium enlargement", "kind": "synonym", "means": ["cardiomegaly"]},
+        {"term": "room air oxygen", "kind": "synonym", "means": ["oxygen"]},
+    )
+    (m,) = find_terms("seropositive RA, on MTX", lex)
+    assert m.senses[0].term == "seropositive rheumatoid arthritis"
+    assert [x.senses[0].term for x in find_terms("RA enlargement", lex)] == [
+        "right atrium enlargement"
+    ]
+    # in lower case it is no abbreviation, and no meaning makes "seropositive ra joints" a term
+    assert not [x for x in find_terms("seropositive ra", lex) if " " in x.senses[0].term]
+    (first, *_) = find_terms("seropositive RA joints", lex)
+    assert first.senses[0].term == "seropositive rheumatoid arthritis"
+
+
 def test_abbreviation_spelled_like_a_common_word_counts_only_in_capitals() -> None:
     lex = _lexicon(
         {"term": "PAD", "kind": "abbreviation", "means": ["peripheral vascular disease"]}

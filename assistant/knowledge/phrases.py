@@ -135,6 +135,22 @@ def spelled_out(lexicon: Lexicon) -> Mapping[str, str]:
     return out
 
 
+@lru_cache(maxsize=4)
+def several_meanings(lexicon: Lexicon) -> Mapping[str, tuple[str, ...]]:
+    """One-word abbreviation key -> the folded keys of its meanings, for abbreviations with
+    several ("RA": right atrium, rheumatoid arthritis, room air): inside a longer term the
+    term's other words choose ("seropositive RA" is the term "seropositive rheumatoid
+    arthritis", and no other meaning makes a term)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for key, senses in term_index(lexicon).items():
+        if " " in key or key in spelled_out(lexicon):
+            continue
+        meanings = {term_key(m) for s in senses if s.kind == "abbreviation" for m in s.means}
+        if len(meanings) > 1:
+            out[key] = tuple(sorted(meanings))
+    return out
+
+
 # words a speaker slips into a phrase the lexicon knows without changing what it names:
 # "ringing in both ears" is the term "ringing in the ears", "pimples all over my face"
 # the term "pimples on face"; a determiner may be there or not. Skipped only in the query
@@ -232,7 +248,9 @@ def find_terms(
             key = " ".join(t.key for t in toks[i : i + n])
             senses = index.get(key)
             if not senses and n > 1:
-                senses = _with_abbreviations(toks[i : i + n], index, spelled_out(lexicon))
+                senses = _with_abbreviations(
+                    toks[i : i + n], index, spelled_out(lexicon), several_meanings(lexicon)
+                )
             if n == 1 and not senses and _PLURAL_ABBREVIATION.match(toks[i].text):
                 # "PEs", "UTIs", "DVTs": the plural of an abbreviation written in capitals
                 senses = tuple(s for s in index.get(key[:-1], ()) if s.kind == "abbreviation")
@@ -278,16 +296,31 @@ def find_terms(
 
 
 def _with_abbreviations(
-    window: list[Token], index: Mapping[str, tuple[Term, ...]], spelled: Mapping[str, str]
+    window: list[Token],
+    index: Mapping[str, tuple[Term, ...]],
+    spelled: Mapping[str, str],
+    several: Mapping[str, tuple[str, ...]],
 ) -> tuple[Term, ...]:
     """The senses of the term a window of words names once its abbreviations written in
-    capitals or lower case ("fx", "R") are spelled out; none if it holds none."""
+    capitals or lower case ("fx", "R") are spelled out; none if it holds none. One
+    abbreviation of several meanings written in capitals ("RA") is spelled out as the one
+    meaning that makes the window a term."""
     keys = [
         spelled.get(t.key, t.key) if len(t.text) > 1 or t.text.isupper() else t.key for t in window
     ]
-    if keys == [t.key for t in window]:
+    found = index.get(" ".join(keys), ()) if keys != [t.key for t in window] else ()
+    if found:
+        return found
+    ambiguous = [i for i, t in enumerate(window) if t.key in several and t.text.isupper()]
+    if len(ambiguous) != 1:
         return ()
-    return index.get(" ".join(keys), ())
+    i = ambiguous[0]
+    terms = [
+        index[key]
+        for meaning in several[window[i].key]
+        if (key := " ".join([*keys[:i], meaning, *keys[i + 1 :]])) in index
+    ]
+    return terms[0] if len(terms) == 1 else ()
 
 
 def _signed(term: str) -> str:
