@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 
 from assistant.knowledge.phrases import Token, term_key, tokens
-from assistant.query import NUMERAL
 
 DISEASE_CHAPTERS = ("A", "Q")  # first letters, inclusive: the chapters that name diseases
 MAX_NAME_TOKENS = 6
@@ -38,9 +37,6 @@ _NOT_NAMES = frozenset(
 # a sentence told by a patient or a relative ("my son has croup", "I've got shingles"):
 # chart phrasing names conditions in lists and rarely speaks in the first person ("grade
 # I", "type I" are numerals, not the speaker: they are read out first)
-_PERSONAL = re.compile(
-    r"\b(?:i|i'?m|i'?ve|me|my|we|our|us|he|she|his|her|him|they|their|them)\b", re.IGNORECASE
-)
 _FILLER = frozenset(("the", "a", "an", "and", "or", "of", "in", "on", "with", "for", "to", "is"))
 
 
@@ -104,10 +100,6 @@ def _usable(key: str) -> bool:
     if len(words) == 1:
         return len(key) >= MIN_SINGLE and key not in _NOT_NAMES and key.isalpha()
     return True
-
-
-def told_by_a_person(text: str) -> bool:
-    return bool(_PERSONAL.search(NUMERAL.sub(" ", text)))
 
 
 def other_words(toks: list[Token], spans: list[tuple[int, int]]) -> int:

@@ -39,6 +39,7 @@ from assistant.knowledge.lab_values import lab_readings, load_lab_rules
 from assistant.knowledge.lexicon import Lexicon, load_lexicon
 from assistant.knowledge.morphology import decompose
 from assistant.knowledge.phrases import Match, find_terms
+from assistant.knowledge.scenes import SceneMatch, described, load_scenes
 from assistant.knowledge.status_after import load_status_rules, statuses_after
 from assistant.procedure_phrases import (
     CLOT_OUT,
@@ -262,11 +263,9 @@ def affirmed(analysis: QueryAnalysis) -> str:
     return " ".join(" ".join([kept, *meanings]).split())
 
 
-def _lexicon_expansions(text: str, matches: list[Match]) -> tuple[list[Expansion], str]:
-    """Expansions of the lexicon terms found, and the query reworded with them."""
+def _lexicon_expansions(text: str, matches: list[Match]) -> list[Expansion]:
+    """Expansions of the lexicon terms found."""
     out: list[Expansion] = []
-    pieces: list[str] = []
-    pos = 0
     for m in matches:
         term = text[m.start : m.end]
         means = list(dict.fromkeys(p for sense in m.senses for p in sense.means))
@@ -279,10 +278,60 @@ def _lexicon_expansions(text: str, matches: list[Match]) -> tuple[list[Expansion
                             term, phrase, sense.kind, f"lexicon:{sense.domain}", m.start, m.end
                         )
                     )
-        pieces.extend([text[pos : m.start], m.senses[0].means[0]])
-        pos = m.end
+    return out
+
+
+def _reworded(text: str, matches: list[Match], scenes: list[SceneMatch]) -> str:
+    """The query reworded: each lexicon term replaced by its first meaning, and the cue
+    words of each scene by the scene's meanings (said where its first cue stands)."""
+    spans = [(m.start, m.end, m.senses[0].means[0]) for m in matches]
+    for s in scenes:
+        for i, (a, b) in enumerate(s.cues):
+            if not any(x < b and a < y for x, y, _ in spans):
+                spans.append((a, b, s.scene.means[0] if i == 0 else ""))
+    pieces: list[str] = []
+    pos = 0
+    for a, b, said in sorted(spans):
+        if a < pos:
+            continue
+        pieces.extend([text[pos:a], f" {said} "])
+        pos = b
     pieces.append(text[pos:])
-    return out, " ".join("".join(pieces).split())
+    return " ".join("".join(pieces).split())
+
+
+# a pronoun: someone telling what happened, not a chart's shorthand
+_PERSONAL = re.compile(
+    r"\b(?:i|i'?m|i'?ve|me|my|we|our|us|he|she|his|her|him|they|their|them)\b", re.IGNORECASE
+)
+
+
+def told_by_a_person(text: str) -> bool:
+    return bool(_PERSONAL.search(NUMERAL.sub(" ", text)))
+
+
+def _described(query: str, system: str | None, matches: list[Match]) -> list[SceneMatch]:
+    """The scenes the query describes, read as :func:`described` says."""
+    return described(
+        query,
+        load_scenes(),
+        system,
+        told=told_by_a_person(query),
+        negated=[m.span() for p in (NOT_DONE, NEGATED_PHRASE) for m in p.finditer(query)],
+        terms=[(m.start, m.end) for m in matches],
+    )
+
+
+def _scenes(query: str, scenes: list[SceneMatch], system: str | None) -> list[Expansion]:
+    """What the query describes in its own words, scene by scene: a diagnosis scene by its
+    first meaning (the condition; later ones are other conditions the words could name)."""
+    return [
+        Expansion(
+            query[m.start : m.end], means, "scene", f"scenes:{m.scene.domain}", m.start, m.end
+        )
+        for m in scenes
+        for means in (m.scene.means[:1] if system == "ICD-10-CM" else m.scene.means)
+    ]
 
 
 def analyze(
@@ -311,7 +360,9 @@ def analyze(
     ]
     matches += said_of(query, lexicon, system, [(m.start, m.end) for m in matches])
     matches.sort(key=lambda m: m.start)
-    expansions, rewritten = _lexicon_expansions(query, matches)
+    described = _described(query, system, matches)
+    expansions = _lexicon_expansions(query, matches)
+    rewritten = _reworded(query, matches, described)
     covered = [(m.start, m.end) for m in matches]
 
     def is_covered(start: int, end: int) -> bool:
@@ -351,6 +402,7 @@ def analyze(
             fixed = correct(word)
             if fixed:
                 expansions.append(Expansion(word, fixed, "spelling", "code titles", *m.span()))
+    expansions.extend(_scenes(query, described, system))
     if system != "ICD-10-PCS":
         expansions.extend(_secondary_sites(query))
         expansions.extend(_test_results(query))

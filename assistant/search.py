@@ -19,10 +19,10 @@ from assistant.errors import QueryError, UnknownCodeError, UnknownSystemError
 from assistant.hierarchy import CodeTree
 from assistant.knowledge.phrases import term_key, tokens
 from assistant.knowledge.qualifiers import load_groups
-from assistant.named import MIN_OTHER_WORDS, ConditionNames, other_words, told_by_a_person
+from assistant.named import MIN_OTHER_WORDS, ConditionNames, other_words
 from assistant.pcs.builder import Built, explain
 from assistant.pcs.reading import read, vocabulary
-from assistant.query import QueryAnalysis, affirmed, analyze
+from assistant.query import QueryAnalysis, affirmed, analyze, told_by_a_person
 from assistant.ranking import Conventions, Ranked
 from assistant.results import CodeResult, RelatedCode, SearchResponse
 from assistant.retrieve import Retrieval
