@@ -403,7 +403,10 @@ def delivery_record(note: str) -> bool:
 # eradicated, no treatment now, no evidence of it (guideline I.C.2.d: personal history,
 # Z85). Blood cancers have their own "in remission" codes and are left to them.
 _MALIGNANCY = re.compile(
-    r"\b(?:cancer|carcinoma|malignan\w*|melanoma|sarcoma|adenocarcinoma|seminoma)\b", re.I
+    r"\b(?:cancer|carcinoma|malignan\w*|melanoma|sarcoma|adenocarcinoma|seminoma|"
+    # "thyroid CA", "colon ca": the abbreviation, not a calcium value ("Ca 9.2")
+    r"ca(?![\w+])(?!\s*[:=-]?\s*\d))",
+    re.I,
 )
 _BLOOD_CANCER = re.compile(r"\b(?:leukemia|lymphoma|myeloma)\b", re.I)
 _TREATED_AND_GONE = re.compile(

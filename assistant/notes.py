@@ -52,6 +52,13 @@ SECTION_PATTERNS: tuple[tuple[str, str, Kind | None], ...] = (
     ),
     (r"family\s+history|fhx|fh", "family_history", "history"),
     (r"social(?:\s+(?:history|hx))?|soc\.?\s+hx|shx|sh", "social_history", None),
+    # a past surgical history lists operations: what they were done for is gone
+    (
+        r"(?:past\s+)?surgical\s+(?:history|hx)|psh|prior\s+(?:surgeries|operations)|"
+        r"previous\s+(?:surgeries|operations)",
+        "surgical_history",
+        "history",
+    ),
     (
         r"(?:(?:other|pertinent|relevant|significant|additional)\s+)?"
         r"(?:past\s+(?:medical\s+|surgical\s+)?history|pmh|psh|medical history|history)"

@@ -464,9 +464,12 @@ def _plan(
             queries.append(
                 NoteQuery(st, text, "ICD-10-CM", w.history_threshold, why, prefixes=("Z85",))
             )
-        elif st.kind == "history" and _PAST_OPERATION.match(condition_named(asserted)):
-            # "Lap cholecystectomy 2018": an operation of the surgical history is no
-            # condition; what it left is coded from its status words (guideline I.C.21.c.3)
+        elif st.kind == "history" and (
+            st.section == "surgical_history" or _PAST_OPERATION.match(condition_named(asserted))
+        ):
+            # "Lap cholecystectomy 2018", an item of the surgical history ("TAH 2009
+            # (fibroids)"): an earlier operation is no condition, nor is what it treated;
+            # what it left is coded from its status words (guideline I.C.21.c.3)
             exclude(st, "an earlier operation: no condition of its own")
         elif st.kind == "history":
             rationale = "chronic condition in the history list"

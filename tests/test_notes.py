@@ -970,6 +970,10 @@ def test_a_treated_cancer_in_the_history_is_a_personal_history_not_a_current_can
     assert treated_cancer(note, found[0].span.start, found[0].span.text)
     active = "PMH: Breast cancer, on tamoxifen since 2021.\n"
     assert not treated_cancer(active, active.index("Breast"), "Breast cancer")
+    abbreviated = "PMH: papillary thyroid CA s/p total thyroidectomy + RAI 2015, NED.\n"
+    assert treated_cancer(abbreviated, abbreviated.index("pap"), "papillary thyroid CA")
+    calcium = "PMH: hypoparathyroidism, Ca 7.9 s/p thyroidectomy 2015.\n"
+    assert not treated_cancer(calcium, calcium.index("hypo"), "hypoparathyroidism, Ca 7.9")
     blood = "PMH: CLL, treated 2019.\n"
     assert not treated_cancer(blood, blood.index("CLL"), "chronic lymphocytic leukemia")
     assert FINISHED.search("completed 5 years of tamoxifen")
@@ -1018,6 +1022,18 @@ def test_a_denied_family_history_and_an_earlier_operation_code_no_condition() ->
     assert "HTN" in texts  # the condition before the dash and its drug
     assert not any("cholecystectomy" in t.lower() for t in texts)
     assert not any("Lynch" in t for t in texts)
+
+
+def test_an_item_of_the_surgical_history_is_an_operation_not_what_it_treated() -> None:
+    note = "PMH: HTN on lisinopril. Uterine fibroids.\nPSH: TAH 2009 (fibroids); wisdom teeth.\n"
+    found = statements(note)
+    assert {s.section for s in found if "TAH" in s.span.text} == {"surgical_history"}
+    queries, _ = _plan(note)
+    # the fibroids of the history list are a condition; those of the operation are gone
+    assert [q.statement.span.start for q in queries if "fibroid" in q.text.lower()] == [
+        note.index("Uterine")
+    ]
+    assert not any("teeth" in q.text or "TAH" in q.text for q in queries)
 
 
 def test_a_procedure_line_the_note_says_was_not_done_codes_nothing() -> None:
