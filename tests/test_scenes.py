@@ -128,6 +128,16 @@ def test_packaged_scenes_are_broad_and_read_their_own_examples() -> None:
     assert all(len(s.examples) >= 2 for s in scenes)
 
 
+def test_the_index_finds_what_checking_every_scene_finds() -> None:
+    scenes = load_scenes()
+    every = list(scenes)
+    texts = [e for s in scenes for e in s.examples][::25]  # checking every scene is slow
+    texts += ["my kids' tubes were put in", "the boxes fell", "a drained abscess", "X", ""]
+    for text in texts:
+        assert find_scenes(text, scenes) == find_scenes(text, every), text
+    assert find_scenes(texts[0], scenes, "ICD-10-CM") == find_scenes(texts[0], every, "ICD-10-CM")
+
+
 def test_every_scene_meaning_is_written_in_code_title_words() -> None:
     stems = code_set_stems()
     bad = [

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -166,15 +167,56 @@ def parse_scenes(data: Any, name: str) -> tuple[str, list[Scene]]:
     return f"{domain}@{data['version']}", out
 
 
-def build_scenes(files: Iterable[tuple[str, Any]]) -> tuple[Scene, ...]:
+class Scenes:
+    """Scenes with an index from the first word of each cue to the groups it can fill, so
+    that a text is checked only against the scenes every group of which it can fill."""
+
+    _PREFIX_KEY = 3  # letters of a prefix cue ("drain*") its bucket is keyed by
+
+    def __init__(self, items: Iterable[Scene]) -> None:
+        self.items = tuple(items)
+        self._exact: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self._prefixes: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+        self._short: list[tuple[str, int, int]] = []  # prefixes shorter than the key
+        for i, scene in enumerate(self.items):
+            for g, group in enumerate(scene.cues):
+                for cue in group:
+                    first = cue.words[0]
+                    if not first.endswith("*"):
+                        self._exact[first].append((i, g))
+                    elif len(first) - 1 >= self._PREFIX_KEY:
+                        self._prefixes[first[: self._PREFIX_KEY]].append((first[:-1], i, g))
+                    else:
+                        self._short.append((first[:-1], i, g))
+
+    def __iter__(self) -> Iterator[Scene]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def candidates(self, words: Iterable[str]) -> list[Scene]:
+        """The scenes each group of which has a cue whose first word is among ``words``."""
+        hit: dict[int, set[int]] = defaultdict(set)
+        for w in set(words):
+            for key in {w, w[:-1] if w.endswith("s") else w, w[:-2] if w.endswith("es") else w}:
+                for i, g in self._exact.get(key, ()):
+                    hit[i].add(g)
+            for prefix, i, g in (*self._prefixes.get(w[: self._PREFIX_KEY], ()), *self._short):
+                if w.startswith(prefix):
+                    hit[i].add(g)
+        return [self.items[i] for i in sorted(hit) if len(hit[i]) == len(self.items[i].cues)]
+
+
+def build_scenes(files: Iterable[tuple[str, Any]]) -> Scenes:
     scenes: list[Scene] = []
     for name, data in files:
         scenes.extend(parse_scenes(data, name)[1])
-    return tuple(scenes)
+    return Scenes(scenes)
 
 
 @lru_cache(maxsize=1)
-def load_scenes() -> tuple[Scene, ...]:
+def load_scenes() -> Scenes:
     """The packaged scenes (every ``scenes/*.json``), parsed once per process."""
     folder = resources.files("assistant.knowledge").joinpath("scenes")
     files = []
@@ -188,11 +230,13 @@ def load_scenes() -> tuple[Scene, ...]:
 
 
 def find_scenes(text: str, scenes: Iterable[Scene], system: str | None = None) -> list[SceneMatch]:
-    """The scenes ``text`` describes, each with the span from its first cue to its last."""
+    """The scenes ``text`` describes, each with the span from its first cue to its last
+    (through the index of :class:`Scenes`; any other collection is checked scene by
+    scene)."""
     found = list(_WORD.finditer(text))
     words = [m.group(0).lower() for m in found]
     out = []
-    for scene in scenes:
+    for scene in scenes.candidates(words) if isinstance(scenes, Scenes) else scenes:
         if not scene.applies(system):
             continue
         at = scene.found(words)
