@@ -34,9 +34,6 @@ _NOT_NAMES = frozenset(
         *("cancer", "tumor", "tumour", "neoplasm"),
     )
 )
-# a sentence told by a patient or a relative ("my son has croup", "I've got shingles"):
-# chart phrasing names conditions in lists and rarely speaks in the first person ("grade
-# I", "type I" are numerals, not the speaker: they are read out first)
 _FILLER = frozenset(("the", "a", "an", "and", "or", "of", "in", "on", "with", "for", "to", "is"))
 
 

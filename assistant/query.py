@@ -283,7 +283,7 @@ def _lexicon_expansions(text: str, matches: list[Match]) -> list[Expansion]:
 
 def _reworded(text: str, matches: list[Match], scenes: list[SceneMatch]) -> str:
     """The query reworded: each lexicon term replaced by its first meaning, and the cue
-    words of each scene by the scene's meanings (said where its first cue stands)."""
+    words of each scene by its first meaning (said where its first cue stands)."""
     spans = [(m.start, m.end, m.senses[0].means[0]) for m in matches]
     for s in scenes:
         for i, (a, b) in enumerate(s.cues):
@@ -300,7 +300,9 @@ def _reworded(text: str, matches: list[Match], scenes: list[SceneMatch]) -> str:
     return " ".join("".join(pieces).split())
 
 
-# a pronoun: someone telling what happened, not a chart's shorthand
+# a sentence told by a patient or a relative ("my son has croup", "I've got shingles"):
+# chart phrasing names conditions in lists and rarely speaks in the first person ("grade
+# I", "type I" are numerals, not the speaker: they are read out first)
 _PERSONAL = re.compile(
     r"\b(?:i|i'?m|i'?ve|me|my|we|our|us|he|she|his|her|him|they|their|them)\b", re.IGNORECASE
 )
@@ -360,9 +362,9 @@ def analyze(
     ]
     matches += said_of(query, lexicon, system, [(m.start, m.end) for m in matches])
     matches.sort(key=lambda m: m.start)
-    described = _described(query, system, matches)
+    scenes_read = _described(query, system, matches)
     expansions = _lexicon_expansions(query, matches)
-    rewritten = _reworded(query, matches, described)
+    rewritten = _reworded(query, matches, scenes_read)
     covered = [(m.start, m.end) for m in matches]
 
     def is_covered(start: int, end: int) -> bool:
@@ -402,7 +404,7 @@ def analyze(
             fixed = correct(word)
             if fixed:
                 expansions.append(Expansion(word, fixed, "spelling", "code titles", *m.span()))
-    expansions.extend(_scenes(query, described, system))
+    expansions.extend(_scenes(query, scenes_read, system))
     if system != "ICD-10-PCS":
         expansions.extend(_secondary_sites(query))
         expansions.extend(_test_results(query))
