@@ -382,9 +382,10 @@ def test_quitting_is_a_history_and_a_named_drug_event_is_searched() -> None:
     assert history.value("trying to quit smoking") is None  # still smoking
     assert history.value("i smoke a pack a day and want help quitting") is None
 
-    def events(query: str) -> list[str]:
-        return [e.means for e in analyze(query, system="ICD-10-CM").expansions]
+    def events(query: str) -> str:  # every meaning the analysis adds, in one text
+        return " | ".join(e.means for e in analyze(query, system="ICD-10-CM").expansions).lower()
 
+    # the event is searched: by the drug-event rule, or by a scene that already says it
     assert "poisoning" in events("took my warfarin twice this morning by mistake")
     assert "underdosing" in events("ran out of my metoprolol last week")
     assert "poisoning" not in events("swallowed a coin")  # no drug named: no drug event
