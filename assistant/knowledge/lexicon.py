@@ -82,7 +82,8 @@ class Lexicon:
         return self.terms.get(term.lower(), ())
 
 
-def _strings(value: Any, where: str, field: str, *, required: bool = False) -> tuple[str, ...]:
+def string_list(value: Any, where: str, field: str, *, required: bool = False) -> tuple[str, ...]:
+    """A data file's list of non-empty strings (spaces folded), refused with ``where``."""
     if value is None and not required:
         return ()
     if (
@@ -94,8 +95,9 @@ def _strings(value: Any, where: str, field: str, *, required: bool = False) -> t
     return tuple(" ".join(v.split()) for v in value)
 
 
-def _systems(value: Any, where: str) -> tuple[str, ...]:
-    systems = _strings(value, where, "systems")
+def code_set_list(value: Any, where: str) -> tuple[str, ...]:
+    """A data file's list of code sets, each one of ``CODE_SETS``."""
+    systems = string_list(value, where, "systems")
     unknown = [s for s in systems if s not in CODE_SETS]
     if unknown:
         raise KnowledgeError(f"{where}: unknown code set {unknown[0]!r}")
@@ -124,9 +126,11 @@ def parse_terms(data: Any, name: str) -> tuple[str, list[Term]]:
             Term(
                 term=term,
                 kind=kind,
-                means=_strings(entry.get("means"), where, "means", required=True),
-                systems=_systems(entry.get("systems"), where),
-                context=tuple(c.lower() for c in _strings(entry.get("context"), where, "context")),
+                means=string_list(entry.get("means"), where, "means", required=True),
+                systems=code_set_list(entry.get("systems"), where),
+                context=tuple(
+                    c.lower() for c in string_list(entry.get("context"), where, "context")
+                ),
                 domain=domain,
             )
         )
@@ -149,8 +153,8 @@ def parse_parts(data: Any, name: str) -> tuple[str, list[WordPart]]:
         form = entry["form"].strip().lower().strip("-/")
         if not form.isalpha():
             raise KnowledgeError(f"{where}: a word part is letters only, not {entry['form']!r}")
-        means = _strings(entry.get("means"), where, "means", required=True)
-        out.append(WordPart(form, kind, means, _systems(entry.get("systems"), where)))
+        means = string_list(entry.get("means"), where, "means", required=True)
+        out.append(WordPart(form, kind, means, code_set_list(entry.get("systems"), where)))
     return f"morphology@{data['version']}", out
 
 
@@ -174,10 +178,10 @@ def build_lexicon(files: Iterable[tuple[str, Any]]) -> Lexicon:
     return Lexicon(frozen, tuple(parts), " ".join(sorted(versions)))
 
 
-@lru_cache(maxsize=1)
-def load_lexicon() -> Lexicon:
-    """The packaged lexicon (every ``lexicon/*.json``), parsed once per process."""
-    folder = resources.files("assistant.knowledge").joinpath("lexicon")
+def read_folder(name: str) -> list[tuple[str, Any]]:
+    """(file name, parsed JSON) of every ``*.json`` in a folder of the knowledge package,
+    by name; a file that is not JSON is refused by name."""
+    folder = resources.files("assistant.knowledge").joinpath(name)
     files = []
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if item.name.endswith(".json"):
@@ -185,4 +189,10 @@ def load_lexicon() -> Lexicon:
                 files.append((item.name, json.loads(item.read_text(encoding="utf-8"))))
             except ValueError as exc:
                 raise KnowledgeError(f"{item.name}: not valid JSON ({exc})") from exc
-    return build_lexicon(files)
+    return files
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    """The packaged lexicon (every ``lexicon/*.json``), parsed once per process."""
+    return build_lexicon(read_folder("lexicon"))

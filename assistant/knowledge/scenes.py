@@ -29,17 +29,15 @@ evaluation queries.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from assistant.errors import KnowledgeError
-from assistant.knowledge.lexicon import CODE_SETS
+from assistant.knowledge.lexicon import code_set_list, read_folder, string_list
 
 SCENES_VERSION = 1
 # the most words from a scene's first cue to its last: one description, not a whole note
@@ -115,18 +113,6 @@ def _cues(value: Any, where: str, field: str) -> tuple[Cue, ...]:
     return tuple(out)
 
 
-def _texts(value: Any, where: str, field: str, *, required: bool = False) -> tuple[str, ...]:
-    if value is None and not required:
-        return ()
-    if (
-        not isinstance(value, list)
-        or not all(isinstance(v, str) and v.strip() for v in value)
-        or (required and not value)
-    ):
-        raise KnowledgeError(f"{where}: {field!r} must be a list of non-empty strings")
-    return tuple(" ".join(v.split()) for v in value)
-
-
 def parse_scenes(data: Any, name: str) -> tuple[str, list[Scene]]:
     """(domain@version, scenes) of one scene file's parsed JSON."""
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
@@ -148,18 +134,16 @@ def parse_scenes(data: Any, name: str) -> tuple[str, list[Scene]]:
         cues = tuple(_cues(g, where, "cues") for g in groups)
         if len(cues) == 1 and any(len(c.words) == 1 for c in cues[0]):
             raise KnowledgeError(f"{where}: one cue group needs cues of several words")
-        systems = _texts(entry.get("systems"), where, "systems")
-        if any(s not in CODE_SETS for s in systems):
-            raise KnowledgeError(f"{where}: unknown code set in {systems!r}")
+        systems = code_set_list(entry.get("systems"), where)
         unless = entry.get("unless")
         out.append(
             Scene(
                 name=" ".join(entry["name"].split()),
                 cues=cues,
                 unless=_cues(unless, where, "unless") if unless is not None else (),
-                means=_texts(entry.get("means"), where, "means", required=True),
+                means=string_list(entry.get("means"), where, "means", required=True),
                 systems=systems,
-                examples=_texts(entry.get("examples"), where, "examples"),
+                examples=string_list(entry.get("examples"), where, "examples"),
                 domain=domain,
                 told_only=told_only,
             )
@@ -218,15 +202,7 @@ def build_scenes(files: Iterable[tuple[str, Any]]) -> Scenes:
 @lru_cache(maxsize=1)
 def load_scenes() -> Scenes:
     """The packaged scenes (every ``scenes/*.json``), parsed once per process."""
-    folder = resources.files("assistant.knowledge").joinpath("scenes")
-    files = []
-    for item in sorted(folder.iterdir(), key=lambda p: p.name):
-        if item.name.endswith(".json"):
-            try:
-                files.append((item.name, json.loads(item.read_text(encoding="utf-8"))))
-            except ValueError as exc:
-                raise KnowledgeError(f"{item.name}: not valid JSON ({exc})") from exc
-    return build_scenes(files)
+    return build_scenes(read_folder("scenes"))
 
 
 def find_scenes(text: str, scenes: Iterable[Scene], system: str | None = None) -> list[SceneMatch]:
