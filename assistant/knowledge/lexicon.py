@@ -104,12 +104,20 @@ def code_set_list(value: Any, where: str) -> tuple[str, ...]:
     return systems
 
 
+def entries_of(data: Any, name: str, what: str, version: int) -> list[Any]:
+    """The 'entries' of a data file of this version, refused by name when it is no object
+    with an entries list or has another version."""
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise KnowledgeError(f"{name}: a {what} file is an object with an 'entries' list")
+    if data.get("version") != version:
+        raise KnowledgeError(f"{name}: version {data.get('version')!r}, expected {version}")
+    entries: list[Any] = data["entries"]
+    return entries
+
+
 def parse_terms(data: Any, name: str) -> tuple[str, list[Term]]:
     """(domain@version, terms) of one domain file's parsed JSON."""
-    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
-        raise KnowledgeError(f"{name}: a lexicon file is an object with an 'entries' list")
-    if data.get("version") != LEXICON_VERSION:
-        raise KnowledgeError(f"{name}: version {data.get('version')!r}, expected {LEXICON_VERSION}")
+    entries_of(data, name, "lexicon", LEXICON_VERSION)
     domain = str(data.get("domain") or name.removesuffix(".json"))
     out = []
     for i, entry in enumerate(data["entries"]):
@@ -138,10 +146,7 @@ def parse_terms(data: Any, name: str) -> tuple[str, list[Term]]:
 
 
 def parse_parts(data: Any, name: str) -> tuple[str, list[WordPart]]:
-    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
-        raise KnowledgeError(f"{name}: a lexicon file is an object with an 'entries' list")
-    if data.get("version") != LEXICON_VERSION:
-        raise KnowledgeError(f"{name}: version {data.get('version')!r}, expected {LEXICON_VERSION}")
+    entries_of(data, name, "lexicon", LEXICON_VERSION)
     out = []
     for i, entry in enumerate(data["entries"]):
         where = f"{name} entry {i + 1}"

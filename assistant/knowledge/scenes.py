@@ -37,7 +37,7 @@ from functools import lru_cache
 from typing import Any
 
 from assistant.errors import KnowledgeError
-from assistant.knowledge.lexicon import code_set_list, read_folder, string_list
+from assistant.knowledge.lexicon import code_set_list, entries_of, read_folder, string_list
 
 SCENES_VERSION = 1
 # the most words from a scene's first cue to its last: one description, not a whole note
@@ -115,10 +115,7 @@ def _cues(value: Any, where: str, field: str) -> tuple[Cue, ...]:
 
 def parse_scenes(data: Any, name: str) -> tuple[str, list[Scene]]:
     """(domain@version, scenes) of one scene file's parsed JSON."""
-    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
-        raise KnowledgeError(f"{name}: a scene file is an object with an 'entries' list")
-    if data.get("version") != SCENES_VERSION:
-        raise KnowledgeError(f"{name}: version {data.get('version')!r}, expected {SCENES_VERSION}")
+    entries_of(data, name, "scene", SCENES_VERSION)
     domain = str(data.get("domain") or name.removesuffix(".json"))
     told_only = data.get("told_only", False)
     if not isinstance(told_only, bool):
