@@ -20,16 +20,13 @@ from pathlib import Path
 from assistant.condition_phrases import (
     HANDEDNESS,
     beside,
-    beside_drugs,
     cause_beside_injury,
     cause_term,
     clock_quadrant,
     dominance,
-    long_term_drug,
     named_drug_event,
     place_term,
     relatives_history,
-    reworded_within,
     said_of,
     without_handedness,
 )
@@ -39,7 +36,6 @@ from assistant.knowledge.lab_values import lab_readings, load_lab_rules
 from assistant.knowledge.lexicon import Lexicon, load_lexicon
 from assistant.knowledge.morphology import decompose
 from assistant.knowledge.phrases import Match, find_terms
-from assistant.knowledge.scenes import SceneMatch, described, load_scenes
 from assistant.knowledge.status_after import load_status_rules, statuses_after
 from assistant.procedure_phrases import (
     CLOT_OUT,
@@ -70,6 +66,17 @@ from assistant.qualifier_words import (
     VERB_LEFT,
     first_match,
 )
+from assistant.query_words import (
+    DURATION,
+    NEGATED_PHRASE,
+    NOT_DONE,
+    NUMERAL,
+    PARTIAL,
+    therapeutic_only,
+    without_number,
+)
+from assistant.scene_reading import reworded, scene_expansions, scenes_described
+from assistant.stated import secondary_sites, stated_focus
 from corpus.codes import CODE_TOKEN, candidate_codes
 from corpus.icd10pcs import icd10pcs_db
 from corpus.records import System
@@ -182,20 +189,6 @@ def abbreviations() -> dict[str, tuple[str, ...]]:
     return out
 
 
-# Words that make an "-ectomy" an Excision (part of a body part) rather than a Resection.
-# So do lesions: taking out a polyp, lump, cyst or myoma removes part of the organ.
-PARTIAL = re.compile(
-    r"\b(partial|biops\w*|wedge|excisional|sub-?total|segmental|sleeve|lesion\w*|"
-    r"tumou?r\w*|mass|masses|nodul\w*|lump\w*|polyp\w*|myom\w*|fibroid\w*|lipom\w*|cyst|cysts|"
-    # a growth named by "-oma" (glioma, meningioma, lipoma) as what is taken out, not a
-    # stoma, coma or hematoma
-    r"(?:resection|excision|removal|debulking|enucleation) of (?:\w+ ){0,3}?"
-    r"(?!(?:stoma|stomas|coma|glaucoma|hematoma|hematomas|seroma|seromas|trachoma)\b)"
-    r"[a-z]{3,}omas?|"
-    r"reduction|preserv\w*|sparing|pieces?|portion|part of|"
-    # a resection through the urethra or under the mucosa takes tissue, not the organ
-    r"transurethral|submucous|submucosal)\b"
-)
 _RESECTION_WORD = re.compile(r"\bresection\b", re.IGNORECASE)
 # a reason clause, up to the next clause ("for a tumor", "because of a mass", "d/t polyps")
 _REASON = re.compile(
@@ -203,46 +196,6 @@ _REASON = re.compile(
     # "for resection of a glioma" names the operation, not a reason
     r"for(?! (?:(?:the|an?|partial|total|complete|gross total|subtotal) )?(?:resection|excision|"
     r"removal|debulking|enucleation)))\b[^,;.()]*(?=$|[,;.()])"
-)
-
-
-# a phrase the query negates ("no rheumatic disease", "denies chest pain"), up to a comma
-# ("without X" is how titles say it, so it stays)
-NEGATED_PHRASE = re.compile(
-    r"\b(?:no|not|denies|negative for|never|(?:do|does|did)(?:n'?t| not))\b"
-    r"(?! (?:\w+ )?enough\b)[^,;.()]*",  # "don't have enough iron" is a deficiency
-    re.IGNORECASE,
-)
-# what a procedure query says was not done ("nothing removed", "no stent", "without
-# biopsy"), up to a comma
-NOT_DONE = re.compile(r"\b(?:no|not|nothing|without|w/o|none)\b[^,;.]*", re.IGNORECASE)
-
-
-# a duration: "for 4 years", "x 3 days", "over the past 2 weeks", "3 months ago", "three
-# weeks of ..."
-DURATION = re.compile(
-    r"\b(?:(?:for|x|over|past|last|since|about|almost|nearly|of)\s+(?:the\s+)?(?:past\s+|last\s+)?"
-    r"(?P<n>\d+(?:\.\d+)?(?:\s*-\s*\d+(?:\.\d+)?)?)\s*(?:years?|yrs?|months?|mos?|weeks?|wks?|"
-    r"days?|d|hours?|hrs?|h)\b(?!\s+(?:pregnant|gestation|ga|old))|"
-    r"(?P<n2>\d+)\s*(?:years?|yrs?|months?|mos?|weeks?|wks?|days?)\s+ago|"
-    # "three weeks of anorexia", "2 days of fever"
-    r"(?P<n3>\d+|one|two|three|four|five|six|seven|eight|nine|ten|several|a few|a couple)"
-    r"\s+(?:years?|months?|weeks?|days?|hours?)\s+of)\b",
-    re.IGNORECASE,
-)
-
-
-def _without_number(m: re.Match[str]) -> str:
-    number = m.group("n") or m.group("n2") or m.group("n3")
-    return m.group(0).replace(number, " ", 1)
-
-
-# a numeral of a grade, stage or class ("grade IV", "type I", "NYHA class III")
-NUMERAL = re.compile(
-    r"\b(?:grade|stage|type|class|phase|level|tier|degree|factor|cranial nerve|cn|zone|"
-    r"salter(?:-harris)?|gustilo|mallampati|nyha|asa|fitzpatrick)\s+"
-    r"(?P<numeral>(?:i{1,3}|iv|vi{0,3}|ix|xi{0,2})[abc]?)\b",
-    re.IGNORECASE,
 )
 
 
@@ -281,61 +234,6 @@ def _lexicon_expansions(text: str, matches: list[Match]) -> list[Expansion]:
     return out
 
 
-def _reworded(text: str, matches: list[Match], scenes: list[SceneMatch]) -> str:
-    """The query reworded: each lexicon term replaced by its first meaning, and the cue
-    words of each scene by its first meaning (said where its first cue stands)."""
-    spans = [(m.start, m.end, m.senses[0].means[0]) for m in matches]
-    for s in scenes:
-        for i, (a, b) in enumerate(s.cues):
-            if not any(x < b and a < y for x, y, _ in spans):
-                spans.append((a, b, s.scene.means[0] if i == 0 else ""))
-    pieces: list[str] = []
-    pos = 0
-    for a, b, said in sorted(spans):
-        if a < pos:
-            continue
-        pieces.extend([text[pos:a], f" {said} "])
-        pos = b
-    pieces.append(text[pos:])
-    return " ".join("".join(pieces).split())
-
-
-# a sentence told by a patient or a relative ("my son has croup", "I've got shingles"):
-# chart phrasing names conditions in lists and rarely speaks in the first person ("grade
-# I", "type I" are numerals, not the speaker: they are read out first)
-_PERSONAL = re.compile(
-    r"\b(?:i|i'?m|i'?ve|me|my|we|our|us|he|she|his|her|him|they|their|them)\b", re.IGNORECASE
-)
-
-
-def told_by_a_person(text: str) -> bool:
-    return bool(_PERSONAL.search(NUMERAL.sub(" ", text)))
-
-
-def _described(query: str, system: str | None, matches: list[Match]) -> list[SceneMatch]:
-    """The scenes the query describes, read as :func:`described` says."""
-    return described(
-        query,
-        load_scenes(),
-        system,
-        told=told_by_a_person(query),
-        negated=[m.span() for p in (NOT_DONE, NEGATED_PHRASE) for m in p.finditer(query)],
-        terms=[(m.start, m.end) for m in matches],
-    )
-
-
-def _scenes(query: str, scenes: list[SceneMatch], system: str | None) -> list[Expansion]:
-    """What the query describes in its own words, scene by scene: a diagnosis scene by its
-    first meaning (the condition; later ones are other conditions the words could name)."""
-    return [
-        Expansion(
-            query[m.start : m.end], means, "scene", f"scenes:{m.scene.domain}", m.start, m.end
-        )
-        for m in scenes
-        for means in (m.scene.means[:1] if system == "ICD-10-CM" else m.scene.means)
-    ]
-
-
 def analyze(
     query: str,
     vocabulary: Container[str] = (),
@@ -362,9 +260,9 @@ def analyze(
     ]
     matches += said_of(query, lexicon, system, [(m.start, m.end) for m in matches])
     matches.sort(key=lambda m: m.start)
-    scenes_read = _described(query, system, matches)
+    scenes_read = scenes_described(query, system, matches)
     expansions = _lexicon_expansions(query, matches)
-    rewritten = _reworded(query, matches, scenes_read)
+    rewritten = reworded(query, matches, scenes_read)
     covered = [(m.start, m.end) for m in matches]
 
     def is_covered(start: int, end: int) -> bool:
@@ -404,9 +302,9 @@ def analyze(
             fixed = correct(word)
             if fixed:
                 expansions.append(Expansion(word, fixed, "spelling", "code titles", *m.span()))
-    expansions.extend(_scenes(query, scenes_read, system))
+    expansions.extend(scene_expansions(query, scenes_read, system))
     if system != "ICD-10-PCS":
-        expansions.extend(_secondary_sites(query))
+        expansions.extend(secondary_sites(query))
         expansions.extend(_test_results(query))
         expansions.extend(_statuses(query))
         # a value outside its range names its condition when it leads the query ("K 6.4 on
@@ -518,13 +416,13 @@ def analyze(
     if approach and system != "ICD-10-CM":  # a diagnosis has no approach
         extra.append(approach)
     # how long something has lasted is no stage or type: "CKD for 4 years" is not stage 4
-    searched = DURATION.sub(_without_number, text)
+    searched = DURATION.sub(without_number, text)
     if system != "ICD-10-CM":
         # "therapeutic and diagnostic" is coded as therapeutic: "diagnostic" is not searched
         # "left a stent": the verb says nothing of a side
         searched = " ".join(VERB_LEFT.sub("placed", therapeutic_only(text)).split())
     expanded = " ".join([searched, *extra])
-    focus, stated = _focus(query, expansions, vocabulary)
+    focus, stated = stated_focus(query, expansions, vocabulary)
     return QueryAnalysis(
         text=text,
         codes=tuple(dict.fromkeys(codes)),
@@ -540,136 +438,6 @@ def analyze(
         focus=focus,
         stated=stated,
     )
-
-
-# "dx: X", "c/w X", "diagnosed with X", "impression: X" up to the next clause; else what
-# a test showed
-_FOCUS = re.compile(
-    r"\b(?:dx|diagnos(?:is|ed with)|c/w|consistent with|impression|assessment|confirmed|"
-    r"tested positive for|positive for)\b\s*:?\s*(?P<focus>[^,;.]+)",
-    re.IGNORECASE,
-)
-
-
-# what a test showed: "CT chest: X", "EGD showed X", "MRI brain: X", "US w/ X"
-_FINDING = re.compile(
-    r"\b(?:x-?ray|xr|cxr|ct|cta|mri|mra|us|ultrasound|echo|tte|tee|egd|colonoscopy|"
-    r"endoscopy|bx|biopsy|pathology|path|ekg|ecg|eeg|emg|angiogram|cath)\b"
-    r"(?: (?:of )?(?:the )?[a-z/]+)?\s*(?::|showed|shows|revealed|reveals|demonstrat\w*|"
-    r"w/|with)\s*(?P<focus>[^,;.]+)",
-    re.IGNORECASE,
-)
-
-
-# how a patient or family reports a diagnosis they were given: "they said it's shingles",
-# "the doctor called it panic disorder", "was told I have gout", "it's called croup"
-_LAY_FOCUS = re.compile(
-    r"\b(?:(?:said|says|say|thinks?|thought)(?: (?:it'?s|it is|it was|that|this is|"
-    r"(?:i|he|she|they|we|you|my \w+) (?:have|has|had|got))\b)?|"
-    r"called (?:it|this|that)|calls? (?:it|this|that)|(?:it'?s|it is|this is) called|"
-    r"told (?:me|us|him|her|them|my \w+)(?: (?:that|it'?s|it is|it was|"
-    r"(?:i|he|she|they|we) (?:have|has|had)))?|told (?:i|he|she|they|we) (?:have|has|had))"
-    r"\s+(?P<focus>[^,;.]+)",
-    re.IGNORECASE,
-)
-
-
-_DENIED = re.compile(r"\b(?:not|no|isn'?t|wasn'?t|doesn'?t|never|nothing|fine|normal)\b", re.I)
-
-
-_TREATED_CONDITION = re.compile(
-    r"\s*(?P<focus>[^,;.]+?)\s+(?:on|controlled (?:on|with)|managed (?:on|with)|"
-    r"treated with|maintained on)\s+(?P<drug>\w+[\w-]*(?:\s+\w+[\w-]*){0,2})\s*[.]?\s*$",
-    re.IGNORECASE,
-)
-# a clause that follows the stated diagnosis, not part of it
-_CLAUSE_BREAK = re.compile(r"\s(?:but|though|although|however|except|yet|so)\b", re.I)
-_DENIAL_REACH = 12  # characters before "dx" where "no prior" denies the diagnosis
-
-
-def _focus(
-    query: str, expansions: list[Expansion], vocabulary: Container[str] = ()
-) -> tuple[str, str]:
-    """The diagnosis the query states, or what a test showed, searched on its own (with
-    the meanings of its words); and the stated diagnosis as written ("" for a finding)."""
-    m = _FOCUS.search(query)
-    if m is not None and _DENIED.search(query[max(0, m.start() - _DENIAL_REACH) : m.start()]):
-        m = None  # "no prior dx of prostate cancer" states none
-    stated = m is not None
-    if m is None:
-        m = _FINDING.search(query)
-    if m is None:
-        m = _LAY_FOCUS.search(query)
-        if m is not None and _DENIED.search(m.group("focus")):
-            m = None  # "the doctor says it isn't infected" states no diagnosis
-        stated = m is not None
-    if m is None:
-        # "hypertension on lisinopril", "GERD controlled with omeprazole": the condition
-        # treated is the focus; the drug is treatment, not a drug event
-        m = _TREATED_CONDITION.match(query)
-        if m is not None and any(w.lower() in vocabulary for w in _WORD.findall(m.group("drug"))):
-            m = None  # "controlled with insulin", "on my right side": words the titles use
-        stated = m is not None  # a condition under treatment is a diagnosis stated
-    if m is None:
-        beside = beside_drugs(query, expansions)
-        if beside:
-            inside = [
-                e.means
-                for e in expansions
-                if not long_term_drug(e) and query[e.start : e.end] in beside
-            ]
-            return " ".join([beside, *inside]), reworded_within(beside, query, expansions)
-    if m is None or len(m.group("focus").split()) < 1:
-        # where a cancer has spread is searched on its own ("spread to the liver")
-        return next((e.means for e in expansions if e.source == "oncology phrasing"), ""), ""
-    a, b = m.span("focus")
-    cut = _CLAUSE_BREAK.search(query, a, b)
-    if cut is not None:  # "a fatty liver but I don't drink": the diagnosis ends at "but"
-        b = cut.start()
-    inside = [e.means for e in expansions if a <= e.start and e.end <= b]
-    phrase = query[a:b].strip()
-    if not phrase:
-        return "", ""
-    return " ".join([phrase, *inside]), phrase if stated else ""
-
-
-# where a cancer has spread: "spread to the liver", "metastatic to bone", "mets to brain",
-# "brain metastases": the secondary site, coded as a secondary malignant neoplasm of it
-_SPREAD_TO = re.compile(
-    r"\b(?:spread(?:ing)?|metastatic|metastasi[sz]ed|metastasis|metastases|mets) (?:to|into|in) "
-    r"(?:the |my |his |her |their )?(?P<site>[a-z][a-z ]*?)(?=[,;.()]|$| and | with | from | or )",
-    re.IGNORECASE,
-)
-_SITE_METASTASES = re.compile(
-    r"\b(?P<site>(?!(?:multiple|widespread|distant|known|no|with|and|of|the|new|many|several)\b)"
-    r"[a-z]+) (?:metastases|metastasis|mets|secondaries)\b",
-    re.IGNORECASE,
-)
-
-
-def _secondary_sites(query: str) -> list[Expansion]:
-    out = []
-    for pattern in (_SPREAD_TO, _SITE_METASTASES):
-        for m in pattern.finditer(query):
-            site = " ".join(m.group("site").split())
-            if site:
-                means = f"secondary malignant neoplasm of {site}"
-                out.append(Expansion(m.group(0), means, "phrase", "oncology phrasing", *m.span()))
-    return out
-
-
-# a procedure done to treat and to diagnose: coded as therapeutic (no Diagnostic qualifier)
-# ("therapeutic and diagnostic", "paracentesis (therapeutic), with diagnostic studies")
-BOTH_INTENTS = re.compile(
-    r"\b(?:therapeutic\b[^.;]{0,40}?\bdiagnostic|diagnostic\b[^.;]{0,40}?\btherapeutic)\b",
-    re.IGNORECASE,
-)
-_DIAGNOSTIC_WORD = re.compile(r"\bdiagnostic\b", re.IGNORECASE)
-
-
-def therapeutic_only(text: str) -> str:
-    """``text`` without the word "diagnostic" where it names both intents."""
-    return BOTH_INTENTS.sub(lambda m: _DIAGNOSTIC_WORD.sub(" ", m.group(0)), text)
 
 
 def _sides(expansions: list[Expansion]) -> list[str]:

@@ -22,10 +22,11 @@ from assistant.knowledge.qualifiers import load_groups
 from assistant.named import MIN_OTHER_WORDS, ConditionNames, other_words
 from assistant.pcs.builder import Built, explain
 from assistant.pcs.reading import read, vocabulary
-from assistant.query import QueryAnalysis, affirmed, analyze, told_by_a_person
+from assistant.query import QueryAnalysis, affirmed, analyze
 from assistant.ranking import Conventions, Ranked
 from assistant.results import CodeResult, RelatedCode, SearchResponse
 from assistant.retrieve import Retrieval
+from assistant.scene_reading import told_by_a_person
 from assistant.spelling import Vocabulary
 from assistant.weights import WEIGHTS, Weights
 from corpus.limits import MAX_K, MAX_QUERY_CHARS

@@ -5,7 +5,8 @@ from __future__ import annotations
 from assistant.conventions import query_facts
 from assistant.knowledge.phrases import term_key, tokens
 from assistant.named import ConditionNames, other_words
-from assistant.query import analyze, told_by_a_person
+from assistant.query import analyze
+from assistant.scene_reading import told_by_a_person
 
 ROWS = [
     ("ICD-10-CM", "J05.0", "Acute obstructive laryngitis [croup]", ("Obstructive laryngitis",)),

@@ -886,7 +886,8 @@ def test_a_procedure_converted_to_open_is_open(query: str, approach: str) -> Non
 
 
 def test_both_intents_named_apart_are_coded_as_therapeutic() -> None:
-    from assistant.query import analyze, therapeutic_only
+    from assistant.query import analyze
+    from assistant.query_words import therapeutic_only
 
     text = "paracentesis (therapeutic), with diagnostic fluid studies"
     assert "diagnostic" not in therapeutic_only(text)

@@ -165,7 +165,7 @@ def test_a_scene_is_an_expansion_with_exact_offsets_and_rewords_the_query() -> N
 def test_a_condition_scene_is_read_in_someone_s_telling_not_in_a_chart() -> None:
     import re
 
-    from assistant.query import told_by_a_person
+    from assistant.scene_reading import told_by_a_person
 
     def charted(text: str) -> str:  # the same words without a person in them
         return re.sub(

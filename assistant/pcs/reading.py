@@ -13,7 +13,8 @@ from functools import lru_cache
 from assistant.conventions import QueryFacts, blanked
 from assistant.knowledge.body_part_key import general_parts, load_key
 from assistant.knowledge.general_parts import containment, load_general_parts
-from assistant.query import BOTH_INTENTS, NOT_DONE, PARTIAL, QueryAnalysis
+from assistant.query import QueryAnalysis
+from assistant.query_words import BOTH_INTENTS, NOT_DONE, PARTIAL
 from corpus.pcs_axes import PcsTables
 from index.lexical import tokenize
 
