@@ -42,7 +42,7 @@ class Weights:
     term_exact_written: float = 0.45
     # a symptom code (R00-R99) when the query states a diagnosis ("dx:", "c/w")
     symptom_with_diagnosis: float = -0.1
-    gate_unmet: float = -0.3  # a code family the query gives no ground for (gates)
+    gate_unmet: float = -0.5  # a code family the query gives no ground for (gates)
     external_cause_secondary: float = -0.1  # an external cause when an injury is named
     drug_use_secondary: float = -0.1  # Z79 below the condition a query states
     place_secondary: float = -0.1  # Y92 below the cause or injury a query names

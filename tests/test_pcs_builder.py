@@ -282,6 +282,22 @@ def test_a_scope_with_another_procedure_is_the_approach(assistant: Assistant) ->
     assert "excision" in reading.operations and "resection" not in reading.operations
 
 
+def test_a_scope_word_alone_is_an_endoscopic_inspection(assistant: Assistant) -> None:
+    """ "-scopy" names the operation (Inspection) and the way in (endoscopic): a scope of a
+    passage reached through a natural opening is coded so; "laparoscopy" alone looks into
+    the peritoneal cavity, and with another operation it is only the approach."""
+    from assistant.query import analyze
+
+    def means(query: str) -> list[str]:
+        return [e.means.lower() for e in analyze(query, system="ICD-10-PCS").expansions]
+
+    (gloss,) = means("urethroscopy")
+    assert "inspection" in gloss and "endoscopic" in gloss
+    assert assistant.search("urethroscopy", system="ICD-10-PCS").results[0].code == "0TJD8ZZ"
+    assert assistant.search("laparoscopy", system="ICD-10-PCS").results[0].code == "0WJG4ZZ"
+    assert not any(m.startswith("inspection") for m in means("laparoscopy, appendectomy"))
+
+
 def test_both_sides_are_coded_when_the_table_has_no_bilateral_value() -> None:
     from assistant.note_sides import other_side
     from assistant.results import CodeResult
