@@ -296,6 +296,15 @@ def test_qualifier_groups_read_type_stage_and_defaults() -> None:
     assert agreement(groups, broken, "pressure ulcer of sacral region, stage 1").conflict == 1
     bone = query_values(groups, "pressure sore on the heel, bone is showing")
     assert agreement(groups, bone, "pressure ulcer of right heel, stage 4").agree == 1
+    # a burn's depth from how it is described: blisters are partial thickness (second
+    # degree), charred or leathery skin full thickness (third)
+    blistered = query_values(groups, "burned my hand on the stove and it blistered")
+    assert agreement(groups, blistered, "burn of second degree of hand").agree == 1
+    assert agreement(groups, blistered, "burn of first degree of hand").conflict == 1
+    red = query_values(groups, "burned my arm on the oven, just red, no blisters")
+    assert agreement(groups, red, "burn of first degree of forearm").agree == 1
+    charred = query_values(groups, "burn to the forearm, charred and leathery")
+    assert agreement(groups, charred, "burn of third degree of forearm").agree == 1
     # a poisoning of no stated intent is accidental (guideline I.C.19.e.5.b)
     bee = query_values(groups, "toxic effect of bee sting")
     assert agreement(groups, bee, "toxic effect of venom of bees, assault").non_default == 1
