@@ -370,9 +370,25 @@ _NOT_CONDITION = re.compile(
 _SCOPES = ("Via Natural or Artificial Opening Endoscopic", "Percutaneous Endoscopic")
 
 
+# a sentence about a step not done or only planned ("cystoscopy was discussed but
+# deferred", "elective VATS would be reasonable - pt will think about it") names no
+# approach of what was done
+_NOT_THIS = re.compile(
+    r"\b(?:deferred|not (?:performed|done|undertaken)|aborted|cancell?ed|declined|"
+    r"will (?:be|need|undergo|have|think|consider|return)|plan(?:s|ned)? (?:for|to)|"
+    r"to be (?:done|performed|scheduled|arranged)|discussed|consider(?:ed|ing)?|"
+    r"reasonable|candidate for|if (?:needed|necessary)|recommend\w*|in the future)\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.\n]+(?:\.|\n|$)")
+
+
 def note_approach(note: str) -> str | None:
-    """The approach the note's words name, when they name one."""
-    lower = note.lower()
+    """The approach the note's words name, when they name one (sentences about a step
+    not done or only planned aside)."""
+    lower = " ".join(
+        m.group(0) for m in _SENTENCE.finditer(note.lower()) if not _NOT_THIS.search(m.group(0))
+    )
     if CONVERTED_TO_OPEN.search(lower):
         return OPEN_APPROACH
     named = [name for name, pattern in APPROACHES if pattern.search(lower)]

@@ -17,6 +17,8 @@ PARTIAL = re.compile(
     r"(?!(?:stoma|stomas|coma|glaucoma|hematoma|hematomas|seroma|seromas|trachoma)\b)"
     r"[a-z]{3,}omas?|"
     r"reduction|preserv\w*|sparing|pieces?|portion|part of|"
+    # a named part of a bone taken off ("resection of the medial eminence", "spur")
+    r"eminence|prominence|spurs?|osteophytes?|exostos[ie]s|"
     # a resection through the urethra or under the mucosa takes tissue, not the organ
     r"transurethral|submucous|submucosal)\b"
 )

@@ -396,6 +396,16 @@ def test_the_note_approach_is_one_the_note_names_alone_or_a_scope() -> None:
     )
     # an incision and a needle: each procedure's own words decide
     assert note_approach("Local anesthetic by needle; a 3 cm incision was made.") is None
+    # a scope that was only discussed, deferred or planned is not the way in
+    done = "A 4 cm scrotal incision was made and the spermatocele excised."
+    assert note_approach(f"{done} Cystoscopy was discussed but deferred to clinic.") == "Open"
+    tube = "Pigtail catheter placed over a wire."
+    assert (
+        note_approach(f"{tube} Elective VATS would be reasonable; pt will think about it.") is None
+    )
+    assert note_approach(f"{tube} VATS bleb resection was performed.") == (
+        "Percutaneous Endoscopic"
+    )
 
 
 def test_a_procedure_whose_terms_name_an_approach_keeps_it() -> None:

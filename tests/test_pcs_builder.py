@@ -282,6 +282,20 @@ def test_a_scope_with_another_procedure_is_the_approach(assistant: Assistant) ->
     assert "excision" in reading.operations and "resection" not in reading.operations
 
 
+def test_a_named_part_of_a_bone_or_a_banded_vessel_is_read_so() -> None:
+    """ "Resection of the medial eminence" takes part of the bone (an Excision); bands put
+    on a vessel are an Extraluminal Device."""
+    from assistant.query import analyze
+    from assistant.query_words import PARTIAL
+
+    assert PARTIAL.search("resection of medial eminence, r 1st metatarsal head")
+    assert not PARTIAL.search("resection of right first metatarsal")
+    means = [
+        e.means.lower() for e in analyze("variceal band ligation", system="ICD-10-PCS").expansions
+    ]
+    assert any("extraluminal device" in m for m in means)
+
+
 def test_a_scope_word_alone_is_an_endoscopic_inspection(assistant: Assistant) -> None:
     """ "-scopy" names the operation (Inspection) and the way in (endoscopic): a scope of a
     passage reached through a natural opening is coded so; "laparoscopy" alone looks into
