@@ -22,6 +22,7 @@ from assistant.knowledge.morphology import decompose
 from assistant.knowledge.phrases import find_terms, fold
 from assistant.knowledge.qualifiers import agreement, load_groups, parse_groups, query_values
 from assistant.knowledge.vocabulary import code_set_stems, unknown_words
+from assistant.query import analyze
 from corpus.links import CodeRef, code_refs, index_terms
 from corpus.records import CodeRecord, Section, Source
 
@@ -70,6 +71,25 @@ def test_no_sense_is_listed_twice_across_files() -> None:
         for t in senses:
             seen[(t.term.lower(), t.kind, t.context, t.systems)] += 1
     assert not [k for k, n in seen.items() if n > 1]
+
+
+def test_a_name_spelled_as_an_everyday_word_needs_its_context() -> None:
+    """ "Pick", "Bell", "Down": an eponym or brand that is also an everyday English word is
+    read only beside words of its own ("Bell's palsy", "facial droop"), so "pick up the
+    baby" or "calms her down" names no disease."""
+    from assistant.knowledge.english import everyday_words
+
+    everyday = everyday_words()
+    bare = [
+        t.term
+        for key, senses in load_lexicon().terms.items()
+        if " " not in key and key in everyday
+        for t in senses
+        if t.kind in ("eponym", "brand") and not t.context
+    ]
+    assert not bare, bare
+    analysis = analyze("my baby cries every evening and nothing calms her down")
+    assert not any("down syndrome" in e.means.lower() for e in analysis.expansions)
 
 
 def test_lexicon_covers_every_chapter_and_body_system() -> None:
