@@ -21,7 +21,7 @@ from assistant.knowledge.lexicon import (
 from assistant.knowledge.morphology import decompose
 from assistant.knowledge.phrases import find_terms, fold
 from assistant.knowledge.qualifiers import agreement, load_groups, parse_groups, query_values
-from assistant.knowledge.vocabulary import code_set_stems, unknown_words
+from assistant.knowledge.vocabulary import code_set_stems, stems_of, unknown_words
 from assistant.query import analyze
 from corpus.links import CodeRef, code_refs, index_terms
 from corpus.records import CodeRecord, Section, Source
@@ -61,6 +61,27 @@ def test_every_lexicon_meaning_is_written_in_code_title_words(stems: frozenset[s
         for p in lexicon.parts
         for phrase in p.means
         if unknown_words(phrase, stems)
+    ]
+    assert not bad, bad[:10]
+
+
+def test_a_sense_read_for_icd10cm_is_written_in_its_title_words() -> None:
+    """A sense that applies to ICD-10-CM searches (no code set named, or ICD-10-CM) has a
+    meaning in ICD-10-CM words: a PCS device or imaging value ("Intraluminal Device",
+    "Plain Radiography") is for ICD-10-PCS only, or "a stent in my heart" searches PCS
+    words among the diagnoses."""
+    from corpus.icd10cm import parse_tabular
+
+    cm = stems_of(
+        text
+        for record in parse_tabular()
+        for text in (record.title, *record.section_texts("inclusion_terms"))
+    )
+    bad = [
+        (t.domain, t.term, t.means)
+        for senses in load_lexicon().terms.values()
+        for t in senses
+        if t.applies("ICD-10-CM") and all(unknown_words(m, cm) for m in t.means)
     ]
     assert not bad, bad[:10]
 
