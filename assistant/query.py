@@ -72,6 +72,7 @@ from assistant.query_words import (
     NOT_DONE,
     NUMERAL,
     PARTIAL,
+    WORD,
     therapeutic_only,
     without_number,
 )
@@ -82,7 +83,6 @@ from corpus.icd10pcs import icd10pcs_db
 from corpus.records import System
 from index.lexical import tokenize
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*")
 _STOPWORDS = frozenset(
     [
         "a",
@@ -250,7 +250,7 @@ def analyze(
         token = m.group(0)
         if any(c.isdigit() for c in token):
             codes.extend(candidate_codes(token))
-    words = list(_WORD.finditer(query))  # offsets into the query as given
+    words = list(WORD.finditer(query))  # offsets into the query as given
     only_codes = bool(codes) and not [w for w in words if not any(c.isdigit() for c in w.group(0))]
     common = _Common(vocabulary)
     matches = [
@@ -462,7 +462,7 @@ def content_words(text: str) -> list[tuple[str, int, int]]:
     two or more, not stop words)."""
     return [
         (m.group(0).lower(), m.start(), m.end())
-        for m in _WORD.finditer(text)
+        for m in WORD.finditer(text)
         if len(m.group(0)) > 1 and m.group(0).lower() not in _STOPWORDS
     ]
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 
+# a word as the analysis reads it (offsets into the query as given)
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*")
+
 # Words that make an "-ectomy" an Excision (part of a body part) rather than a Resection.
 # So do lesions: taking out a polyp, lump, cyst or myoma removes part of the organ.
 PARTIAL = re.compile(

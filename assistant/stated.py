@@ -8,9 +8,7 @@ from collections.abc import Container
 
 from assistant.condition_phrases import beside_drugs, long_term_drug, reworded_within
 from assistant.expansion import Expansion
-
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*")
-
+from assistant.query_words import WORD
 
 # "dx: X", "c/w X", "diagnosed with X", "impression: X" up to the next clause; else what
 # a test showed
@@ -77,7 +75,7 @@ def stated_focus(
         # "hypertension on lisinopril", "GERD controlled with omeprazole": the condition
         # treated is the focus; the drug is treatment, not a drug event
         m = _TREATED_CONDITION.match(query)
-        if m is not None and any(w.lower() in vocabulary for w in _WORD.findall(m.group("drug"))):
+        if m is not None and any(w.lower() in vocabulary for w in WORD.findall(m.group("drug"))):
             m = None  # "controlled with insulin", "on my right side": words the titles use
         stated = m is not None  # a condition under treatment is a diagnosis stated
     if m is None:
