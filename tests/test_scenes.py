@@ -194,3 +194,22 @@ def test_a_condition_scene_is_read_in_someone_s_telling_not_in_a_chart() -> None
         assert scene.means[0] not in scenes_read(chart)
     with pytest.raises(KnowledgeError, match="told_only"):
         parse_scenes({"version": 1, "told_only": "yes", "entries": []}, "f.json")
+
+
+@pytest.mark.parametrize(
+    ("text", "not_meant"),
+    [
+        ("I punched the bag at the gym and hurt my wrist", "Colostomy status"),
+        ("I separated my shoulder playing rugby", "Disruption of family by separation and divorce"),
+        ("got a busted lip from an elbow in basketball", "Fracture of humerus"),
+        ("here to talk about getting a vasectomy", "Sterilization status"),
+    ],
+)
+def test_a_neighbouring_description_reads_no_scene_of_the_packaged_files(
+    text: str, not_meant: str
+) -> None:
+    """Precision of the packaged scenes on descriptions of something else: a punching bag is
+    no colostomy, a separated shoulder no divorce, a lip hit by an elbow no broken elbow, a
+    vasectomy asked about no sterilization status."""
+    meant = {m.scene.means[0] for m in find_scenes(text, load_scenes(), "ICD-10-CM")}
+    assert not_meant not in meant
